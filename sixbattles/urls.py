@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("tasks.urls")),
+    path("", include("targets.urls")),
+    path("reports/", include("reporting.urls")),
+]
+
+admin.site.site_header = "怀化市打好发展“六仗”调度系统"
+admin.site.site_title = "六仗调度系统"
+admin.site.index_title = "管理"
