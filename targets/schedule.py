@@ -1,0 +1,564 @@
+"""The schedule engine: where a target or a task stands against 序时进度. Pure functions, no ORM.
+
+Public API (stable; the dashboards and the dispatch reports both call it):
+
+- ``schedule_pct(frequency_or_kind, number)`` → Decimal: 序时进度 in percent for the period a
+  figure describes: month N → N/12, quarter N → N/4, 旬 N → N/36, year → 100. Statistics for month
+  N are judged against month N (the period they describe), never against the publication date.
+- ``Rules`` (frozen dataclass) and ``Rules.from_plan(plan)``: the per-plan thresholds.
+- ``ReadingPoint(period_kind, number, period_value, cumulative_value, cumulative_growth)``.
+- ``judge_target(kind, comparator, target_value, frequency, readings, as_of_month, rules,
+  unit="", task_lights=None)`` → ``Judgement``.
+- ``TaskReportPoint(period_number, status, task_status)``, ``MetricPoint(name, comparator,
+  target_value, value, unit)``.
+- ``judge_task(reports_by_period, metric_progress, periods_due, rules)`` → ``TaskJudgement``.
+- ``worst(lights)``: the most severe of several lights.
+
+Lights: green = at or ahead of schedule / meets the target; yellow = behind by up to the plan's
+threshold; red = further behind; grey = no data yet. ``gap_points`` is always "actual minus
+required" in 百分点 (positive = ahead) and is None when the comparison is not in percent.
+
+How each kind is judged (the documented defaults; thresholds are per-plan settings in ``Rules``):
+
+- cumulative: completion = latest cumulative ÷ annual target; compared with 序时进度 of the period
+  the latest figure describes; yellow when behind by ≤ ``yellow_gap_points`` (default 10).
+- growth_rate: latest cumulative YoY growth against the target rate itself (never prorated);
+  gap = growth − target; yellow when behind by at most ``growth_yellow_share`` (default 1/3) of the
+  target rate (7.5% target: yellow from 5.0% up), red further behind.
+- level: latest value ÷ target as a completion rate against 100%: yellow within
+  ``yellow_gap_points`` of it. With unit "%" the gap is latest − target in points.
+- ceiling: latest ≤ limit is green; over the limit by up to ``ceiling_yellow_pct`` (default 10%) of
+  the limit is yellow; further is red.
+- zero_tolerance: any occurrence (a positive period or cumulative value) is red; all zero green.
+- decrease: YoY change (``cumulative_growth``, negative = fell) against the required drop (the
+  target value in %; none stated = any fall). gap = drop − required; yellow when short by up to
+  ``yellow_gap_points``; a rise is red. With no required figure: fell = green, flat = yellow.
+- approximate ("左右"): with cumulative figures, like cumulative but green already within
+  ``approx_tolerance_pct`` points under 序时进度; with a single value, green within the tolerance
+  of the target (as a share of it), yellow within twice the tolerance, red beyond.
+- qualitative: from the lights of the related tasks (``task_lights``): the worst of them; grey
+  when there are none.
+- Comparator "about" on any other kind accepts the tolerance below the target as meeting it.
+
+Tasks: a period counts as reported when the report is submitted or approved. Trailing missed
+periods (up to the latest due one) light the task: one yellow, ``missed_periods_red`` in a row red.
+Progress comes from the latest *approved* report: completed → green; self-reported lagging →
+at least yellow; metric completion against the 旬 schedule like a cumulative target. The task's
+light is the worst of its reporting light and its progress light.
+"""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+GREEN, YELLOW, RED, GREY = "green", "yellow", "red", "grey"
+SEVERITY = {GREY: 0, GREEN: 1, YELLOW: 2, RED: 3}
+LIGHT_LABELS = {GREEN: "绿灯", YELLOW: "黄灯", RED: "红灯", GREY: "灰灯"}
+
+HUNDRED = Decimal(100)
+PERIODS_PER_YEAR = {"ten_day": 36, "month": 12, "quarter": 4, "year": 1}
+# Frequencies (Target.Frequency) name the period kind their figures describe.
+FREQUENCY_KIND = {"ten_day": "ten_day", "monthly": "month", "quarterly": "quarter", "yearly": "year"}
+# Months a period of each kind covers, to tell whether a figure describes a time already past.
+MONTHS_PER_PERIOD = {"month": 1, "quarter": 3, "year": 12}
+
+# Task statuses (kept in sync with the dashboards' labels).
+COMPLETED, ON_SCHEDULE, LAGGING, NOT_REPORTED, NOT_DUE = (
+    "completed",
+    "on_schedule",
+    "lagging",
+    "not_reported",
+    "not_due",
+)
+TASK_STATUS_LABELS = {
+    COMPLETED: "已完成",
+    ON_SCHEDULE: "按序时推进",
+    LAGGING: "滞后",
+    NOT_REPORTED: "未报送",
+    NOT_DUE: "未到报送期",
+}
+REPORTED_STATUSES = frozenset({"submitted", "approved"})
+
+
+def worst(lights):
+    """The most severe light of several (grey when there are none)."""
+    result = GREY
+    for light in lights:
+        if SEVERITY[light] > SEVERITY[result]:
+            result = light
+    return result
+
+
+def q1(value):
+    """One decimal place, half up — how the circulars print percentages."""
+    if value is None:
+        return None
+    return Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def fmt(value):
+    """A figure for a sentence: trailing zeros dropped (617.2, 7.5, 150)."""
+    if value is None:
+        return "—"
+    text = format(Decimal(value).normalize(), "f")
+    return text
+
+
+def schedule_pct(frequency_or_kind, number):
+    """序时进度 (percent) of the `number`-th period of a frequency (monthly…) or period kind (month…)."""
+    kind = FREQUENCY_KIND.get(frequency_or_kind, frequency_or_kind)
+    count = PERIODS_PER_YEAR[kind]
+    if not 1 <= number <= count:
+        raise ValueError(f"{kind} number must be 1–{count}, not {number}")
+    return Decimal(number) * HUNDRED / Decimal(count)
+
+
+@dataclass(frozen=True)
+class Rules:
+    yellow_gap_points: Decimal = Decimal(10)
+    approx_tolerance_pct: Decimal = Decimal(5)
+    missed_periods_red: int = 2
+    growth_yellow_share: Decimal = Decimal(1) / Decimal(3)
+    ceiling_yellow_pct: Decimal = Decimal(10)
+
+    @classmethod
+    def from_plan(cls, plan):
+        return cls(
+            yellow_gap_points=Decimal(plan.yellow_gap_points),
+            approx_tolerance_pct=Decimal(plan.approx_tolerance_pct),
+            missed_periods_red=int(plan.missed_periods_red),
+        )
+
+    def light_for_gap(self, gap):
+        """Light for a gap in points against a requirement (positive = ahead)."""
+        if gap is None:
+            return GREY
+        if gap >= 0:
+            return GREEN
+        if gap >= -self.yellow_gap_points:
+            return YELLOW
+        return RED
+
+
+@dataclass(frozen=True)
+class ReadingPoint:
+    period_kind: str  # "month" | "quarter" | "year" | "ten_day"
+    number: int
+    period_value: Decimal | None = None
+    cumulative_value: Decimal | None = None
+    cumulative_growth: Decimal | None = None
+
+    @property
+    def end_month(self):
+        if self.period_kind == "ten_day":
+            return (self.number + 2) // 3
+        return self.number * MONTHS_PER_PERIOD[self.period_kind]
+
+    @property
+    def schedule(self):
+        return schedule_pct(self.period_kind, self.number)
+
+    @property
+    def label(self):
+        if self.period_kind == "month":
+            return f"1–{self.number}月" if self.number > 1 else "1月"
+        if self.period_kind == "quarter":
+            return f"1–{self.number}季度" if self.number > 1 else "一季度"
+        if self.period_kind == "year":
+            return "全年"
+        return f"第{self.number}旬"
+
+
+@dataclass(frozen=True)
+class Judgement:
+    light: str
+    reason: str
+    gap_points: Decimal | None = None
+    completion_pct: Decimal | None = None
+    growth_pct: Decimal | None = None
+    schedule_pct: Decimal | None = None
+    on_schedule: bool | None = None
+    latest_value: Decimal | None = None
+    latest_label: str = ""
+
+    @property
+    def light_label(self):
+        return LIGHT_LABELS[self.light]
+
+
+def _latest(readings, as_of_month, attr):
+    """The latest reading up to `as_of_month` that carries `attr`; year figures last."""
+    usable = [r for r in readings if r.end_month <= as_of_month and getattr(r, attr) is not None]
+    if not usable:
+        return None
+    # Prefer the latest period; between a month and a quarter ending together, the finer one.
+    return max(usable, key=lambda r: (r.end_month, -MONTHS_PER_PERIOD.get(r.period_kind, 0)))
+
+
+def _meets(value, target, comparator, rules):
+    if comparator == "more_than":
+        return value > target
+    if comparator == "at_most":
+        return value <= target
+    if comparator == "about":
+        return value >= target - abs(target) * rules.approx_tolerance_pct / HUNDRED
+    return value >= target
+
+
+def _grey(reason, **extra):
+    return Judgement(light=GREY, reason=reason, **extra)
+
+
+def judge_target(kind, comparator, target_value, frequency, readings, as_of_month, rules, unit="", task_lights=None):
+    """Judge one target as of the end of month `as_of_month` (1–12) from its city-wide readings."""
+    rules = rules or Rules()
+    target = Decimal(target_value) if target_value is not None else None
+    if kind == "qualitative":
+        return _judge_qualitative(task_lights)
+    if kind == "cumulative":
+        return _judge_cumulative(target, readings, as_of_month, rules, unit, tolerance=Decimal(0))
+    if kind == "growth_rate":
+        return _judge_growth(target, comparator, readings, as_of_month, rules)
+    if kind == "level":
+        return _judge_level(target, comparator, readings, as_of_month, rules, unit)
+    if kind == "ceiling":
+        return _judge_ceiling(target, readings, as_of_month, rules, unit)
+    if kind == "zero_tolerance":
+        return _judge_zero(readings, as_of_month, unit)
+    if kind == "decrease":
+        return _judge_decrease(target, readings, as_of_month, rules)
+    if kind == "approximate":
+        if _latest(readings, as_of_month, "cumulative_value") is not None:
+            return _judge_cumulative(target, readings, as_of_month, rules, unit, tolerance=rules.approx_tolerance_pct)
+        return _judge_about_value(target, readings, as_of_month, rules, unit)
+    raise ValueError(f"unknown target kind {kind!r}")
+
+
+def _judge_qualitative(task_lights):
+    lights = [light for light in (task_lights or ()) if light != GREY]
+    if not lights:
+        return _grey("定性指标，相关任务尚无审核通过的进展")
+    light = worst(lights)
+    counts = {c: lights.count(c) for c in (GREEN, YELLOW, RED)}
+    reason = (
+        f"定性指标，按相关任务进展判断：{len(lights)}项任务中绿灯{counts[GREEN]}项、"
+        f"黄灯{counts[YELLOW]}项、红灯{counts[RED]}项"
+    )
+    return Judgement(light=light, reason=reason, on_schedule=light == GREEN)
+
+
+def _judge_cumulative(target, readings, as_of_month, rules, unit, tolerance):
+    latest = _latest(readings, as_of_month, "cumulative_value")
+    if latest is None:
+        return _grey("暂无数据")
+    value = latest.cumulative_value
+    schedule = latest.schedule
+    if not target:
+        return _grey(f"{latest.label}累计 {fmt(value)} {unit}，未设年度目标值", latest_value=value)
+    completion = value * HUNDRED / target
+    gap = completion - schedule
+    light = rules.light_for_gap(gap + tolerance)
+    word = "超过" if gap >= 0 else "落后"
+    reason = (
+        f"{latest.label}累计完成 {fmt(q1(value))} {unit}，完成率 {q1(completion)}%，"
+        f"序时进度 {q1(schedule)}%，{word} {q1(abs(gap))} 个百分点"
+    )
+    if tolerance:
+        reason += f"（“左右”容差 {fmt(tolerance)} 个百分点）"
+    return Judgement(
+        light=light,
+        reason=reason,
+        gap_points=gap,
+        completion_pct=completion,
+        schedule_pct=schedule,
+        on_schedule=gap + tolerance >= 0,
+        latest_value=value,
+        latest_label=latest.label,
+    )
+
+
+def _judge_growth(target, comparator, readings, as_of_month, rules):
+    latest = _latest(readings, as_of_month, "cumulative_growth")
+    if latest is None:
+        return _grey("暂无数据")
+    growth = latest.cumulative_growth
+    if target is None:
+        return _grey(f"{latest.label}累计增长 {q1(growth)}%，未设目标增速", growth_pct=growth, latest_value=growth)
+    gap = growth - target
+    if _meets(growth, target, comparator, rules):
+        light = GREEN
+    elif target > 0 and growth >= target * (1 - rules.growth_yellow_share):
+        light = YELLOW
+    elif target <= 0 and gap >= -rules.yellow_gap_points:
+        light = YELLOW
+    else:
+        light = RED
+    word = "高于" if gap >= 0 else "低于"
+    reason = f"{latest.label}累计增长 {q1(growth)}%，目标 {fmt(target)}%，{word}目标 {q1(abs(gap))} 个百分点"
+    return Judgement(
+        light=light,
+        reason=reason,
+        gap_points=gap,
+        growth_pct=growth,
+        on_schedule=light == GREEN,
+        latest_value=growth,
+        latest_label=latest.label,
+    )
+
+
+def _latest_value(readings, as_of_month):
+    """Latest figure for level-like targets: the cumulative (to-date) value, else the period value."""
+    best = None
+    for attr in ("cumulative_value", "period_value"):
+        candidate = _latest(readings, as_of_month, attr)
+        if candidate is not None and (best is None or candidate.end_month > best[0].end_month):
+            best = (candidate, getattr(candidate, attr))
+    return best
+
+
+def _judge_level(target, comparator, readings, as_of_month, rules, unit):
+    found = _latest_value(readings, as_of_month)
+    if found is None:
+        return _grey("暂无数据")
+    latest, value = found
+    if not target:
+        return _grey(f"{latest.label}为 {fmt(value)}{unit}，未设目标值", latest_value=value)
+    completion = value * HUNDRED / target
+    gap = value - target if unit == "%" else None
+    if _meets(value, target, comparator, rules):
+        light = GREEN
+    else:
+        light = YELLOW if completion - HUNDRED >= -rules.yellow_gap_points else RED
+    word = "达到" if light == GREEN else "未达到"
+    reason = f"{latest.label}为 {fmt(q1(value) if unit != '%' else value)}{unit}，{word}目标 {fmt(target)}{unit}"
+    if gap is not None and gap < 0:
+        reason += f"，差 {q1(-gap)} 个百分点"
+    return Judgement(
+        light=light,
+        reason=reason,
+        gap_points=gap,
+        completion_pct=completion,
+        on_schedule=light == GREEN,
+        latest_value=value,
+        latest_label=latest.label,
+    )
+
+
+def _judge_ceiling(target, readings, as_of_month, rules, unit):
+    found = _latest_value(readings, as_of_month)
+    if found is None:
+        return _grey("暂无数据")
+    latest, value = found
+    if target is None:
+        return _grey(f"{latest.label}为 {fmt(value)}{unit}，未设上限", latest_value=value)
+    gap = target - value if unit in {"%", "‰"} else None
+    if value <= target:
+        light = GREEN
+    elif value <= target * (1 + rules.ceiling_yellow_pct / HUNDRED):
+        light = YELLOW
+    else:
+        light = RED
+    word = "控制在" if light == GREEN else "超出"
+    reason = f"{latest.label}为 {fmt(value)}{unit}，{word}上限 {fmt(target)}{unit}"
+    return Judgement(
+        light=light,
+        reason=reason,
+        gap_points=gap,
+        on_schedule=light == GREEN,
+        latest_value=value,
+        latest_label=latest.label,
+    )
+
+
+def _judge_zero(readings, as_of_month, unit):
+    usable = [r for r in readings if r.end_month <= as_of_month]
+    if not usable:
+        return _grey("暂无数据")
+    occurrences = Decimal(0)
+    for r in usable:
+        # A period value counts the events of that period; a cumulative one counts them all so far.
+        occurrences = max(occurrences, r.cumulative_value or 0)
+    period_sum = sum((r.period_value or 0) for r in usable if r.period_kind != "year")
+    occurrences = max(occurrences, Decimal(period_sum))
+    latest = max(usable, key=lambda r: r.end_month)
+    if occurrences > 0:
+        return Judgement(
+            light=RED,
+            reason=f"截至{latest.label}发生 {fmt(occurrences)} {unit or '起'}，零容忍指标亮红灯",
+            on_schedule=False,
+            latest_value=occurrences,
+            latest_label=latest.label,
+        )
+    return Judgement(
+        light=GREEN,
+        reason=f"截至{latest.label}未发生",
+        on_schedule=True,
+        latest_value=Decimal(0),
+        latest_label=latest.label,
+    )
+
+
+def _judge_decrease(target, readings, as_of_month, rules):
+    latest = _latest(readings, as_of_month, "cumulative_growth")
+    if latest is None:
+        return _grey("暂无数据")
+    change = latest.cumulative_growth
+    drop = -change
+    if target is None:
+        light = GREEN if change < 0 else (YELLOW if change == 0 else RED)
+        gap = drop
+        need = "同比下降"
+    else:
+        gap = drop - target
+        light = RED if change > 0 else rules.light_for_gap(gap)
+        need = f"同比减少 {fmt(target)}% 以上"
+    if change < 0:
+        said = f"同比下降 {q1(drop)}%"
+    elif change > 0:
+        said = f"同比上升 {q1(change)}%"
+    else:
+        said = "与上年持平"
+    reason = f"{latest.label}{said}，要求{need}"
+    return Judgement(
+        light=light,
+        reason=reason,
+        gap_points=gap,
+        growth_pct=change,
+        on_schedule=light == GREEN,
+        latest_value=change,
+        latest_label=latest.label,
+    )
+
+
+def _judge_about_value(target, readings, as_of_month, rules, unit):
+    found = _latest_value(readings, as_of_month)
+    if found is None:
+        return _grey("暂无数据")
+    latest, value = found
+    if not target:
+        return _grey(f"{latest.label}为 {fmt(value)}{unit}，未设目标值", latest_value=value)
+    deviation = abs(value - target) * HUNDRED / abs(target)
+    tol = rules.approx_tolerance_pct
+    light = GREEN if deviation <= tol else (YELLOW if deviation <= 2 * tol else RED)
+    reason = (
+        f"{latest.label}为 {fmt(value)}{unit}，目标 {fmt(target)}{unit}左右，偏差 {q1(deviation)}%（容差 {fmt(tol)}%）"
+    )
+    return Judgement(
+        light=light,
+        reason=reason,
+        completion_pct=value * HUNDRED / target,
+        on_schedule=light == GREEN,
+        latest_value=value,
+        latest_label=latest.label,
+    )
+
+
+# --- tasks -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskReportPoint:
+    period_number: int
+    status: str  # ProgressReport.Status: draft | submitted | returned | approved
+    task_status: str  # ProgressReport.TaskStatus: not_started | in_progress | completed | lagging
+
+
+@dataclass(frozen=True)
+class MetricPoint:
+    name: str
+    comparator: str
+    target_value: Decimal | None
+    value: Decimal | None
+    unit: str = ""
+
+    @property
+    def completion_pct(self):
+        if self.value is None or not self.target_value:
+            return None
+        return Decimal(self.value) * HUNDRED / Decimal(self.target_value)
+
+
+@dataclass(frozen=True)
+class TaskJudgement:
+    status: str
+    light: str
+    reason: str
+    missed_in_a_row: int = 0
+    reported_periods: int = 0
+    due_periods: int = 0
+    schedule_pct: Decimal | None = None
+    metric_gap_points: Decimal | None = None
+    latest_period: int | None = None
+    metrics: tuple = field(default_factory=tuple)
+
+    @property
+    def status_label(self):
+        return TASK_STATUS_LABELS[self.status]
+
+    @property
+    def light_label(self):
+        return LIGHT_LABELS[self.light]
+
+
+def judge_task(reports_by_period, metric_progress, periods_due, rules):
+    """Judge a task from its reports (period number → TaskReportPoint, the best report of the
+    period among the departments that must report), its metrics (MetricPoint with the latest
+    approved value) and the ten-day periods already due (ascending numbers)."""
+    rules = rules or Rules()
+    periods_due = sorted(periods_due)
+    reported = [n for n in periods_due if n in reports_by_period and reports_by_period[n].status in REPORTED_STATUSES]
+    missed = 0
+    for number in reversed(periods_due):
+        point = reports_by_period.get(number)
+        if point is not None and point.status in REPORTED_STATUSES:
+            break
+        missed += 1
+    approved = [p for n, p in sorted(reports_by_period.items()) if p.status == "approved" and n in set(periods_due)]
+    latest = approved[-1] if approved else None
+    schedule = schedule_pct("ten_day", periods_due[-1]) if periods_due else None
+
+    gaps = []
+    for metric in metric_progress:
+        completion = metric.completion_pct
+        if completion is not None and schedule is not None:
+            gaps.append(completion - schedule)
+    metric_gap = min(gaps) if gaps else None
+
+    common = {
+        "missed_in_a_row": missed,
+        "reported_periods": len(reported),
+        "due_periods": len(periods_due),
+        "schedule_pct": schedule,
+        "metric_gap_points": metric_gap,
+        "latest_period": latest.period_number if latest else None,
+        "metrics": tuple(metric_progress),
+    }
+    if not periods_due:
+        return TaskJudgement(status=NOT_DUE, light=GREY, reason="尚未到第一个报送期", **common)
+    if latest is not None and latest.task_status == "completed":
+        return TaskJudgement(status=COMPLETED, light=GREEN, reason="已报告完成并经审核通过", **common)
+
+    report_light = GREEN if missed == 0 else (RED if missed >= rules.missed_periods_red else YELLOW)
+    progress_light = rules.light_for_gap(metric_gap) if metric_gap is not None else GREEN
+    reasons = []
+    if metric_gap is not None:
+        word = "超过" if metric_gap >= 0 else "落后"
+        reasons.append(f"量化指标完成进度{word}序时 {q1(abs(metric_gap))} 个百分点")
+    self_lagging = latest is not None and latest.task_status == "lagging"
+    if self_lagging:
+        progress_light = worst([progress_light, YELLOW])
+        reasons.insert(0, "最近一期报告自报滞后")
+    if missed:
+        reasons.append(f"连续 {missed} 期未报送" if missed > 1 else "最近一期未报送")
+    light = worst([report_light, progress_light])
+
+    if not reported:
+        status = NOT_REPORTED
+    elif self_lagging or progress_light in {YELLOW, RED}:
+        status = LAGGING
+    elif missed:
+        status = NOT_REPORTED
+    else:
+        status = ON_SCHEDULE
+    if not reasons:
+        reasons.append("按期报送，进展正常" if latest else "已报送，待审核")
+    return TaskJudgement(status=status, light=light, reason="；".join(reasons), **common)
