@@ -1,1 +1,183 @@
-from django.shortcuts import render  # noqa: F401
+"""Target readings: the department's list of targets and the entry form per target and period."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from targets.access import can_write_target, target_for_user, targets_for_user
+from targets.forms import reading_forms
+from targets.models import Department, Period, Plan, Target, TargetReading
+from targets.readings import StaleReadings, due_period, reading_period_kind, record_readings, value_fields_for
+
+HISTORY_FIELDS = ("period_value", "cumulative_value", "cumulative_growth", "data_source", "note")
+HISTORY_LIMIT = 50
+
+
+def chosen_plan(request):
+    """The plan named in ?plan=, else the most recent one; None when no plan is loaded yet."""
+    plans = list(Plan.objects.order_by("-year", "code"))
+    code = request.GET.get("plan")
+    if code:
+        for plan in plans:
+            if plan.code == code:
+                return plan, plans
+        raise Http404
+    return (plans[0] if plans else None), plans
+
+
+@login_required
+def reading_list(request):
+    plan, plans = chosen_plan(request)
+    rows = []
+    if plan is not None:
+        targets = list(
+            targets_for_user(request.user)
+            .filter(battle__plan=plan)
+            .select_related("battle")
+            .prefetch_related(Prefetch("departments", queryset=Department.objects.only("id", "name")))
+        )
+        writable = set(
+            targets_for_user(request.user, write=True).filter(battle__plan=plan).values_list("pk", flat=True)
+        )
+        periods = list(
+            Period.objects.filter(plan=plan, kind__in=[Period.Kind.MONTH, Period.Kind.QUARTER, Period.Kind.YEAR])
+        )
+        by_kind = {}
+        for period in periods:
+            by_kind.setdefault(period.kind, []).append(period)
+        latest = {}
+        readings = (
+            TargetReading.objects.filter(target__in=[t.pk for t in targets], area__isnull=True)
+            .select_related("period", "entered_by")
+            .order_by("target_id", "-period__end")
+        )
+        for reading in readings:
+            latest.setdefault(reading.target_id, reading)
+        today = timezone.localdate()
+        for target in targets:
+            rows.append(
+                {
+                    "target": target,
+                    "latest": latest.get(target.pk),
+                    "due": due_period(by_kind.get(reading_period_kind(target.frequency), []), today),
+                    "writable": target.pk in writable,
+                }
+            )
+    return render(request, "targets/reading_list.html", {"plan": plan, "plans": plans, "rows": rows})
+
+
+def history_entries(target, period, area_names):
+    """Changes to this target's readings in this period, newest first, with before and after."""
+    records = list(
+        TargetReading.history.filter(target_id=target.pk, period_id=period.pk)
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    previous = {}
+    entries = []
+    for record in records:
+        before = previous.get(record.id)
+        changes = []
+        for name in HISTORY_FIELDS:
+            old = getattr(before, name) if before is not None else None
+            new = getattr(record, name)
+            if record.history_type == "-" or old != new:
+                changes.append({"field": TargetReading._meta.get_field(name).verbose_name, "before": old, "after": new})
+        entries.append(
+            {
+                "record": record,
+                "area": area_names.get(record.area_id, _("全市")),
+                "changes": changes,
+            }
+        )
+        previous[record.id] = record
+    entries.sort(key=lambda entry: entry["record"].history_date, reverse=True)
+    return entries[:HISTORY_LIMIT]
+
+
+@login_required
+def reading_entry(request, target_id, period_id):
+    # Reading the page needs read access; posting needs to be staff of a responsible department.
+    target = target_for_user(request.user, target_id, write=request.method == "POST")
+    period = get_object_or_404(
+        Period, pk=period_id, plan_id=target.battle.plan_id, kind=reading_period_kind(target.frequency)
+    )
+    can_write = request.method == "POST" or can_write_target(request.user, target)
+    areas = list(Department.objects.filter(kind=Department.Kind.COUNTY)) if target.by_area else []
+    existing = {
+        reading.area_id: reading
+        for reading in TargetReading.objects.filter(target=target, period=period).select_related("entered_by", "area")
+    }
+    data = request.POST.copy() if request.method == "POST" else None
+    forms = reading_forms(target, areas, existing, data)
+
+    if request.method == "POST":
+        if all(form.is_valid() for form in forms):
+            rows = [(form.area, form.cleaned_data.get("version"), form.values()) for form in forms if not form.skipped]
+            try:
+                record_readings(target, period, request.user, rows)
+            except StaleReadings as stale:
+                for form in forms:
+                    area_id = form.area.pk if form.area else None
+                    if area_id not in stale.current_by_area:
+                        continue
+                    current = stale.current_by_area[area_id]
+                    form.current = current
+                    form.stale = True
+                    if current is None:
+                        form.add_error(None, _("这条数据已被他人删除，你的输入尚未保存。请核对后再次提交。"))
+                        data[form.add_prefix("version")] = ""
+                    else:
+                        who = current.entered_by or _("他人")
+                        when = timezone.localtime(current.updated_at).strftime("%Y-%m-%d %H:%M")
+                        form.add_error(
+                            None,
+                            _(
+                                "保存失败：%(who)s 已于 %(when)s 修改了这条数据，你的输入尚未保存。"
+                                "请对照下方“当前已保存”的数值核对后再次提交。"
+                            )
+                            % {"who": who, "when": when},
+                        )
+                        # The next submit is a deliberate decision made with the current figures in view.
+                        data[form.add_prefix("version")] = str(current.version)
+                messages.error(request, _("有数据已被他人修改，本次未保存任何内容，你填写的内容保留在表单中。"))
+            else:
+                messages.success(
+                    request, _("已保存 %(target)s %(period)s 的数据。") % {"target": target.name, "period": period}
+                )
+                return redirect("targets:reading_entry", target_id=target.pk, period_id=period.pk)
+        else:
+            messages.error(request, _("请按提示修改后再保存，本次未保存任何内容。"))
+
+    periods = list(Period.objects.filter(plan_id=target.battle.plan_id, kind=period.kind))
+    earlier = [p for p in periods if p.end < period.start]
+    previous = None
+    if earlier:
+        previous = (
+            TargetReading.objects.filter(target=target, period=earlier[-1], area__isnull=True)
+            .select_related("period")
+            .first()
+        )
+    area_names = {area.pk: area.name for area in areas}
+    area_names.update({r.area_id: r.area.name for r in existing.values() if r.area_id})
+    context = {
+        "target": target,
+        "period": period,
+        "periods": periods,
+        "forms": forms,
+        "city_form": forms[0],
+        "area_forms": forms[1:],
+        "can_write": can_write,
+        "existing": sorted(existing.values(), key=lambda r: (r.area_id is not None, area_names.get(r.area_id, ""))),
+        "previous": previous,
+        "value_fields": value_fields_for(target),
+        "is_growth": target.kind == Target.Kind.GROWTH_RATE,
+        "history": history_entries(target, period, area_names),
+        "list_url": reverse("targets:reading_list") + f"?plan={target.battle.plan.code}",
+    }
+    return render(request, "targets/reading_entry.html", context)

@@ -1,0 +1,155 @@
+"""Forms for entering target readings: one city-wide row plus, for by-area targets, a row per county."""
+
+import unicodedata
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from targets.models import Target
+from targets.readings import value_fields_for
+
+VALUE_LIMIT = Decimal("1e13")
+GROWTH_MIN = Decimal("-100")
+GROWTH_MAX = Decimal("1000")
+NOTE_MAX = 2000
+
+
+class FriendlyDecimalField(forms.DecimalField):
+    """A number as people type it: full-width digits, thousands separators and spaces are accepted."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = unicodedata.normalize("NFKC", value)
+            value = value.replace(",", "").replace("，", "").replace(" ", "").strip()
+        return super().to_python(value)
+
+
+def number_field(label, *, decimal_places, max_digits, min_value, max_value, help_text=""):
+    return FriendlyDecimalField(
+        label=label,
+        required=False,
+        max_digits=max_digits,
+        decimal_places=decimal_places,
+        min_value=min_value,
+        max_value=max_value,
+        help_text=help_text,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        error_messages={
+            "invalid": _("请输入数字，例如 123.45。"),
+            "max_digits": _("数字位数过多，最多 %(max)s 位。"),
+            "max_decimal_places": _("小数最多 %(max)s 位。"),
+            "max_whole_digits": _("整数部分位数过多。"),
+            "min_value": _("不能小于 %(limit_value)s。"),
+            "max_value": _("不能大于 %(limit_value)s。"),
+        },
+    )
+
+
+class ReadingForm(forms.Form):
+    """One row of readings: city-wide (area None) or for one county or district."""
+
+    data_source = forms.CharField(
+        label=_("数据来源"),
+        required=False,
+        max_length=200,
+        error_messages={"max_length": _("数据来源最多 %(limit_value)d 个字（现有 %(show_value)d 个）。")},
+    )
+    note = forms.CharField(
+        label=_("说明"),
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": _("说明最多 %(limit_value)d 个字（现有 %(show_value)d 个）。")},
+    )
+    version = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, target, area=None, current=None, **kwargs):
+        self.target = target
+        self.area = area
+        self.current = current  # the reading as saved now, or None
+        if current is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                name: getattr(current, name) for name in (*value_fields_for(target), "data_source", "note")
+            }
+            kwargs["initial"]["version"] = current.version
+        super().__init__(*args, **kwargs)
+        # Only a decrease can meaningfully be reported as a negative figure.
+        minimum = -VALUE_LIMIT if target.kind == Target.Kind.DECREASE else Decimal("0")
+        unit = f"（{target.unit}）" if target.unit else ""
+        numbers = {
+            "period_value": number_field(
+                _("本期值") + unit, decimal_places=4, max_digits=18, min_value=minimum, max_value=VALUE_LIMIT
+            ),
+            "cumulative_value": number_field(
+                _("累计值") + ("" if target.kind == Target.Kind.GROWTH_RATE else unit),
+                decimal_places=4,
+                max_digits=18,
+                min_value=minimum,
+                max_value=VALUE_LIMIT,
+            ),
+            "cumulative_growth": number_field(
+                _("累计同比增速（%）"),
+                decimal_places=2,
+                max_digits=9,
+                min_value=GROWTH_MIN,
+                max_value=GROWTH_MAX,
+                help_text=_("按可比价计算的累计增速，如 7.5 表示增长 7.5%。"),
+            ),
+        }
+        fields = value_fields_for(target)
+        for name in fields:
+            self.fields[name] = numbers[name]
+        # Numbers first, as people read the form left to right.
+        self.order_fields([*fields, "data_source", "note", "version"])
+        self.value_field_names = fields
+        self.skipped = False
+
+    @property
+    def is_citywide(self):
+        return self.area is None
+
+    def clean(self):
+        cleaned = super().clean()
+        numbers = [cleaned.get(name) for name in self.value_field_names]
+        if self.errors:
+            return cleaned
+        if (
+            self.area is not None
+            and all(value is None for value in numbers)
+            and not (cleaned.get("data_source") or cleaned.get("note"))
+        ):
+            if self.current is None:
+                # An area row left empty: the county has not reported, nothing to save.
+                self.skipped = True
+            else:
+                self.add_error(None, _("已报送的数据不能清空；如需更正，请填写正确的数值。"))
+            return cleaned
+        if self.target.kind == Target.Kind.GROWTH_RATE and cleaned.get("cumulative_growth") is None:
+            self.add_error("cumulative_growth", _("请填写累计同比增速。"))
+        elif not self.value_field_names and not cleaned.get("note"):
+            self.add_error("note", _("定性指标请在说明中填写完成情况。"))
+        elif self.value_field_names and all(value is None for value in numbers):
+            self.add_error(None, _("请至少填写本期值或累计值。"))
+        return cleaned
+
+    def values(self):
+        """The model field values to save from this row."""
+        values = {name: self.cleaned_data.get(name) for name in self.value_field_names}
+        values["data_source"] = self.cleaned_data.get("data_source", "").strip()
+        values["note"] = self.cleaned_data.get("note", "").strip()
+        return values
+
+
+def reading_forms(target, areas, existing, data=None):
+    """The city-wide form followed by one form per county (for by-area targets).
+
+    Each area's form is prefixed with the area's id, so a posted row can only ever land on its
+    own area; rows for areas the page did not offer are ignored.
+    """
+    forms_ = [ReadingForm(data, target=target, area=None, current=existing.get(None), prefix="city")]
+    for area in areas:
+        forms_.append(
+            ReadingForm(data, target=target, area=area, current=existing.get(area.pk), prefix=f"area{area.pk}")
+        )
+    return forms_
