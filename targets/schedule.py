@@ -11,7 +11,9 @@ Public API (stable; the dashboards and the dispatch reports both call it):
   unit="", task_lights=None)`` → ``Judgement``.
 - ``TaskReportPoint(period_number, status, task_status)``, ``MetricPoint(name, comparator,
   target_value, value, unit)``.
-- ``judge_task(reports_by_period, metric_progress, periods_due, rules)`` → ``TaskJudgement``.
+- ``judge_task(reports_by_period, metric_progress, periods_due, rules)`` → ``TaskJudgement``;
+  ``judge_task_summary(reported_periods, last_reported, latest_approved, metric_progress,
+  periods_due, rules)`` is the same judgement from per-task aggregates (what the dashboards use).
 - ``worst(lights)``: the most severe of several lights.
 
 Lights: green = at or ahead of schedule / meets the target; yellow = behind by up to the plan's
@@ -36,7 +38,8 @@ How each kind is judged (the documented defaults; thresholds are per-plan settin
 - approximate ("左右"): with cumulative figures, like cumulative but green already within
   ``approx_tolerance_pct`` points under 序时进度; with a single value, green within the tolerance
   of the target (as a share of it), yellow within twice the tolerance, red beyond.
-- qualitative: from the lights of the related tasks (``task_lights``): the worst of them; grey
+- qualitative: from the lights of the related tasks (``task_lights``, the battle's tasks its
+  departments lead): green when all are green, red when over a third are red, else yellow; grey
   when there are none.
 - Comparator "about" on any other kind accepts the tolerance below the target as meeting it.
 
@@ -236,9 +239,15 @@ def judge_target(kind, comparator, target_value, frequency, readings, as_of_mont
 def _judge_qualitative(task_lights):
     lights = [light for light in (task_lights or ()) if light != GREY]
     if not lights:
-        return _grey("定性指标，相关任务尚无审核通过的进展")
-    light = worst(lights)
+        return _grey("定性指标，相关任务尚无进展可供判断")
     counts = {c: lights.count(c) for c in (GREEN, YELLOW, RED)}
+    # One late task should not turn a whole qualitative goal red: red needs over a third red.
+    if counts[RED] * 3 > len(lights):
+        light = RED
+    elif counts[GREEN] == len(lights):
+        light = GREEN
+    else:
+        light = YELLOW
     reason = (
         f"定性指标，按相关任务进展判断：{len(lights)}项任务中绿灯{counts[GREEN]}项、"
         f"黄灯{counts[YELLOW]}项、红灯{counts[RED]}项"
@@ -501,19 +510,31 @@ class TaskJudgement:
 
 def judge_task(reports_by_period, metric_progress, periods_due, rules):
     """Judge a task from its reports (period number → TaskReportPoint, the best report of the
-    period among the departments that must report), its metrics (MetricPoint with the latest
-    approved value) and the ten-day periods already due (ascending numbers)."""
+    period among the task's departments), its metrics (MetricPoint with the latest approved
+    value) and the ten-day periods already due (ascending numbers)."""
+    due = set(periods_due)
+    reported = [n for n in due if n in reports_by_period and reports_by_period[n].status in REPORTED_STATUSES]
+    approved = [p for n, p in sorted(reports_by_period.items()) if p.status == "approved" and n in due]
+    latest = approved[-1] if approved else None
+    return judge_task_summary(
+        reported_periods=len(reported),
+        last_reported=max(reported) if reported else None,
+        latest_approved=latest,
+        metric_progress=metric_progress,
+        periods_due=periods_due,
+        rules=rules,
+    )
+
+
+def judge_task_summary(reported_periods, last_reported, latest_approved, metric_progress, periods_due, rules):
+    """`judge_task` on a summary the database can compute in one grouped query: how many due
+    periods were reported, the latest reported period number, and the latest approved report
+    (a TaskReportPoint or None)."""
     rules = rules or Rules()
     periods_due = sorted(periods_due)
-    reported = [n for n in periods_due if n in reports_by_period and reports_by_period[n].status in REPORTED_STATUSES]
-    missed = 0
-    for number in reversed(periods_due):
-        point = reports_by_period.get(number)
-        if point is not None and point.status in REPORTED_STATUSES:
-            break
-        missed += 1
-    approved = [p for n, p in sorted(reports_by_period.items()) if p.status == "approved" and n in set(periods_due)]
-    latest = approved[-1] if approved else None
+    later = [n for n in periods_due if last_reported is None or n > last_reported]
+    missed = len(later)
+    latest = latest_approved
     schedule = schedule_pct("ten_day", periods_due[-1]) if periods_due else None
 
     gaps = []
@@ -525,7 +546,7 @@ def judge_task(reports_by_period, metric_progress, periods_due, rules):
 
     common = {
         "missed_in_a_row": missed,
-        "reported_periods": len(reported),
+        "reported_periods": reported_periods,
         "due_periods": len(periods_due),
         "schedule_pct": schedule,
         "metric_gap_points": metric_gap,
@@ -551,7 +572,7 @@ def judge_task(reports_by_period, metric_progress, periods_due, rules):
         reasons.append(f"连续 {missed} 期未报送" if missed > 1 else "最近一期未报送")
     light = worst([report_light, progress_light])
 
-    if not reported:
+    if not reported_periods:
         status = NOT_REPORTED
     elif self_lagging or progress_light in {YELLOW, RED}:
         status = LAGGING

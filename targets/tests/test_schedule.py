@@ -156,6 +156,14 @@ def test_qualitative_follows_the_worst_related_task():
     assert judge_target("qualitative", "reach", None, "yearly", [], 12, RULES).light == GREY
     j = judge_target("qualitative", "reach", None, "yearly", [], 12, RULES, task_lights=[GREEN, YELLOW, GREY])
     assert j.light == YELLOW and "2项任务" in j.reason
+    assert (
+        judge_target("qualitative", "reach", None, "yearly", [], 12, RULES, task_lights=[GREEN, GREEN]).light == GREEN
+    )
+    assert judge_target("qualitative", "reach", None, "yearly", [], 12, RULES, task_lights=[RED, GREEN]).light == RED
+    assert (
+        judge_target("qualitative", "reach", None, "yearly", [], 12, RULES, task_lights=[RED, GREEN, GREEN]).light
+        == YELLOW
+    )
 
 
 def test_thresholds_come_from_the_rules():
@@ -224,3 +232,12 @@ def test_metric_progress_against_ten_day_schedule():
     assert j.status == LAGGING and j.light == RED and j.metric_gap_points == D(-11)
     near = MetricPoint("新建5G基站", "at_least", D(800), D(360), "个")
     assert judge_task(reports((18, "approved", "in_progress")), [near], [18], RULES).light == YELLOW
+
+
+def test_task_summary_matches_the_full_judgement():
+    from targets.schedule import judge_task_summary
+
+    points = reports((1, "approved", "in_progress"), (2, "submitted", "in_progress"), (3, "draft", "in_progress"))
+    full = judge_task(points, [], [1, 2, 3, 4], RULES)
+    summary = judge_task_summary(2, 2, points[1], [], [1, 2, 3, 4], RULES)
+    assert full == summary and full.missed_in_a_row == 2 and full.light == RED
