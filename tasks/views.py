@@ -1,7 +1,462 @@
+"""My tasks, the progress report form, review and evidence downloads.
+
+Every view starts from an access helper in tasks.access; what the user may not see is a 404.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from sixbattles.history import history_rows
+from targets.models import Battle, Period, Target
+from tasks import access, actions
+from tasks.current import EARLIER_OPEN_PERIODS, pick_date, pick_plan, window_periods
+from tasks.forms import ReasonForm, ReportForm
+from tasks.models import MetricValue, ProgressReport, ReportEvent, Responsibility, Task
+
+DONE = (ProgressReport.Status.SUBMITTED, ProgressReport.Status.APPROVED)
+
+
+def optional_url(name, *args):
+    """A URL another app will provide; None until it exists, so this page works before it does."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+@dataclass
+class MetricRow:
+    metric: object
+    value: Decimal | None
+
+    @property
+    def share(self):
+        """Value to date as a percentage of the target, one decimal (312 / 800 = 39.0)."""
+        if self.value is None or not self.metric.value:
+            return None
+        return (self.value / self.metric.value * 100).quantize(Decimal("0.1"))
+
+
+def metric_rows(report):
+    """Rows for a report whose task__metrics and metric_values are prefetched."""
+    values = {mv.metric_id: mv.value for mv in report.metric_values.all()} if report and report.pk else {}
+    metrics = report.task.metrics.all()
+    return [MetricRow(metric, values.get(metric.pk)) for metric in metrics]
+
+
+# ---------------------------------------------------------------- home
+
+
+@dataclass
+class HomeRow:
+    period: Period
+    task: Task
+    role: str
+    report: ProgressReport | None
+    overdue: bool
+
+    @property
+    def done(self):
+        return self.report is not None and self.report.status in DONE
+
+    @property
+    def status_key(self):
+        return self.report.status if self.report else "missing"
+
+    @property
+    def status_label(self):
+        return self.report.get_status_display() if self.report else _("未填报")
+
+
+def _department_rows(user, plan, periods, today):
+    """Rows of the staff home page; five queries whatever the number of tasks and periods."""
+    dept = user.department_id
+    responsibilities = list(
+        Responsibility.objects.filter(department_id=dept, section__battle__plan=plan).only(
+            "task_id", "section_id", "role"
+        )
+    )
+    tasks = list(
+        Task.objects.filter(access.department_task_filter(dept), section__battle__plan=plan)
+        .distinct()
+        .select_related("section__battle")
+        .order_by("section__battle__number", "section__number", "number")
+    )
+    reports = {
+        (r.task_id, r.period_id): r
+        for r in ProgressReport.objects.filter(department_id=dept, period__in=[p.pk for p in periods]).only(
+            "id", "task_id", "period_id", "status", "updated_at", "return_reason"
+        )
+    }
+    roles = {}
+    for task in tasks:
+        found = [
+            r.role
+            for r in responsibilities
+            if r.task_id == task.pk or (r.task_id is None and r.section_id == task.section_id)
+        ]
+        roles[task.pk] = min(found, key=access.ROLE_RANK.get) if found else None
+    rows = []
+    for index, period in enumerate(periods):
+        for task in tasks:
+            report = reports.get((task.pk, period.pk))
+            done = report is not None and report.status in DONE
+            if index > 0 and done:
+                continue  # an earlier period only stays on the list while it is still open
+            rows.append(HomeRow(period, task, roles[task.pk], report, overdue=not done and period.deadline < today))
+    return rows
+
+
+def _reporting_rates(battles, period):
+    """Per battle: lead reports submitted or approved for the period ÷ lead reports due."""
+    if period is None or not battles:
+        return []
+    battle_ids = [b.pk for b in battles]
+    leads = list(
+        Responsibility.objects.filter(section__battle_id__in=battle_ids, role=Responsibility.Role.LEAD).values_list(
+            "task_id", "section_id", "department_id", "section__battle_id"
+        )
+    )
+    section_tasks = defaultdict(list)
+    for task_id, section_id in Task.objects.filter(section__battle_id__in=battle_ids).values_list("id", "section_id"):
+        section_tasks[section_id].append(task_id)
+    due = defaultdict(set)
+    for task_id, section_id, dept_id, battle_id in leads:
+        for tid in [task_id] if task_id else section_tasks[section_id]:
+            due[battle_id].add((tid, dept_id))
+    done = set(
+        ProgressReport.objects.filter(
+            period=period, status__in=DONE, task__section__battle_id__in=battle_ids
+        ).values_list("task_id", "department_id")
+    )
+    rates = []
+    for battle in battles:
+        expected = due[battle.pk]
+        count = len(expected & done)
+        rates.append(
+            {
+                "battle": battle,
+                "due": len(expected),
+                "done": count,
+                "pct": round(count * 100 / len(expected), 1) if expected else None,
+            }
+        )
+    return rates
 
 
 @login_required
 def home(request):
-    return render(request, "tasks/home.html", {})
+    user = request.user
+    plan, plans = pick_plan(request)
+    today = pick_date(request)
+    context = {"plan": plan, "plans": plans, "today": today, "earlier_open_periods": EARLIER_OPEN_PERIODS}
+    if plan is None:
+        return render(request, "tasks/home.html", context)
+    periods = window_periods(plan, today.date, today.notes)
+    current = periods[0] if periods else None
+    context.update(current=current, periods=periods)
+    if user.role == User.Role.STAFF and user.department_id:
+        rows = _department_rows(user, plan, periods, today.date)
+        targets = list(
+            Target.objects.filter(departments=user.department_id, battle__plan=plan).select_related("battle")
+        )
+        context.update(
+            rows=rows,
+            targets=targets,
+            reading_url=optional_url("targets:reading_list"),
+            estimate=any(p.deadline_is_estimate for p in periods),
+        )
+    if user.role == User.Role.OFFICE or user.reads_everything:
+        if user.reads_everything:
+            battles = list(Battle.objects.filter(plan=plan).order_by("number"))
+        else:
+            battles = list(Battle.objects.filter(plan=plan, pk__in=user.office_battle_ids()).order_by("number"))
+        context["rates"] = _reporting_rates(battles, current)
+        if user.role == User.Role.OFFICE or user.is_plan_admin:
+            context["queue_count"] = access.reviewable_reports(user).filter(task__section__battle__plan=plan).count()
+    if user.reads_everything:
+        context["overview_url"] = optional_url("targets:overview")
+    return render(request, "tasks/home.html", context)
+
+
+# ---------------------------------------------------------------- report form
+
+
+def _report_context(report):
+    """Prefetch what the report pages show, on an existing report or an unsaved one."""
+    return {
+        "metric_rows": metric_rows(report),
+        "attachments": list(report.attachments.all()) if report.pk else [],
+        "events": list(report.events.select_related("actor")) if report.pk else [],
+    }
+
+
+def _previous_report(task, department_id, period):
+    return (
+        ProgressReport.objects.filter(
+            task=task,
+            department_id=department_id,
+            period__plan_id=period.plan_id,
+            period__kind=period.kind,
+            period__number__lt=period.number,
+        )
+        .select_related("period", "task")
+        .prefetch_related("task__metrics", "metric_values")
+        .order_by("-period__number")
+        .first()
+    )
+
+
+def _contributions(task, period, lead_department_id):
+    """Co-responsible departments' submitted reports for the same task and period."""
+    reports = (
+        ProgressReport.objects.filter(task=task, period=period, status__in=DONE)
+        .exclude(department_id=lead_department_id)
+        .select_related("department", "task")
+        .prefetch_related("task__metrics", "metric_values", "attachments")
+        .order_by("department__order", "department__name")
+    )
+    return [{"report": r, "metric_rows": metric_rows(r)} for r in reports]
+
+
+def _is_lead(task, department_id):
+    return access.department_role(task, department_id) == Responsibility.Role.LEAD
+
+
+@login_required
+def report_edit(request, task_pk, period_pk):
+    user = request.user
+    if user.role != User.Role.STAFF or user.department_id is None:
+        raise Http404
+    task = access.task_for_user(user, task_pk)
+    period = get_object_or_404(Period, pk=period_pk)
+    report = access.report_for_department(task, user.department_id, period)
+    if report is not None and not access.may_write(user, report):
+        messages.info(request, _("此报告%(status)s，不能修改。") % {"status": report.get_status_display()})
+        return redirect("tasks:report_detail", pk=report.pk)
+    shown = report or ProgressReport(task=task, department_id=user.department_id, period=period)
+    metrics = list(task.metrics.all())
+    submitting = request.POST.get("action") == "submit"
+    stored = None
+    if request.method == "POST":
+        form = ReportForm(request.POST, request.FILES, metrics=metrics, submitting=submitting)
+        if form.is_valid():
+            report = access.report_for_department(task, user.department_id, period, create=True)
+            content = {name: form.cleaned_data[name] for name in actions.CONTENT_FIELDS}
+            action = actions.submit_report if submitting else actions.save_draft
+            try:
+                action(
+                    report.pk,
+                    user,
+                    version=form.cleaned_data["version"],
+                    content=content,
+                    metric_values=form.metric_values(),
+                    uploads=form.cleaned_data["files"],
+                )
+            except actions.StaleVersion as refused:
+                messages.error(request, str(refused))
+                stored = refused.report
+                # Redisplay the user's text, now carrying the stored version: saving again is a
+                # deliberate choice made after seeing the other person's text beside it.
+                data = request.POST.copy()
+                data["version"] = str(stored.version)
+                form = ReportForm(data, metrics=metrics, submitting=submitting)
+                form.is_valid()
+                shown = stored
+            except actions.ReportActionError as refused:
+                messages.error(request, str(refused))
+                return redirect("tasks:report_detail", pk=report.pk)
+            else:
+                if submitting:
+                    messages.success(request, _("报告已提交，等待专班办公室审核。"))
+                    return redirect("tasks:report_detail", pk=report.pk)
+                messages.success(request, _("草稿已保存。"))
+                return redirect("tasks:report_edit", task_pk=task.pk, period_pk=period.pk)
+        else:
+            messages.error(request, _("填写有误，请按提示修改后再保存。"))
+    else:
+        initial = {"version": shown.version, "task_status": shown.task_status}
+        if report is not None:
+            initial.update(progress=report.progress, problems=report.problems, next_steps=report.next_steps)
+            initial.update({f"metric_{mv.metric_id}": mv.value for mv in report.metric_values.all()})
+        form = ReportForm(initial=initial, metrics=metrics)
+    is_lead = _is_lead(task, user.department_id)
+    context = {
+        "task": task,
+        "period": period,
+        "report": shown,
+        "form": form,
+        "stored": stored,
+        "previous": _previous_report(task, user.department_id, period),
+        "contributions": _contributions(task, period, user.department_id) if is_lead else [],
+        "is_lead": is_lead,
+        **_report_context(shown),
+    }
+    if context["previous"]:
+        context["previous_rows"] = metric_rows(context["previous"])
+    return render(request, "tasks/report_form.html", context)
+
+
+# ---------------------------------------------------------------- report page and review
+
+
+@login_required
+def report_detail(request, pk):
+    user = request.user
+    report = access.report_for_user(user, pk)
+    is_lead = _is_lead(report.task, report.department_id)
+    history = history_rows(report.history.all())
+    history += history_rows(
+        MetricValue.history.filter(report_id=report.pk).select_related("metric"),
+        label=lambda record: _("量化指标“%(name)s”") % {"name": record.metric.name},
+    )
+    history.sort(key=lambda row: row.when, reverse=True)
+    context = {
+        "report": report,
+        "task": report.task,
+        "period": report.period,
+        "may_write": access.may_write(user, report),
+        "may_review": report.status == ProgressReport.Status.SUBMITTED and access.may_review(user, report),
+        "may_reopen": report.status == ProgressReport.Status.APPROVED and user.is_plan_admin,
+        "reason_form": ReasonForm(),
+        "contributions": _contributions(report.task, report.period, report.department_id) if is_lead else [],
+        "history": history,
+        **_report_context(report),
+    }
+    return render(request, "tasks/report_detail.html", context)
+
+
+@login_required
+def report_version(request, pk, number):
+    report = access.report_for_user(request.user, pk)
+    event = get_object_or_404(
+        ReportEvent.objects.select_related("actor"),
+        report=report,
+        action=ReportEvent.Action.SUBMITTED,
+        version_number=number,
+    )
+    return render(
+        request, "tasks/report_version.html", {"report": report, "event": event, "snapshot": event.snapshot or {}}
+    )
+
+
+def _review_action(request, pk, action, needs_reason):
+    user = request.user
+    report = access.report_for_user(user, pk)
+    if not (user.is_plan_admin or user.role == User.Role.OFFICE):
+        raise Http404
+    reason = ""
+    if needs_reason:
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            for error in form.errors.get("reason", []):
+                messages.error(request, error)
+            return redirect("tasks:report_detail", pk=report.pk)
+        reason = form.cleaned_data["reason"]
+    try:
+        if needs_reason:
+            action(report.pk, user, reason)
+        else:
+            action(report.pk, user)
+    except actions.ReportActionError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("操作成功。"))
+    return redirect("tasks:report_detail", pk=report.pk)
+
+
+@login_required
+@require_POST
+def report_approve(request, pk):
+    return _review_action(request, pk, actions.approve_report, needs_reason=False)
+
+
+@login_required
+@require_POST
+def report_return(request, pk):
+    return _review_action(request, pk, actions.return_report, needs_reason=True)
+
+
+@login_required
+@require_POST
+def report_reopen(request, pk):
+    if not request.user.is_plan_admin:
+        raise Http404
+    return _review_action(request, pk, actions.reopen_report, needs_reason=True)
+
+
+@login_required
+def review_queue(request):
+    user = request.user
+    if not (user.role == User.Role.OFFICE or user.is_plan_admin):
+        raise Http404
+    plan, plans = pick_plan(request)
+    reports = list(
+        access.reviewable_reports(user)
+        .filter(task__section__battle__plan=plan)
+        .select_related("task__section__battle", "department", "period", "submitted_by")
+        .order_by("submitted_at", "id")
+    )
+    return render(request, "tasks/review_queue.html", {"plan": plan, "plans": plans, "reports": reports})
+
+
+@login_required
+def attachment_download(request, pk):
+    attachment = access.attachment_for_user(request.user, pk)
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    return FileResponse(
+        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
+    )
+
+
+# ---------------------------------------------------------------- task page
+
+
+@login_required
+def task_detail(request, pk):
+    user = request.user
+    task = access.task_for_user(user, pk)
+    responsibilities = list(
+        Responsibility.objects.filter(Q(task=task) | Q(task__isnull=True, section_id=task.section_id)).select_related(
+            "department"
+        )
+    )
+    reports = list(
+        access.visible_reports(user)
+        .filter(task=task)
+        .select_related("department", "period")
+        .order_by("-period__number", "department__order")
+    )
+    history = history_rows(task.history.all(), label=lambda r: _("任务"))
+    history += history_rows(
+        Responsibility.history.filter(Q(task_id=task.pk) | Q(task_id__isnull=True, section_id=task.section_id)),
+        label=lambda r: _("责任分工"),
+    )
+    history.sort(key=lambda row: row.when, reverse=True)
+    own_role = access.department_role(task, user.department_id) if user.department_id else None
+    return render(
+        request,
+        "tasks/task_detail.html",
+        {
+            "task": task,
+            "responsibilities": responsibilities,
+            "metrics": list(task.metrics.all()),
+            "reports": reports,
+            "history": history,
+            "own_role": own_role,
+        },
+    )

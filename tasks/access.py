@@ -1,0 +1,147 @@
+"""Who may see and change tasks, progress reports and their evidence files.
+
+Every view, download and export goes through these helpers; an object the user may not see
+answers 404 (never 403) so that another department cannot even learn that it exists.
+
+- staff (填报): their own department's reports; write only while draft or returned;
+- office (专班办公室): read every report of a task in their battles, plus their own department's;
+- leaders and admins: read everything; nobody but the owning department's staff writes a report.
+"""
+
+from django.db.models import Q
+from django.http import Http404
+
+from accounts.models import User
+from tasks.models import Attachment, ProgressReport, Responsibility, Task
+
+WRITABLE_STATUSES = (ProgressReport.Status.DRAFT, ProgressReport.Status.RETURNED)
+
+
+def _role(user):
+    return getattr(user, "role", None)
+
+
+def visible_reports(user):
+    """Reports the user may read."""
+    reports = ProgressReport.objects.all()
+    if not user.is_authenticated:
+        return reports.none()
+    if user.reads_everything:
+        return reports
+    if _role(user) == User.Role.OFFICE:
+        return reports.filter(
+            Q(task__section__battle_id__in=user.office_battle_ids()) | Q(department_id=user.department_id)
+        )
+    if user.department_id is None:
+        return reports.none()
+    return reports.filter(department_id=user.department_id)
+
+
+def reviewable_reports(user):
+    """Submitted reports the user may approve or return: the office's battles; admins everywhere."""
+    submitted = ProgressReport.objects.filter(status=ProgressReport.Status.SUBMITTED)
+    if not user.is_authenticated:
+        return submitted.none()
+    if user.is_plan_admin:
+        return submitted
+    if _role(user) == User.Role.OFFICE:
+        return submitted.filter(task__section__battle_id__in=user.office_battle_ids())
+    return submitted.none()
+
+
+def may_review(user, report):
+    if user.is_plan_admin:
+        return True
+    return _role(user) == User.Role.OFFICE and report.task.section.battle_id in user.office_battle_ids()
+
+
+def may_write(user, report):
+    """Only the owning department's staff, and only while the report is a draft or returned."""
+    return (
+        _role(user) == User.Role.STAFF
+        and user.department_id is not None
+        and report.department_id == user.department_id
+        and report.status in WRITABLE_STATUSES
+    )
+
+
+def report_for_user(user, pk, *, write=False):
+    """The report `pk` if the user may read it (or write it, with write=True); otherwise 404."""
+    try:
+        report = (
+            visible_reports(user)
+            .select_related("task__section__battle__plan", "department", "period", "submitted_by", "reviewed_by")
+            .get(pk=pk)
+        )
+    except (ProgressReport.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if write and not may_write(user, report):
+        raise Http404
+    return report
+
+
+def attachment_for_user(user, pk):
+    """An evidence file whose report the user may read; otherwise 404."""
+    try:
+        return Attachment.objects.select_related("report").get(pk=pk, report__in=visible_reports(user).values("pk"))
+    except (Attachment.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def department_task_filter(department_id):
+    """Tasks a department holds a responsibility on, stated on the task or on its section."""
+    return Q(responsibilities__department_id=department_id) | Q(
+        section__responsibilities__department_id=department_id, section__responsibilities__task__isnull=True
+    )
+
+
+def visible_tasks(user):
+    tasks = Task.objects.all()
+    if not user.is_authenticated:
+        return tasks.none()
+    if user.reads_everything:
+        return tasks
+    own = department_task_filter(user.department_id) if user.department_id else Q(pk__in=[])
+    if _role(user) == User.Role.OFFICE:
+        return tasks.filter(Q(section__battle_id__in=user.office_battle_ids()) | own).distinct()
+    if user.department_id is None:
+        return tasks.none()
+    return tasks.filter(own).distinct()
+
+
+def task_for_user(user, pk):
+    """The task `pk` if the user may see its page; otherwise 404."""
+    try:
+        return Task.objects.select_related("section__battle__plan").get(pk=pk, pk__in=visible_tasks(user).values("pk"))
+    except (Task.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+ROLE_RANK = {Responsibility.Role.LEAD: 0, Responsibility.Role.RESPONSIBLE: 1, Responsibility.Role.COOPERATING: 2}
+
+
+def department_role(task, department_id):
+    """The department's strongest role on the task (task-level or section-level), or None."""
+    roles = Responsibility.objects.filter(department_id=department_id, section_id=task.section_id).filter(
+        Q(task=task) | Q(task__isnull=True)
+    )
+    found = sorted(roles.values_list("role", flat=True), key=ROLE_RANK.get)
+    return found[0] if found else None
+
+
+def report_for_department(task, department_id, period, *, create=False):
+    """The report of (task, department, period), made on demand; 404 without a responsibility.
+
+    A department may only hold a report on a task it is responsible for (section-level
+    responsibilities count for every task of the section), and only for ten-day periods of
+    the task's own plan.
+    """
+    if period.kind != period.Kind.TEN_DAY or period.plan_id != task.section.battle.plan_id:
+        raise Http404
+    if department_role(task, department_id) is None:
+        raise Http404
+    lookup = {"task": task, "department_id": department_id, "period": period}
+    if create:
+        report, _created = ProgressReport.objects.get_or_create(**lookup)
+        return report
+    return ProgressReport.objects.filter(**lookup).first()

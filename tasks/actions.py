@@ -1,0 +1,202 @@
+"""Write actions on progress reports. Each is one transaction that locks the report row,
+checks the state it expects, records a ReportEvent where the life of the report changes,
+saves with update_fields and bumps the version (the optimistic lock the forms carry)."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tasks import access
+from tasks.models import Attachment, MetricValue, ProgressReport, ReportEvent
+
+CONTENT_FIELDS = ("progress", "task_status", "problems", "next_steps")
+
+
+class ReportActionError(Exception):
+    """A refused action; the message is shown to the user as is."""
+
+
+def _last_editor(report):
+    record = report.history.select_related("history_user").first()
+    user = record.history_user if record else None
+    return str(user) if user else _("他人")
+
+
+class StaleVersion(ReportActionError):
+    def __init__(self, report):
+        self.report = report
+        super().__init__(
+            _(
+                "保存被拒绝：此报告已被 %(who)s 于 %(when)s 修改（当前第 %(version)s 版），"
+                "为避免覆盖他人内容，本次修改未保存。您填写的内容仍在下方表单中，请对照当前内容后再保存。"
+            )
+            % {
+                "who": _last_editor(report),
+                "when": timezone.localtime(report.updated_at).strftime("%Y-%m-%d %H:%M:%S"),
+                "version": report.version,
+            }
+        )
+
+
+def _locked(report_id):
+    return ProgressReport.objects.select_for_update().select_related("task__section").get(pk=report_id)
+
+
+def _save(report, user, fields):
+    report._history_user = user
+    # The row is locked (select_for_update), so a plain increment cannot race.
+    report.version += 1
+    report.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _write_content(report, user, *, version, content, metric_values, uploads):
+    if not access.may_write(user, report):
+        raise ReportActionError(_("此报告已提交或已通过，不能修改。"))
+    if version != report.version:
+        raise StaleVersion(report)
+    for name in CONTENT_FIELDS:
+        setattr(report, name, content[name])
+    existing = {mv.metric_id: mv for mv in report.metric_values.all()}
+    for metric_id, value in metric_values.items():
+        current = existing.get(metric_id)
+        if current is None:
+            if value is not None:
+                MetricValue.objects.create(report=report, metric_id=metric_id, value=value)
+        elif current.value != value:
+            current.value = value
+            current._history_user = user
+            current.save(update_fields=["value"])
+    for upload, content_type in uploads:
+        Attachment.objects.create(
+            report=report,
+            file=upload,
+            original_name=upload.name[-200:],
+            content_type=content_type,
+            size=upload.size,
+            uploaded_by=user,
+        )
+
+
+@transaction.atomic
+def save_draft(report_id, user, *, version, content, metric_values, uploads=()):
+    report = _locked(report_id)
+    _write_content(report, user, version=version, content=content, metric_values=metric_values, uploads=uploads)
+    _save(report, user, CONTENT_FIELDS)
+    return report
+
+
+def snapshot(report):
+    """Everything a reviewer saw in this version, so later edits never change it."""
+    values = {mv.metric_id: mv.value for mv in report.metric_values.all()}
+    return {
+        "progress": report.progress,
+        "task_status": report.task_status,
+        "task_status_label": str(report.get_task_status_display()),
+        "problems": report.problems,
+        "next_steps": report.next_steps,
+        "metrics": [
+            {
+                "name": metric.name,
+                "unit": metric.unit,
+                "target": None if metric.value is None else str(metric.value),
+                "value": None if values.get(metric.pk) is None else str(values[metric.pk]),
+            }
+            for metric in report.task.metrics.all()
+        ],
+        "attachments": [{"id": a.pk, "name": a.original_name, "size": a.size} for a in report.attachments.all()],
+    }
+
+
+@transaction.atomic
+def submit_report(report_id, user, *, version, content, metric_values, uploads=()):
+    """Save the content and submit it for review, keeping the submitted text as a new version."""
+    report = _locked(report_id)
+    _write_content(report, user, version=version, content=content, metric_values=metric_values, uploads=uploads)
+    now = timezone.now()
+    report.status = ProgressReport.Status.SUBMITTED
+    report.submitted_at = now
+    report.submitted_by = user
+    fields = [*CONTENT_FIELDS, "status", "submitted_at", "submitted_by"]
+    if report.first_submitted_at is None:
+        report.first_submitted_at = now
+        fields.append("first_submitted_at")
+    number = report.events.filter(action=ReportEvent.Action.SUBMITTED).count() + 1
+    ReportEvent.objects.create(
+        report=report,
+        action=ReportEvent.Action.SUBMITTED,
+        actor=user,
+        at=now,
+        version_number=number,
+        snapshot=snapshot(report),
+    )
+    _save(report, user, fields)
+    return report
+
+
+def _review(report_id, user, *, expected, action, status, reason=""):
+    report = _locked(report_id)
+    if action == ReportEvent.Action.REOPENED:
+        allowed = user.is_plan_admin
+    else:
+        allowed = access.may_review(user, report)
+    if not allowed:
+        raise ReportActionError(_("您无权执行此操作。"))
+    if report.status != expected:
+        raise ReportActionError(
+            _("报告当前状态为“%(status)s”，不能执行此操作（可能已被他人处理）。")
+            % {"status": report.get_status_display()}
+        )
+    now = timezone.now()
+    report.status = status
+    report.reviewed_at = now
+    report.reviewed_by = user
+    fields = ["status", "reviewed_at", "reviewed_by"]
+    if reason:
+        report.return_reason = reason
+        fields.append("return_reason")
+    if action == ReportEvent.Action.RETURNED:
+        report.times_returned += 1
+        fields.append("times_returned")
+    ReportEvent.objects.create(report=report, action=action, actor=user, at=now, reason=reason)
+    _save(report, user, fields)
+    return report
+
+
+@transaction.atomic
+def return_report(report_id, user, reason):
+    if not reason.strip():
+        raise ReportActionError(_("退回必须填写理由。"))
+    return _review(
+        report_id,
+        user,
+        expected=ProgressReport.Status.SUBMITTED,
+        action=ReportEvent.Action.RETURNED,
+        status=ProgressReport.Status.RETURNED,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def approve_report(report_id, user):
+    return _review(
+        report_id,
+        user,
+        expected=ProgressReport.Status.SUBMITTED,
+        action=ReportEvent.Action.APPROVED,
+        status=ProgressReport.Status.APPROVED,
+    )
+
+
+@transaction.atomic
+def reopen_report(report_id, user, reason):
+    """An admin unlocks an approved report; the department sees the reason like a return."""
+    if not reason.strip():
+        raise ReportActionError(_("重新打开必须填写理由。"))
+    return _review(
+        report_id,
+        user,
+        expected=ProgressReport.Status.APPROVED,
+        action=ReportEvent.Action.REOPENED,
+        status=ProgressReport.Status.RETURNED,
+        reason=reason,
+    )

@@ -1,0 +1,193 @@
+"""The department fills in a report, the task-force office returns or approves it."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from tasks.models import Attachment, MetricValue, ProgressReport, ReportEvent
+from tasks.tests.helpers import PNG_BYTES, report_data, task, ten_day
+
+pytestmark = pytest.mark.django_db
+
+
+def edit_url(t, period):
+    return reverse("tasks:report_edit", args=[t.pk, period.pk])
+
+
+def detail_url(report):
+    return reverse("tasks:report_detail", args=[report.pk])
+
+
+def test_lead_saves_a_draft_with_metric_values_and_sees_the_share(client, plan, staff_culture):
+    t2, period = task(1, 1, 2), ten_day(plan, 14)
+    client.force_login(staff_culture)
+    metrics = list(t2.metrics.all())
+    response = client.post(
+        edit_url(t2, period),
+        report_data(**{f"metric_{metrics[0].pk}": "312", f"metric_{metrics[1].pk}": ""}),
+    )
+    assert response.status_code == 302
+    report = ProgressReport.objects.get(task=t2, department=staff_culture.department, period=period)
+    assert report.status == ProgressReport.Status.DRAFT
+    assert report.version == 2
+    assert MetricValue.objects.get(report=report, metric=metrics[0]).value == 312
+    page = client.get(edit_url(t2, period))
+    assert "312 / 5000 = 6.2%" in page.content.decode()
+
+
+def test_submit_requires_progress_text(client, plan, staff_commerce):
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    client.force_login(staff_commerce)
+    response = client.post(edit_url(t1, period), report_data(action="submit", progress="   "))
+    assert response.status_code == 200
+    assert "提交前请填写工作进展" in response.content.decode()
+    assert not ProgressReport.objects.exists()
+
+
+def test_negative_and_non_numeric_metric_values_are_refused_in_chinese(client, plan, staff_culture):
+    t2, period = task(1, 1, 2), ten_day(plan, 14)
+    a, b = t2.metrics.all()
+    client.force_login(staff_culture)
+    response = client.post(edit_url(t2, period), report_data(**{f"metric_{a.pk}": "-1", f"metric_{b.pk}": "三百"}))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "不能为负数" in body and "请输入数字" in body
+    assert not ProgressReport.objects.exists()
+
+
+def test_too_long_text_is_refused(client, plan, staff_commerce):
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    client.force_login(staff_commerce)
+    response = client.post(edit_url(t1, period), report_data(problems="问" * 2001))
+    assert response.status_code == 200
+    assert "不能超过 2000 个字" in response.content.decode()
+
+
+def test_full_flow_submit_return_resubmit_approve_keeps_every_version(
+    client, plan, staff_culture, office_dev, plan_admin
+):
+    t2, period = task(1, 1, 2), ten_day(plan, 14)
+    metric = t2.metrics.first()
+    client.force_login(staff_culture)
+    upload = SimpleUploadedFile("现场照片.png", PNG_BYTES, content_type="application/octet-stream")
+    client.post(
+        edit_url(t2, period),
+        report_data(action="submit", progress="第一版进展", files=upload, **{f"metric_{metric.pk}": "312"}),
+    )
+    report = ProgressReport.objects.get(task=t2, period=period)
+    assert report.status == ProgressReport.Status.SUBMITTED
+    assert report.attachments.get().content_type == "image/png"
+    # Submitted: the department can no longer edit it.
+    assert client.get(edit_url(t2, period)).status_code == 302
+    assert client.post(reverse("tasks:report_approve", args=[report.pk])).status_code == 404
+
+    client.force_login(office_dev)
+    queue = client.get(reverse("tasks:review_queue"))
+    assert "促进旅游消费恢复" in queue.content.decode()
+    refused = client.post(reverse("tasks:report_return", args=[report.pk]), {"reason": " "})
+    assert refused.status_code == 302
+    report.refresh_from_db()
+    assert report.status == ProgressReport.Status.SUBMITTED  # no reason, no return
+    client.post(reverse("tasks:report_return", args=[report.pk]), {"reason": "请补充游客人数来源"})
+    report.refresh_from_db()
+    assert report.status == ProgressReport.Status.RETURNED
+    assert report.times_returned == 1
+
+    client.force_login(staff_culture)
+    assert "请补充游客人数来源" in client.get(edit_url(t2, period)).content.decode()
+    client.post(edit_url(t2, period), report_data(version=report.version, action="submit", progress="第二版进展"))
+    report.refresh_from_db()
+    assert report.status == ProgressReport.Status.SUBMITTED
+
+    client.force_login(office_dev)
+    client.post(reverse("tasks:report_approve", args=[report.pk]))
+    report.refresh_from_db()
+    assert report.status == ProgressReport.Status.APPROVED
+    assert report.reviewed_by == office_dev
+
+    versions = ReportEvent.objects.filter(report=report, action=ReportEvent.Action.SUBMITTED).order_by("at")
+    assert [e.version_number for e in versions] == [1, 2]
+    assert versions[0].snapshot["progress"] == "第一版进展"
+    assert versions[0].snapshot["metrics"][0]["value"] == "312.0000"
+    first = client.get(reverse("tasks:report_version", args=[report.pk, 1]))
+    assert "第一版进展" in first.content.decode()
+    page = client.get(detail_url(report)).content.decode()
+    assert "第二版进展" in page and "请补充游客人数来源" in page and "修改记录" in page
+
+    # Approved is locked for the department; an admin reopens it with a reason.
+    client.force_login(staff_culture)
+    locked = client.post(edit_url(t2, period), report_data(version=report.version, progress="偷偷改"))
+    assert locked.status_code == 302
+    report.refresh_from_db()
+    assert report.progress == "第二版进展"
+    client.force_login(plan_admin)
+    client.post(reverse("tasks:report_reopen", args=[report.pk]), {"reason": ""})
+    report.refresh_from_db()
+    assert report.status == ProgressReport.Status.APPROVED
+    client.post(reverse("tasks:report_reopen", args=[report.pk]), {"reason": "数据口径调整，请更新"})
+    report.refresh_from_db()
+    assert report.status == ProgressReport.Status.RETURNED
+    assert report.events.filter(action=ReportEvent.Action.REOPENED, reason="数据口径调整，请更新").exists()
+
+
+def test_office_cannot_reopen_an_approved_report(client, plan, staff_commerce, office_dev):
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    report = ProgressReport.objects.create(
+        task=t1, department=staff_commerce.department, period=period, status="approved"
+    )
+    client.force_login(office_dev)
+    assert client.post(reverse("tasks:report_reopen", args=[report.pk]), {"reason": "x"}).status_code == 404
+    report.refresh_from_db()
+    assert report.status == "approved"
+
+
+def test_second_save_with_an_older_version_is_refused_and_first_text_kept(client, plan, staff_commerce):
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    client.force_login(staff_commerce)
+    # Two colleagues open the empty form (version 1); the first saves.
+    client.post(edit_url(t1, period), report_data(version=1, progress="甲的文字"))
+    response = client.post(edit_url(t1, period), report_data(version=1, progress="乙的文字"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "保存被拒绝" in body
+    assert "乙的文字" in body  # the refused text is still in the form, nothing lost
+    assert "甲的文字" in body  # and the stored text is shown beside it
+    report = ProgressReport.objects.get(task=t1, period=period)
+    assert report.progress == "甲的文字"
+    assert report.version == 2
+    # The redisplayed form carries the stored version, so saving again is deliberate and works.
+    assert 'name="version" value="2"' in body
+    client.post(edit_url(t1, period), report_data(version=2, progress="乙的文字"))
+    report.refresh_from_db()
+    assert report.progress == "乙的文字"
+
+
+def test_lead_sees_cooperating_departments_contribution(client, plan, staff_culture, staff_commerce):
+    t2, period = task(1, 1, 2), ten_day(plan, 14)
+    client.force_login(staff_commerce)  # 市商务局 cooperates on task 1.2
+    client.post(edit_url(t2, period), report_data(action="submit", progress="商务局配合开展促消费活动"))
+    client.force_login(staff_culture)
+    assert "商务局配合开展促消费活动" in client.get(edit_url(t2, period)).content.decode()
+
+
+def test_previous_report_is_shown_beside_the_form(client, plan, staff_commerce):
+    t1 = task(1, 1, 1)
+    ProgressReport.objects.create(
+        task=t1, department=staff_commerce.department, period=ten_day(plan, 13), progress="上一旬的进展"
+    )
+    client.force_login(staff_commerce)
+    body = client.get(edit_url(t1, ten_day(plan, 14))).content.decode()
+    assert "上一旬的进展" in body and "2023年5月上旬" in body
+
+
+def test_attachment_is_downloaded_with_its_original_name(client, plan, staff_commerce):
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    client.force_login(staff_commerce)
+    client.post(edit_url(t1, period), report_data(files=SimpleUploadedFile("进展.png", PNG_BYTES)))
+    attachment = Attachment.objects.get()
+    response = client.get(reverse("tasks:attachment_download", args=[attachment.pk]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert "%E8%BF%9B%E5%B1%95.png" in response["Content-Disposition"]
+    assert b"".join(response.streaming_content) == PNG_BYTES
+    assert response["Content-Type"] == "image/png"
