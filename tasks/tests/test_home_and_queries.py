@@ -1,0 +1,202 @@
+"""The home page (我的任务), and fixed query counts on home, form and review queue."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from tasks.models import MetricValue, ProgressReport, Responsibility, Task, TaskMetric
+from tasks.tests.helpers import task, ten_day
+
+pytestmark = pytest.mark.django_db
+
+
+def home(client, **params):
+    return client.get(reverse("tasks:home"), params)
+
+
+def test_staff_home_lists_current_and_open_earlier_periods_with_roles_and_status(client, plan, staff_commerce):
+    t1, t2 = task(1, 1, 1), task(1, 1, 2)
+    ProgressReport.objects.create(
+        task=t1, department=staff_commerce.department, period=ten_day(plan, 13), status="approved"
+    )
+    ProgressReport.objects.create(
+        task=t2,
+        department=staff_commerce.department,
+        period=ten_day(plan, 13),
+        status="returned",
+        return_reason="数据不全",
+    )
+    client.force_login(staff_commerce)
+    response = home(client, as_of="2023-05-15")
+    rows = response.context["rows"]
+    pairs = {(row.period.number, row.task.pk): row for row in rows}
+    # Current period 14 for both tasks; 11–13 only while not submitted or approved.
+    assert (14, t1.pk) in pairs and (14, t2.pk) in pairs
+    assert (13, t1.pk) not in pairs  # approved: no longer open
+    assert pairs[(13, t2.pk)].status_label == "被退回"
+    assert (11, t1.pk) in pairs and (10, t1.pk) not in pairs  # capped to 3 earlier periods
+    assert pairs[(14, t1.pk)].role == Responsibility.Role.LEAD
+    assert pairs[(14, t2.pk)].role == Responsibility.Role.COOPERATING
+    assert pairs[(11, t1.pk)].overdue and not pairs[(14, t1.pk)].overdue
+    body = response.content.decode()
+    assert "未填报" in body and "已逾期" in body and "数据不全" in body
+    assert "社会消费品零售总额" in body  # a target 市商务局 reports readings for
+    assert "2023年5月中旬" in body
+
+
+def test_home_after_the_plan_year_falls_back_to_the_last_period_and_says_so(client, plan, staff_commerce):
+    client.force_login(staff_commerce)
+    response = home(client, as_of="2026-03-01")
+    assert response.context["current"].number == 36
+    assert "今天已过方案年度" in response.content.decode()
+
+
+def test_home_with_an_unreadable_date_explains_and_still_works(client, plan, staff_commerce):
+    client.force_login(staff_commerce)
+    response = home(client, as_of="2023-13-45<script>")
+    assert response.status_code == 200
+    assert "无法识别" in response.content.decode()
+    assert "<script>" not in response.content.decode().split("无法识别")[0][-200:]
+
+
+def test_home_warns_when_deadlines_are_estimated(client, plan, staff_commerce):
+    period = ten_day(plan, 14)
+    period.deadline_is_estimate = True
+    period.save()
+    client.force_login(staff_commerce)
+    assert "按周末估算" in home(client, as_of="2023-05-15").content.decode()
+
+
+def test_home_plan_selector_picks_a_plan_by_code(client, plan, staff_commerce):
+    from targets.models import Plan
+
+    Plan.objects.create(code="other-2024", title="另一方案", year=2024)
+    client.force_login(staff_commerce)
+    assert home(client).context["plan"].code == "other-2024"  # newest by default
+    assert home(client, plan="test-2023").context["plan"] == plan
+
+
+def test_office_home_shows_queue_count_and_reporting_rate(client, plan, office_dev, staff_commerce):
+    period = ten_day(plan, 14)
+    ProgressReport.objects.create(
+        task=task(1, 1, 1),
+        department=staff_commerce.department,
+        period=period,
+        status="submitted",
+        submitted_at=timezone.now(),
+    )
+    client.force_login(office_dev)
+    response = home(client, as_of="2023-05-15")
+    assert response.context["queue_count"] == 1
+    [rate] = response.context["rates"]
+    assert (rate["due"], rate["done"], rate["pct"]) == (2, 1, 50.0)
+    assert "待审核报告 1 份" in response.content.decode()
+
+
+def test_leader_home_offers_dashboards_and_all_battles(client, plan, leader):
+    client.force_login(leader)
+    response = home(client, as_of="2023-05-15")
+    assert len(response.context["rates"]) == 2
+    assert "queue_count" not in response.context
+    assert "调度看板" in response.content.decode()
+
+
+# ---------------------------------------------------------------- query counts
+
+
+def add_tasks(plan, department, count, with_reports=True):
+    """Add `count` tasks the department leads in battle 1, each with a metric and reports."""
+    t1 = task(1, 1, 1)
+    first = 100 + Task.objects.count()
+    for n in range(first, first + count):
+        t = Task.objects.create(section=t1.section, number=n, title=f"追加任务{n}")
+        Responsibility.objects.create(section=t1.section, task=t, department=department, role="lead")
+        metric = TaskMetric.objects.create(section=t1.section, task=t, name=f"指标{n}", comparator="reach", value=10)
+        if with_reports:
+            for number in (11, 12, 13, 14):
+                report = ProgressReport.objects.create(
+                    task=t,
+                    department=department,
+                    period=ten_day(plan, number),
+                    status="submitted",
+                    submitted_at=timezone.now(),
+                )
+                MetricValue.objects.create(report=report, metric=metric, value=number)
+
+
+def count_queries(client, url, params=None):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_home_runs_a_fixed_number_of_queries(client, plan, staff_commerce, django_assert_num_queries):
+    client.force_login(staff_commerce)
+    url = reverse("tasks:home")
+    count_queries(client, url, {"as_of": "2023-05-15"})  # warm caches (content types, sessions)
+    few = count_queries(client, url, {"as_of": "2023-05-15"})
+    add_tasks(plan, staff_commerce.department, 25)
+    with django_assert_num_queries(few):
+        response = client.get(url, {"as_of": "2023-05-15"})
+    assert len(response.context["rows"]) > 25
+
+
+def test_office_home_runs_a_fixed_number_of_queries(client, plan, office_dev, departments, django_assert_num_queries):
+    client.force_login(office_dev)
+    url = reverse("tasks:home")
+    count_queries(client, url, {"as_of": "2023-05-15"})
+    few = count_queries(client, url, {"as_of": "2023-05-15"})
+    add_tasks(plan, departments["commerce"], 20)
+    with django_assert_num_queries(few):
+        client.get(url, {"as_of": "2023-05-15"})
+
+
+def test_review_queue_runs_a_fixed_number_of_queries(client, plan, office_dev, departments, django_assert_num_queries):
+    add_tasks(plan, departments["commerce"], 1)
+    client.force_login(office_dev)
+    url = reverse("tasks:review_queue")
+    count_queries(client, url)
+    few = count_queries(client, url)
+    add_tasks(plan, departments["culture"], 20)
+    with django_assert_num_queries(few):
+        response = client.get(url)
+    assert len(response.context["reports"]) == 4 + 80
+    times = [r.submitted_at for r in response.context["reports"]]
+    assert times == sorted(times)  # oldest first
+
+
+def test_report_form_runs_a_fixed_number_of_queries(
+    client, plan, staff_culture, departments, django_assert_num_queries
+):
+    """Contributions, previous reports and metrics are preloaded, whatever their number."""
+    t2, period = task(1, 1, 2), ten_day(plan, 14)
+    url = reverse("tasks:report_edit", args=[t2.pk, period.pk])
+    make_report = ProgressReport.objects.create
+    make_report(task=t2, department=departments["commerce"], period=period, status="submitted")
+    make_report(task=t2, department=departments["culture"], period=ten_day(plan, 13), progress="上期")
+    client.force_login(staff_culture)
+    count_queries(client, url)
+    few = count_queries(client, url)
+    for key in ("dev", "stats", "finance", "hecheng"):
+        Responsibility.objects.create(section=t2.section, task=t2, department=departments[key], role="cooperating")
+        report = make_report(task=t2, department=departments[key], period=period, status="approved")
+        for metric in t2.metrics.all():
+            MetricValue.objects.create(report=report, metric=metric, value=1)
+    for number in range(1, 13):
+        make_report(task=t2, department=departments["culture"], period=ten_day(plan, number))
+    with django_assert_num_queries(few):
+        response = client.get(url)
+    assert len(response.context["contributions"]) == 5
+
+
+def test_home_period_logic_uses_shanghai_date(client, plan, staff_commerce, monkeypatch):
+    # 2023-05-10 16:30 UTC is already 2023-05-11 00:30 in Shanghai: 中旬 (14), not 上旬 (13).
+    instant = dt.datetime(2023, 5, 10, 16, 30, tzinfo=dt.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: instant)
+    client.force_login(staff_commerce)
+    assert home(client).context["current"].number == 14
