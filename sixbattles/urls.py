@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("tasks.urls")),
     path("", include("targets.urls")),
     path("reports/", include("reporting.urls")),
+    path("dashboard/", include("targets.dashboard_urls")),
 ]
 
 admin.site.site_header = "怀化市打好发展“六仗”调度系统"

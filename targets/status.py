@@ -1,0 +1,531 @@
+"""Where a plan stands "as of" a period: load what the dashboards need in a FIXED number of queries
+(bulk, whatever the data size) and run the schedule engine (targets/schedule.py) over it.
+
+Public API (stable; the dispatch reports use it too):
+
+- ``resolve_as_of(plan, value=None, today=None, periods=None)`` → ``AsOf``; ``value`` is a period id
+  ("57") or "kind-number" ("ten_day-8", "month-11", "quarter-3"); raises ``BadAsOf`` (a Chinese
+  message) on anything else. Default: the latest 旬 that has ended by ``today``.
+- ``plan_status(plan, as_of)`` → ``PlanStatus``: ``battles`` (``BattleStatus`` each with
+  ``targets``/``tasks``/``light_counts``/``task_counts``/``reporting``/``review_queue``/
+  ``departments``), ``red_list``, ``missing_departments``, ``targets_by_id``, ``tasks_by_id``.
+- ``department_status(plan, department, as_of)`` → ``DepartmentStatus``.
+- ``target_series(target, as_of)`` → ``TargetSeries`` (points with value and schedule, history).
+- ``area_ranking(target, as_of)`` → list of ``AreaRow`` ranked best first.
+- ``task_history(task, as_of)`` → ``TaskHistory`` (reports over the periods, metric progress).
+
+"As of" a period means: readings of periods ending by its last day; reports of 旬 up to the last
+旬 ending by that day, with their present status. Approved reports and readings drive the
+judgements; submitted reports count as reported (shown as pending review).
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max, OuterRef, Subquery
+from django.utils import timezone
+
+from targets import schedule
+from targets.models import Battle, Department, Period, Target, TargetReading
+from targets.periods import period_number_of
+from targets.schedule import MetricPoint, ReadingPoint, Rules, TaskReportPoint
+from tasks.models import MetricValue, ProgressReport, Responsibility, Task, TaskMetric
+
+REPORTED = ("submitted", "approved")
+REPORTING_ROLES = ("lead", "responsible")
+
+
+class BadAsOf(ValueError):
+    """An "as of" value that names no period of the plan; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class AsOf:
+    period: Period
+    date: dt.date
+    ten_day: int  # last 旬 ending by `date` (0 = none yet)
+    months: int  # complete months by `date`
+    periods: tuple  # every period of the plan, for the selector
+
+    @property
+    def label(self):
+        return str(self.period)
+
+    @property
+    def query(self):
+        return f"{self.period.kind}-{self.period.number}"
+
+
+def _complete_months(day):
+    next_day = day + dt.timedelta(days=1)
+    return day.month if next_day.month != day.month else day.month - 1
+
+
+def resolve_as_of(plan, value=None, today=None, periods=None):
+    if periods is None:
+        periods = tuple(Period.objects.filter(plan=plan).order_by("end", "-kind"))
+    if not periods:
+        raise BadAsOf("该方案尚未生成报送期。")
+    chosen = None
+    value = (value or "").strip()
+    if value:
+        if value.isdigit():
+            chosen = next((p for p in periods if p.pk == int(value)), None)
+        elif "-" in value:
+            kind, _, number = value.partition("-")
+            if number.isdigit():
+                chosen = next((p for p in periods if p.kind == kind and p.number == int(number)), None)
+        if chosen is None:
+            raise BadAsOf(f"“{value}”不是本方案的报送期，已显示最近一期。")
+    else:
+        today = today or timezone.localdate()
+        ten_days = [p for p in periods if p.kind == "ten_day"]
+        ended = [p for p in ten_days if p.end < today]
+        chosen = ended[-1] if ended else ten_days[0]
+    day = chosen.end
+    ten_day = period_number_of("ten_day", day)
+    # A 旬 counts only once it has ended; a month's or quarter's end is also a 旬's end.
+    if next((p for p in periods if p.kind == "ten_day" and p.number == ten_day and p.end == day), None) is None:
+        ten_day -= 1
+    return AsOf(period=chosen, date=day, ten_day=ten_day, months=_complete_months(day), periods=tuple(periods))
+
+
+def first_due_ten_day(plan):
+    """Reports are owed from the 旬 the plan was published (or signed) in; from the first otherwise."""
+    start = plan.published_on or plan.issued_on
+    if start and start.year == plan.year:
+        return period_number_of("ten_day", start)
+    return 1
+
+
+@dataclass
+class Rate:
+    expected: int = 0
+    reported: int = 0
+
+    @property
+    def pct(self):
+        return round(self.reported * 100 / self.expected, 1) if self.expected else None
+
+
+@dataclass
+class TargetStatus:
+    target: Target
+    judgement: schedule.Judgement
+    departments: list
+
+
+@dataclass
+class TaskStatus:
+    task: Task
+    judgement: schedule.TaskJudgement
+    leads: list  # Department
+    reporters: list  # Department: lead and responsible, who must report
+    latest_task_status: str | None
+    metrics: list  # (TaskMetric, MetricPoint)
+    current: dict  # department id → report status in the as-of 旬
+
+
+@dataclass
+class DepartmentReporting:
+    department: Department
+    rate: Rate = field(default_factory=Rate)
+    missing_tasks: list = field(default_factory=list)
+
+
+@dataclass
+class BattleStatus:
+    battle: Battle
+    targets: list = field(default_factory=list)
+    tasks: list = field(default_factory=list)
+    reporting: Rate = field(default_factory=Rate)
+    review_queue: int = 0
+    departments: dict = field(default_factory=dict)  # department id → DepartmentReporting
+
+    @property
+    def light_counts(self):
+        return _count(t.judgement.light for t in self.targets)
+
+    @property
+    def task_light_counts(self):
+        return _count(t.judgement.light for t in self.tasks)
+
+    @property
+    def task_counts(self):
+        counts = {key: 0 for key in schedule.TASK_STATUS_LABELS}
+        for t in self.tasks:
+            counts[t.judgement.status] += 1
+        return counts
+
+    @property
+    def departments_sorted(self):
+        return sorted(
+            self.departments.values(), key=lambda d: (-(d.rate.expected - d.rate.reported), d.department.name)
+        )
+
+
+def _count(lights):
+    counts = {schedule.GREEN: 0, schedule.YELLOW: 0, schedule.RED: 0, schedule.GREY: 0}
+    for light in lights:
+        counts[light] += 1
+    return counts
+
+
+@dataclass
+class PlanStatus:
+    plan: object
+    as_of: AsOf
+    rules: Rules
+    battles: list
+    targets_by_id: dict
+    tasks_by_id: dict
+
+    @property
+    def red_targets(self):
+        return [t for b in self.battles for t in b.targets if t.judgement.light == schedule.RED]
+
+    @property
+    def red_tasks(self):
+        return [t for b in self.battles for t in b.tasks if t.judgement.light == schedule.RED]
+
+    @property
+    def red_list(self):
+        return self.red_targets + self.red_tasks
+
+    @property
+    def reporting(self):
+        rate = Rate()
+        for b in self.battles:
+            rate.expected += b.reporting.expected
+            rate.reported += b.reporting.reported
+        return rate
+
+    @property
+    def missing_departments(self):
+        """Departments with reports still owed for the as-of 旬, most missing first."""
+        merged = {}
+        for b in self.battles:
+            for dept_id, row in b.departments.items():
+                into = merged.setdefault(dept_id, DepartmentReporting(row.department))
+                into.rate.expected += row.rate.expected
+                into.rate.reported += row.rate.reported
+                into.missing_tasks.extend(row.missing_tasks)
+        rows = [r for r in merged.values() if r.rate.reported < r.rate.expected]
+        return sorted(rows, key=lambda r: (-(r.rate.expected - r.rate.reported), r.department.name))
+
+
+def _reading_point(row):
+    return ReadingPoint(
+        row["period__kind"],
+        row["period__number"],
+        row["period_value"],
+        row["cumulative_value"],
+        row["cumulative_growth"],
+    )
+
+
+def plan_status(plan, as_of):
+    """Every battle's targets and tasks judged as of `as_of` (an AsOf), in a fixed number of queries."""
+    rules = Rules.from_plan(plan)
+    first_due = first_due_ten_day(plan)
+    due = list(range(first_due, as_of.ten_day + 1))
+    ten_day = as_of.ten_day
+
+    battles = list(Battle.objects.filter(plan=plan).select_related("task_force__office").order_by("number"))
+    statuses = {b.pk: BattleStatus(b) for b in battles}
+
+    # Tasks with their latest approved report (as of the 旬) as correlated subqueries: one query.
+    approved = ProgressReport.objects.filter(
+        task=OuterRef("pk"), status="approved", period__kind="ten_day", period__number__lte=ten_day
+    ).order_by("-period__number")
+    tasks = list(
+        Task.objects.filter(section__battle__plan=plan)
+        .select_related("section")
+        .annotate(
+            approved_period=Subquery(approved.values("period__number")[:1]),
+            approved_task_status=Subquery(approved.values("task_status")[:1]),
+        )
+        .order_by("section__battle__number", "section__number", "number")
+    )
+    # Reported periods per task, grouped in the database.
+    aggregates = {
+        row["task_id"]: row
+        for row in ProgressReport.objects.filter(
+            task__section__battle__plan=plan,
+            period__kind="ten_day",
+            period__number__gte=first_due,
+            period__number__lte=ten_day,
+            status__in=REPORTED,
+        )
+        .values("task_id")
+        .annotate(reported=Count("period_id", distinct=True), last=Max("period__number"))
+        .order_by()
+    }
+    responsibilities = list(
+        Responsibility.objects.filter(section__battle__plan=plan).select_related("department").order_by("order", "id")
+    )
+    metrics = list(
+        TaskMetric.objects.filter(section__battle__plan=plan, task__isnull=False)
+        .annotate(
+            latest_value=Subquery(
+                MetricValue.objects.filter(
+                    metric=OuterRef("pk"), report__status="approved", report__period__number__lte=ten_day
+                )
+                .order_by("-report__period__number")
+                .values("value")[:1]
+            )
+        )
+        .order_by("order", "id")
+    )
+    current = defaultdict(dict)
+    if ten_day:
+        for row in ProgressReport.objects.filter(
+            task__section__battle__plan=plan, period__kind="ten_day", period__number=ten_day
+        ).values("task_id", "department_id", "status"):
+            current[row["task_id"]][row["department_id"]] = row["status"]
+    for row in (
+        ProgressReport.objects.filter(task__section__battle__plan=plan, status="submitted")
+        .values("task__section__battle_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        statuses[row["task__section__battle_id"]].review_queue = row["n"]
+
+    by_task = defaultdict(list)
+    by_section = defaultdict(list)
+    for r in responsibilities:
+        (by_task[r.task_id] if r.task_id else by_section[r.section_id]).append(r)
+    metrics_by_task = defaultdict(list)
+    for m in metrics:
+        metrics_by_task[m.task_id].append(m)
+
+    tasks_by_id = {}
+    lead_lights = defaultdict(list)  # (battle id, department id) → task lights, for qualitative targets
+    for task in tasks:
+        resp = by_task.get(task.pk) or by_section.get(task.section_id, [])
+        leads = [r.department for r in resp if r.role == "lead"]
+        reporters = list({r.department_id: r.department for r in resp if r.role in REPORTING_ROLES}.values())
+        points = [
+            (m, MetricPoint(m.name, m.comparator, m.value, m.latest_value, m.unit)) for m in metrics_by_task[task.pk]
+        ]
+        agg = aggregates.get(task.pk)
+        latest = None
+        if task.approved_period is not None:
+            latest = TaskReportPoint(task.approved_period, "approved", task.approved_task_status)
+        judgement = schedule.judge_task_summary(
+            reported_periods=agg["reported"] if agg else 0,
+            last_reported=agg["last"] if agg else None,
+            latest_approved=latest,
+            metric_progress=[p for _, p in points],
+            periods_due=due,
+            rules=rules,
+        )
+        status = TaskStatus(
+            task=task,
+            judgement=judgement,
+            leads=leads,
+            reporters=reporters,
+            latest_task_status=task.approved_task_status,
+            metrics=points,
+            current=current.get(task.pk, {}),
+        )
+        battle_status = statuses[task.section.battle_id]
+        battle_status.tasks.append(status)
+        tasks_by_id[task.pk] = status
+        for dept in leads:
+            lead_lights[(task.section.battle_id, dept.pk)].append(judgement.light)
+        if ten_day:
+            for dept in reporters:
+                row = battle_status.departments.setdefault(dept.pk, DepartmentReporting(dept))
+                row.rate.expected += 1
+                battle_status.reporting.expected += 1
+                if status.current.get(dept.pk) in REPORTED:
+                    row.rate.reported += 1
+                    battle_status.reporting.reported += 1
+                else:
+                    row.missing_tasks.append(task)
+
+    targets = list(
+        Target.objects.filter(battle__plan=plan)
+        .prefetch_related("departments")
+        .order_by("battle__number", "order", "code")
+    )
+    readings = defaultdict(list)
+    for row in TargetReading.objects.filter(
+        target__battle__plan=plan, area__isnull=True, period__end__lte=as_of.date
+    ).values("target_id", "period__kind", "period__number", "period_value", "cumulative_value", "cumulative_growth"):
+        readings[row["target_id"]].append(_reading_point(row))
+    targets_by_id = {}
+    for target in targets:
+        departments = list(target.departments.all())
+        task_lights = [light for d in departments for light in lead_lights.get((target.battle_id, d.pk), [])]
+        judgement = schedule.judge_target(
+            target.kind,
+            target.comparator,
+            target.value,
+            target.frequency,
+            readings.get(target.pk, []),
+            as_of.months,
+            rules,
+            unit=target.unit,
+            task_lights=task_lights,
+        )
+        status = TargetStatus(target, judgement, departments)
+        statuses[target.battle_id].targets.append(status)
+        targets_by_id[target.pk] = status
+    return PlanStatus(plan, as_of, rules, [statuses[b.pk] for b in battles], targets_by_id, tasks_by_id)
+
+
+@dataclass
+class DepartmentStatus:
+    department: Department
+    targets: list
+    tasks: list
+    on_time: Rate
+    current: Rate
+
+
+def department_status(plan, department, as_of, status=None):
+    """A department's tasks (it leads or must report on) and targets across battles, and how many
+    of its owed reports up to the as-of 旬 were first submitted by their deadline."""
+    status = status or plan_status(plan, as_of)
+    tasks = [t for b in status.battles for t in b.tasks if any(d.pk == department.pk for d in t.reporters + t.leads)]
+    targets = [t for b in status.battles for t in b.targets if any(d.pk == department.pk for d in t.departments)]
+    first_due = first_due_ten_day(plan)
+    owed = [t for t in tasks if any(d.pk == department.pk for d in t.reporters)]
+    on_time = Rate(expected=len(owed) * max(as_of.ten_day - first_due + 1, 0))
+    for row in ProgressReport.objects.filter(
+        department=department,
+        task__section__battle__plan=plan,
+        period__kind="ten_day",
+        period__number__gte=first_due,
+        period__number__lte=as_of.ten_day,
+        first_submitted_at__isnull=False,
+    ).values("first_submitted_at", "period__deadline"):
+        if timezone.localtime(row["first_submitted_at"]).date() <= row["period__deadline"]:
+            on_time.reported += 1
+    current = Rate()
+    for t in owed:
+        current.expected += 1
+        if t.current.get(department.pk) in REPORTED:
+            current.reported += 1
+    return DepartmentStatus(department, targets, tasks, on_time, current)
+
+
+@dataclass
+class SeriesPoint:
+    reading: TargetReading
+    point: ReadingPoint
+    judgement: schedule.Judgement
+    schedule_pct: object
+
+
+@dataclass
+class TargetSeries:
+    target: Target
+    judgement: schedule.Judgement
+    points: list
+
+
+def target_series(target, as_of, rules=None):
+    """The city-wide readings of `target` up to the as-of date, each judged as of its own period."""
+    rules = rules or Rules.from_plan(target.battle.plan)
+    rows = list(
+        TargetReading.objects.filter(target=target, area__isnull=True, period__end__lte=as_of.date)
+        .select_related("period", "department", "entered_by")
+        .order_by("period__end", "-period__kind")
+    )
+    points = []
+    so_far = []
+    for row in rows:
+        point = ReadingPoint(
+            row.period.kind, row.period.number, row.period_value, row.cumulative_value, row.cumulative_growth
+        )
+        so_far.append(point)
+        judgement = schedule.judge_target(
+            target.kind,
+            target.comparator,
+            target.value,
+            target.frequency,
+            list(so_far),
+            point.end_month,
+            rules,
+            target.unit,
+        )
+        sched = point.schedule if point.period_kind != "ten_day" else None
+        points.append(SeriesPoint(row, point, judgement, sched))
+    overall = schedule.judge_target(
+        target.kind, target.comparator, target.value, target.frequency, so_far, as_of.months, rules, target.unit
+    )
+    return TargetSeries(target, overall, points)
+
+
+@dataclass
+class AreaRow:
+    area: Department
+    judgement: schedule.Judgement
+    reading: TargetReading
+    rank: int = 0
+
+
+def area_ranking(target, as_of, rules=None):
+    """Each county's latest reading of `target` up to the as-of date, judged against the city-wide
+    target and ranked: best light first, then by completion rate or growth (areas with no data last)."""
+    rules = rules or Rules.from_plan(target.battle.plan)
+    readings = defaultdict(list)
+    latest = {}
+    areas = {}
+    for row in (
+        TargetReading.objects.filter(target=target, area__isnull=False, period__end__lte=as_of.date)
+        .select_related("period", "area")
+        .order_by("period__end")
+    ):
+        readings[row.area_id].append(
+            ReadingPoint(
+                row.period.kind, row.period.number, row.period_value, row.cumulative_value, row.cumulative_growth
+            )
+        )
+        latest[row.area_id] = row
+        areas[row.area_id] = row.area
+    rows = []
+    for area_id, points in readings.items():
+        judgement = schedule.judge_target(
+            target.kind, target.comparator, target.value, target.frequency, points, as_of.months, rules, target.unit
+        )
+        rows.append(AreaRow(areas[area_id], judgement, latest[area_id]))
+
+    def key(row):
+        j = row.judgement
+        measure = j.gap_points if j.gap_points is not None else (j.completion_pct or j.growth_pct)
+        # Lower is better for ceilings and decreases; their gap is already "positive = good".
+        return (schedule.SEVERITY[j.light] if j.light != schedule.GREY else 9, -(measure or 0), row.area.name)
+
+    rows.sort(key=key)
+    for i, row in enumerate(rows, 1):
+        row.rank = i
+    return rows
+
+
+@dataclass
+class TaskHistory:
+    task: Task
+    reports: list
+    by_period: list  # (period, [reports])
+
+
+def task_history(task, as_of):
+    """Every report on `task` up to the as-of 旬 with its department, metric values and reviewer."""
+    reports = list(
+        ProgressReport.objects.filter(task=task, period__kind="ten_day", period__number__lte=as_of.ten_day)
+        .select_related("period", "department", "reviewed_by", "submitted_by")
+        .prefetch_related("metric_values__metric")
+        .order_by("-period__number", "department__order", "department__name")
+    )
+    grouped = []
+    for report in reports:
+        if grouped and grouped[-1][0].pk == report.period_id:
+            grouped[-1][1].append(report)
+        else:
+            grouped.append((report.period, [report]))
+    return TaskHistory(task, reports, grouped)

@@ -1,0 +1,46 @@
+"""Template helpers for the dashboards: figures printed the way the circulars print them."""
+
+from decimal import Decimal
+
+from django import template
+
+from targets.schedule import q1
+
+register = template.Library()
+
+
+@register.filter
+def pct1(value):
+    """79.1 — one decimal, or an em dash."""
+    return "—" if value is None else q1(value)
+
+
+@register.filter
+def signed1(value):
+    """+4.2 / −4.2 points."""
+    if value is None:
+        return "—"
+    rounded = q1(value)
+    return f"+{rounded}" if rounded > 0 else f"{rounded}".replace("-", "−")
+
+
+@register.filter
+def figure(value):
+    """617.2 — one decimal at most, trailing zeros dropped."""
+    if value is None:
+        return "—"
+    text = format(q1(Decimal(value)).normalize(), "f")
+    return text
+
+
+@register.filter
+def bar_width(value):
+    """A completion percentage clamped to 0–100 for a progress bar."""
+    if value is None:
+        return 0
+    return max(0, min(100, int(value)))
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key)

@@ -1,0 +1,200 @@
+"""Dashboards through the test client: access, figures from the engine, fixed query counts."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from targets.models import Department, Period, Target, TargetReading
+from targets.status import plan_status, resolve_as_of
+from tasks.models import ProgressReport, Responsibility, Section, Task
+
+AS_OF = "ten_day-15"  # 2023年5月下旬
+
+
+def add_readings(plan, department, months):
+    retail = Target.objects.get(battle__plan=plan, code="1.02")
+    gdp = Target.objects.get(battle__plan=plan, code="1.01")
+    periods = {(p.kind, p.number): p for p in Period.objects.filter(plan=plan)}
+    rows = []
+    for m in range(1, months + 1):
+        rows.append(
+            TargetReading(
+                target=retail, period=periods[("month", m)], department=department, cumulative_value=Decimal(58 * m)
+            )
+        )
+        if m % 3 == 0:
+            rows.append(
+                TargetReading(
+                    target=gdp,
+                    period=periods[("quarter", m // 3)],
+                    department=department,
+                    cumulative_growth=Decimal("6.9"),
+                )
+            )
+    TargetReading.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def add_reports(plan, user, upto):
+    periods = {p.number: p for p in Period.objects.filter(plan=plan, kind="ten_day")}
+    rows = []
+    for r in Responsibility.objects.filter(section__battle__plan=plan, role__in=["lead", "responsible"]):
+        for n in range(1, upto + 1):
+            rows.append(
+                ProgressReport(
+                    task=r.task, department=r.department, period=periods[n], status="approved", progress="推进中"
+                )
+            )
+    ProgressReport.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_leader_overview_shows_each_battle_with_the_engines_lights(client, plan, leader, departments):
+    add_readings(plan, departments["stats"], 5)
+    add_reports(plan, leader, 15)
+    status = plan_status(plan, resolve_as_of(plan, AS_OF))
+    response = login(client, leader).get(reverse("dash:overview", args=[plan.code]), {"as_of": AS_OF})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "打好经济增长主动仗" in html and "打好科技创新攻坚仗" in html
+    b1 = status.battles[0]
+    # Retail: 290/780 = 37.2% against 5/12 = 41.7% → yellow; GDP 6.9 vs 7.5 → yellow.
+    assert b1.light_counts["yellow"] == 2
+    assert 'data-count="yellow">2<' in html
+    assert "100.0%" in html  # everyone reported for the 旬
+
+
+def test_battle_page_indicator_row_matches_the_engine(client, plan, office_dev, departments):
+    add_readings(plan, departments["stats"], 5)
+    response = login(client, office_dev).get(reverse("dash:battle", args=[plan.code, 1]), {"as_of": AS_OF})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "37.2%" in html and "41.7%" in html and "−4.5" in html
+    assert "累计增长 6.9%" in html
+
+
+def test_office_cannot_open_another_battle(client, plan, office_dev):
+    assert login(client, office_dev).get(reverse("dash:battle", args=[plan.code, 2])).status_code == 404
+
+
+def test_staff_sees_own_department_page_only(client, plan, staff_commerce, departments):
+    c = login(client, staff_commerce)
+    assert c.get(reverse("dash:department", args=[plan.code, departments["commerce"].pk])).status_code == 200
+    assert c.get(reverse("dash:department", args=[plan.code, departments["culture"].pk])).status_code == 404
+    assert c.get(reverse("dash:battle", args=[plan.code, 1])).status_code == 404
+    # The overview sends staff to their department page.
+    response = c.get(reverse("dash:overview", args=[plan.code]))
+    assert response.status_code == 302 and f"/department/{departments['commerce'].pk}/" in response["Location"]
+
+
+def test_staff_reads_own_target_and_task_but_not_others(client, plan, staff_commerce):
+    c = login(client, staff_commerce)
+    retail = Target.objects.get(code="1.02")
+    hightech = Target.objects.get(code="2.01")
+    assert c.get(reverse("dash:target", args=[retail.pk])).status_code == 200
+    assert c.get(reverse("dash:target", args=[hightech.pk])).status_code == 404
+    own = Task.objects.get(title="开展系列消费促进活动")
+    other = Task.objects.get(title="实施市十大科技创新项目")
+    assert c.get(reverse("dash:task", args=[own.pk])).status_code == 200
+    assert c.get(reverse("dash:task", args=[other.pk])).status_code == 404
+
+
+def test_target_page_draws_the_schedule_chart(client, plan, leader, departments):
+    add_readings(plan, departments["stats"], 5)
+    retail = Target.objects.get(code="1.02")
+    response = login(client, leader).get(reverse("dash:target", args=[retail.pk]), {"as_of": AS_OF})
+    html = response.content.decode()
+    assert "<svg" in html and "序时进度" in html and "<polyline" in html
+    assert "完成率 37.2%" in html
+
+
+def test_as_of_an_earlier_month_hides_later_readings(client, plan, leader, departments):
+    add_readings(plan, departments["stats"], 5)
+    retail = Target.objects.get(code="1.02")
+    response = login(client, leader).get(reverse("dash:target", args=[retail.pk]), {"as_of": "month-2"})
+    html = response.content.decode()
+    assert "1–2月累计完成 116" in html and "2023年5月" not in html.split("数据记录")[1]
+
+
+def test_bad_as_of_shows_a_chinese_warning_not_an_error(client, plan, leader):
+    response = login(client, leader).get(reverse("dash:overview", args=[plan.code]), {"as_of": "month-99"})
+    assert response.status_code == 200
+    assert "不是本方案的报送期" in response.content.decode()
+
+
+def test_area_view_ranks_counties(client, plan, leader, departments):
+    retail = Target.objects.get(code="1.02")
+    may = Period.objects.get(plan=plan, kind="month", number=5)
+    TargetReading.objects.create(
+        target=retail, period=may, area=departments["hecheng"], department=departments["commerce"], cumulative_value=400
+    )
+    TargetReading.objects.create(
+        target=retail,
+        period=may,
+        area=departments["zhongfang"],
+        department=departments["commerce"],
+        cumulative_value=200,
+    )
+    response = login(client, leader).get(reverse("dash:area", args=[retail.pk]), {"as_of": "month-5"})
+    html = response.content.decode()
+    assert html.index("鹤城区") < html.index("中方县")
+
+
+def test_task_page_lists_reports_and_metric_bars(client, plan, leader, staff_culture, departments):
+    task = Task.objects.get(title="促进旅游消费恢复")
+    period = Period.objects.get(plan=plan, kind="ten_day", number=3)
+    ProgressReport.objects.create(
+        task=task, department=departments["culture"], period=period, status="approved", progress="举办旅游节"
+    )
+    response = login(client, leader).get(reverse("dash:task", args=[task.pk]), {"as_of": "ten_day-3"})
+    html = response.content.decode()
+    assert "举办旅游节" in html and "接待游客" in html and "bar-svg" in html
+
+
+def grow(plan, departments_count, months):
+    """Add departments (each leading a new task) and readings, to compare query counts."""
+    section = Section.objects.filter(battle__plan=plan).first()
+    offset = Department.objects.count()
+    depts = Department.objects.bulk_create([Department(name=f"测试单位{offset + i}") for i in range(departments_count)])
+    for i, dept in enumerate(depts):
+        task = Task.objects.create(section=section, number=100 + offset + i, title=f"任务{offset + i}")
+        Responsibility.objects.create(section=section, task=task, department=dept, role="lead")
+    add_readings(plan, depts[0] if depts else Department.objects.first(), months)
+    add_reports(plan, None, 15)
+
+
+PAGES = ["overview", "battle", "department", "target", "area", "task"]
+
+
+def page_url(name, plan, departments):
+    target = Target.objects.get(battle__plan=plan, code="1.02")
+    task = Task.objects.get(title="开展系列消费促进活动")
+    return {
+        "overview": reverse("dash:overview", args=[plan.code]),
+        "battle": reverse("dash:battle", args=[plan.code, 1]),
+        "department": reverse("dash:department", args=[plan.code, departments["commerce"].pk]),
+        "target": reverse("dash:target", args=[target.pk]),
+        "area": reverse("dash:area", args=[target.pk]),
+        "task": reverse("dash:task", args=[task.pk]),
+    }[name]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_query_count_does_not_grow_with_departments_or_months(
+    page, client, plan, leader, departments, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = login(client, leader)
+    url = page_url(page, plan, departments)
+    grow(plan, 1, 1)
+    with CaptureQueriesContext(connection) as small:
+        assert c.get(url, {"as_of": AS_OF}).status_code == 200
+    grow(plan, 49, 12)
+    with django_assert_num_queries(len(small.captured_queries)):
+        assert c.get(url, {"as_of": AS_OF}).status_code == 200
