@@ -8,13 +8,16 @@ records are compared with that object's previous record. Users and foreign keys 
 with one query per related model, never one per row.
 """
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-SKIPPED_FIELDS = {"id", "updated_at", "version"}
+SKIPPED_FIELDS = {"id", "updated_at", "version", "is_demo"}
 
 
 @dataclass
@@ -48,6 +51,12 @@ def _display(field, value, related):
         return str(obj) if obj is not None else f"#{value}"
     if isinstance(field, models.BooleanField):
         return _("是") if value else _("否")
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, Decimal):
+        # 1520.0000 → 1520; 12.50 → 12.5 (no exponent for round numbers such as 1E+3).
+        text = format(value, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
     return str(value)
 
 

@@ -55,6 +55,8 @@ class ReportForm(forms.Form):
     files = MultipleFileField(
         label=_("佐证材料"),
         required=False,
+        # A hint for the file picker only; the server checks the content (tasks.uploads).
+        widget=MultipleFileInput(attrs={"accept": ".pdf,.doc,.docx,.xls,.xlsx,.jpg,.jpeg,.png"}),
         help_text=_("可多选；PDF、Word、Excel、JPEG、PNG，单个文件不超过 %(mb)s MB。"),
     )
 
