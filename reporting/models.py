@@ -1,1 +1,171 @@
-# Create your models here.
+"""Dispatch reports (旬简报、月通报、季总结、提示单), in-app notifications and the reminder log."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from targets.models import Battle, Department, Period, Plan
+
+
+class DispatchReport(models.Model):
+    """One version of one dispatch report for (plan, kind, period, battle or whole plan).
+
+    `content` holds the computed figures and text blocks; the web page, the Word document and
+    the Excel workbook are all rendered from it, so the three never disagree.
+    """
+
+    class Kind(models.TextChoices):
+        TEN_DAY_BRIEFING = "ten_day_briefing", _("旬简报")
+        MONTHLY_CIRCULAR = "monthly_circular", _("月通报")
+        QUARTERLY_SUMMARY = "quarterly_summary", _("季总结")
+        WARNING_SLIP = "warning_slip", _("提示单")
+
+    class Status(models.TextChoices):
+        BUILDING = "building", _("生成中")
+        READY = "ready", _("已生成")
+        FAILED = "failed", _("生成失败")
+
+    # Which period kind each report kind is issued for.
+    PERIOD_KIND = {
+        Kind.TEN_DAY_BRIEFING: Period.Kind.TEN_DAY,
+        Kind.MONTHLY_CIRCULAR: Period.Kind.MONTH,
+        Kind.QUARTERLY_SUMMARY: Period.Kind.QUARTER,
+        Kind.WARNING_SLIP: Period.Kind.MONTH,
+    }
+
+    plan = models.ForeignKey(Plan, verbose_name=_("方案"), on_delete=models.CASCADE, related_name="dispatch_reports")
+    kind = models.CharField(_("类型"), max_length=24, choices=Kind.choices)
+    period = models.ForeignKey(Period, verbose_name=_("期"), on_delete=models.PROTECT, related_name="dispatch_reports")
+    battle = models.ForeignKey(
+        Battle,
+        verbose_name=_("仗"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="dispatch_reports",
+        help_text=_("留空表示全方案。"),
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    issue_number = models.PositiveSmallIntegerField(_("期号"))
+    version = models.PositiveSmallIntegerField(_("版本"), default=1)
+    is_current = models.BooleanField(_("当前版本"), default=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.BUILDING)
+    content = models.JSONField(_("内容"), default=dict, blank=True)
+    docx_path = models.CharField(_("Word文件"), max_length=255, blank=True)
+    xlsx_path = models.CharField(_("Excel文件"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    generated_at = models.DateTimeField(_("生成时间"), null=True, blank=True)
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("生成人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    error = models.TextField(_("错误信息"), blank=True)
+
+    class Meta:
+        verbose_name = _("调度报告")
+        verbose_name_plural = _("调度报告")
+        ordering = ["-period__end", "kind", "battle__number", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "kind", "period", "battle", "version"],
+                condition=Q(battle__isnull=False),
+                name="dispatch_unique_version_battle",
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "kind", "period", "version"],
+                condition=Q(battle__isnull=True),
+                name="dispatch_unique_version_plan",
+            ),
+            # At most one current version: two workers racing on a build collide here.
+            models.UniqueConstraint(
+                fields=["plan", "kind", "period", "battle"],
+                condition=Q(is_current=True, battle__isnull=False),
+                name="dispatch_one_current_battle",
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "kind", "period"],
+                condition=Q(is_current=True, battle__isnull=True),
+                name="dispatch_one_current_plan",
+            ),
+        ]
+        indexes = [
+            # Archive page: a plan's current reports, newest period first.
+            models.Index(fields=["plan", "is_current", "kind"], name="dispatch_archive"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} {self.issue_label}"
+
+    @property
+    def issue_label(self):
+        return f"第{self.issue_number}期"
+
+    @property
+    def title(self):
+        scope = self.battle.name if self.battle_id else _("全市打好发展“六仗”")
+        return f"{scope}{self.get_kind_display()}"
+
+    def file_path(self, ext):
+        """Where this version's file of type `ext` lives, relative to REPORTS_ROOT."""
+        battle = self.battle_id or "all"
+        return f"{self.plan_id}/{self.kind}/{self.period_id}-{battle}-v{self.version}.{ext}"
+
+
+class Notification(models.Model):
+    """An in-app message to one user (reminders, escalations, finished reports)."""
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", _("催报提醒")
+        OVERDUE = "overdue", _("逾期提醒")
+        ESCALATION = "escalation", _("逾期告知专班")
+        REPORT_READY = "report_ready", _("报告已生成")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    text = models.TextField(_("内容"))
+    link = models.CharField(_("链接"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # Unread count in the navigation bar on every page.
+            models.Index(fields=["user", "read_at"], name="notification_unread"),
+        ]
+
+    def __str__(self):
+        return self.text[:40]
+
+
+class ReminderLog(models.Model):
+    """One reminder step sent to one department for one period: sending again is skipped."""
+
+    class Step(models.TextChoices):
+        BEFORE = "before", _("截止前提醒")
+        OVERDUE = "overdue", _("逾期提醒")
+        ESCALATED = "escalated", _("告知专班办公室")
+
+    period = models.ForeignKey(Period, verbose_name=_("期"), on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey(Department, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="+")
+    step = models.CharField(_("步骤"), max_length=16, choices=Step.choices)
+    sent_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("提醒记录")
+        verbose_name_plural = _("提醒记录")
+        constraints = [
+            models.UniqueConstraint(fields=["period", "department", "step"], name="reminder_once_per_step"),
+        ]
+
+    def __str__(self):
+        return f"{self.department} {self.period} {self.get_step_display()}"

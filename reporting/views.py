@@ -1,1 +1,238 @@
-from django.shortcuts import render  # noqa: F401
+import logging
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from reporting.access import can_generate, dispatch_report_for_user, generatable_battles, reports_for_user
+from reporting.models import DispatchReport, Notification
+from targets.models import Period, Plan
+
+log = logging.getLogger(__name__)
+
+CONTENT_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def queue_build(plan_id, kind, period_id, battle_id, *, regenerate, after_version, user_id):
+    """Queue a build after the request's transaction commits; False when the broker is down.
+
+    The web app must keep working without Redis: the error is logged and the hourly catch-up
+    job builds the report once the broker is back.
+    """
+    from reporting.tasks import build_dispatch_report
+
+    try:
+        build_dispatch_report.delay_on_commit(
+            plan_id, kind, period_id, battle_id, regenerate=regenerate, after_version=after_version, user_id=user_id
+        )
+    except Exception:
+        log.exception("could not queue dispatch report build (broker down?)")
+        return False
+    return True
+
+
+@login_required
+def index(request):
+    plans = Plan.objects.order_by("-year", "code")
+    return render(request, "reporting/index.html", {"plans": plans})
+
+
+@login_required
+def archive(request, plan_code):
+    plan = get_object_or_404(Plan, code=plan_code)
+    reports = (
+        reports_for_user(request.user)
+        .filter(plan=plan, is_current=True)
+        .select_related("period", "battle")
+        .order_by("-period__end", "kind", "battle__number")
+    )
+    kind = request.GET.get("kind", "")
+    if kind in DispatchReport.Kind.values:
+        reports = reports.filter(kind=kind)
+    battle = request.GET.get("battle", "")
+    if battle == "all":
+        reports = reports.filter(battle__isnull=True)
+    elif battle.isdigit():
+        reports = reports.filter(battle_id=int(battle))
+    period = request.GET.get("period", "")
+    if period.isdigit():
+        reports = reports.filter(period_id=int(period))
+    battles = list(plan.battles.order_by("number"))
+    return render(
+        request,
+        "reporting/archive.html",
+        {
+            "plan": plan,
+            "reports": list(reports[:500]),
+            "kinds": DispatchReport.Kind.choices,
+            "battles": battles,
+            "selected": {"kind": kind, "battle": battle, "period": period},
+            "form": GenerateForm(plan=plan, user=request.user),
+            "may_generate": request.user.is_plan_admin or bool(request.user.office_battle_ids()),
+        },
+    )
+
+
+@login_required
+def detail(request, pk):
+    report = dispatch_report_for_user(request.user, pk)
+    versions = reports_for_user(request.user).filter(
+        plan_id=report.plan_id, kind=report.kind, period_id=report.period_id, battle_id=report.battle_id
+    )
+    return render(
+        request,
+        "reporting/detail.html",
+        {
+            "report": report,
+            "c": report.content,
+            "versions": versions.order_by("-version"),
+            "may_regenerate": can_generate(request.user, report.battle_id),
+        },
+    )
+
+
+@login_required
+def download(request, pk, fmt):
+    report = dispatch_report_for_user(request.user, pk)
+    if fmt not in CONTENT_TYPES or report.status != DispatchReport.Status.READY:
+        raise Http404
+    relative = report.docx_path if fmt == "docx" else report.xlsx_path
+    path = Path(settings.REPORTS_ROOT) / relative
+    if not relative or not path.is_file():
+        raise Http404
+    name = f"{report.content.get('title', report.title)}{report.issue_label}（{report.period}）v{report.version}.{fmt}"
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type=CONTENT_TYPES[fmt])
+
+
+class GenerateForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("报告类型"), choices=DispatchReport.Kind.choices)
+    period = forms.ModelChoiceField(label=gettext_lazy("期"), queryset=Period.objects.none())
+    battle = forms.ChoiceField(label=gettext_lazy("范围"))
+    regenerate = forms.BooleanField(label=gettext_lazy("重新生成（保留旧版本）"), required=False)
+
+    def __init__(self, *args, plan, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        self.user = user
+        today = timezone.localdate()
+        kinds = set(DispatchReport.PERIOD_KIND.values())
+        self.fields["period"].queryset = Period.objects.filter(plan=plan, kind__in=kinds, end__lt=today).order_by(
+            "-end", "kind"
+        )
+        choices = [(str(b.id), b.name) for b in generatable_battles(user, plan)]
+        if user.is_plan_admin:
+            choices.insert(0, ("all", _("全方案")))
+        self.fields["battle"].choices = choices
+
+    def clean(self):
+        data = super().clean()
+        kind, period = data.get("kind"), data.get("period")
+        if kind and period and period.kind != DispatchReport.PERIOD_KIND[kind]:
+            self.add_error(
+                "period",
+                _("%(kind)s按%(period_kind)s生成，请选择对应的期。")
+                % {
+                    "kind": DispatchReport.Kind(kind).label,
+                    "period_kind": Period.Kind(DispatchReport.PERIOD_KIND[kind]).label,
+                },
+            )
+        battle = data.get("battle")
+        if kind == DispatchReport.Kind.WARNING_SLIP and battle == "all":
+            self.add_error("battle", _("提示单按仗出具，请选择一个仗。"))
+        data["battle_id"] = None if battle in (None, "all") else int(battle)
+        return data
+
+
+@login_required
+@require_POST
+def generate(request, plan_code):
+    plan = get_object_or_404(Plan, code=plan_code)
+    form = GenerateForm(request.POST, plan=plan, user=request.user)
+    if not form.is_valid():
+        errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, _("未能生成：%(errors)s") % {"errors": errors})
+        return redirect("reporting:archive", plan_code=plan.code)
+    data = form.cleaned_data
+    battle_id = data["battle_id"]
+    if not can_generate(request.user, battle_id):
+        raise Http404
+    current = DispatchReport.objects.filter(
+        plan=plan, kind=data["kind"], period=data["period"], battle_id=battle_id, is_current=True
+    ).first()
+    after = current.version if current else 0
+    queued = queue_build(
+        plan.id,
+        data["kind"],
+        data["period"].id,
+        battle_id,
+        regenerate=data["regenerate"],
+        after_version=after if data["regenerate"] else None,
+        user_id=request.user.id,
+    )
+    if not queued:
+        messages.warning(request, _("报告生成服务暂时不可用，已记录请求，服务恢复后将自动补生成。"))
+        return redirect("reporting:archive", plan_code=plan.code)
+    query = f"?kind={data['kind']}&period={data['period'].id}&battle={battle_id or 'all'}"
+    if data["regenerate"]:
+        query += f"&after={after}"
+    return redirect(reverse("reporting:build_status", args=[plan.code]) + query)
+
+
+@login_required
+def build_status(request, plan_code):
+    """Progress of a requested build; the page refreshes itself until the report is ready."""
+    plan = get_object_or_404(Plan, code=plan_code)
+    kind = request.GET.get("kind", "")
+    period_id = request.GET.get("period", "")
+    battle = request.GET.get("battle", "")
+    after = request.GET.get("after", "")
+    if kind not in DispatchReport.Kind.values or not period_id.isdigit() or not (battle == "all" or battle.isdigit()):
+        raise Http404
+    battle_id = None if battle == "all" else int(battle)
+    if not can_generate(request.user, battle_id):
+        raise Http404
+    period = get_object_or_404(Period, pk=int(period_id), plan=plan)
+    report = (
+        DispatchReport.objects.filter(plan=plan, kind=kind, period=period, battle_id=battle_id, is_current=True)
+        .select_related("battle")
+        .first()
+    )
+    if report is not None and after.isdigit() and report.version <= int(after):
+        report = None  # the regenerated version has not started yet
+    done = report is not None and report.status != DispatchReport.Status.BUILDING
+    return render(
+        request,
+        "reporting/status.html",
+        {
+            "plan": plan,
+            "period": period,
+            "kind_label": DispatchReport.Kind(kind).label,
+            "report": report,
+            "done": done,
+        },
+    )
+
+
+@login_required
+def notifications(request):
+    items = list(Notification.objects.filter(user=request.user)[:200])
+    return render(request, "reporting/notifications.html", {"items": items})
+
+
+@login_required
+@require_POST
+def mark_notifications_read(request):
+    Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    return redirect("reporting:notifications")

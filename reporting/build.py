@@ -1,0 +1,205 @@
+"""Building a dispatch report: claim the row, compute the content, write Word and Excel.
+
+`build_report` is idempotent. It runs in two steps:
+
+1. claim — a short transaction that finds the current row for (plan, kind, period, battle) or
+   creates it (status "building"), relying on the conditional unique constraints: two workers
+   racing to create it collide, and the loser re-reads the winner's row. Regenerating creates
+   version N+1 and turns the old version into a kept, non-current one.
+2. build — a transaction that locks that row (SELECT … FOR UPDATE), so a second worker waits and
+   then finds it ready; the files are written to temp files and renamed into place, so a worker
+   killed mid-job leaves the row "building" and no half-written file, and the next run of the
+   job (acks_late redelivery or the catch-up job) builds it.
+"""
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from reporting import content as content_builders
+from reporting import figures
+from reporting.models import DispatchReport
+from reporting.render import write_docx, write_xlsx
+from targets.models import Battle, Period, Plan
+
+log = logging.getLogger(__name__)
+Kind = DispatchReport.Kind
+
+
+def scope_filter(plan_id, kind, period_id, battle_id):
+    return {"plan_id": plan_id, "kind": kind, "period_id": period_id, "battle_id": battle_id}
+
+
+def next_issue_number(plan_id, kind, battle_id, period):
+    """第N期: one more than the number of earlier periods of this kind already reported on."""
+    earlier = (
+        DispatchReport.objects.filter(
+            plan_id=plan_id, kind=kind, battle_id=battle_id, year=period.start.year, period__end__lt=period.end
+        )
+        .values("period_id")
+        .distinct()
+        .count()
+    )
+    return earlier + 1
+
+
+def claim(plan_id, kind, period, battle_id, *, regenerate=False, after_version=None, user_id=None):
+    """The row to build: the current one, a fresh one, or (regenerate) the next version."""
+    scope = scope_filter(plan_id, kind, period.id, battle_id)
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                current = DispatchReport.objects.select_for_update().filter(is_current=True, **scope).first()
+                if current is not None and not regenerate:
+                    return current
+                if current is not None and after_version is not None and current.version > after_version:
+                    return current  # this regeneration was already started (a redelivered job)
+                if current is not None:
+                    issue_number = current.issue_number
+                    version = (DispatchReport.objects.filter(**scope).aggregate(v=Max("version"))["v"] or 0) + 1
+                    DispatchReport.objects.filter(pk=current.pk).update(is_current=False)
+                else:
+                    old = DispatchReport.objects.filter(**scope).order_by("-version").first()
+                    issue_number = old.issue_number if old else next_issue_number(plan_id, kind, battle_id, period)
+                    version = old.version + 1 if old else 1
+                return DispatchReport.objects.create(
+                    **scope,
+                    year=period.start.year,
+                    issue_number=issue_number,
+                    version=version,
+                    is_current=True,
+                    status=DispatchReport.Status.BUILDING,
+                    generated_by_id=user_id,
+                )
+        except IntegrityError:
+            # Another worker created the row between our read and our insert: use theirs.
+            continue
+    raise RuntimeError("could not claim a dispatch report row")
+
+
+def compute_content(report, plan, period, facts_cache):
+    """The report's content dict from the facts of its period (cached across battles)."""
+
+    def facts_for(p):
+        if p.id not in facts_cache:
+            facts_cache[p.id] = figures.collect(plan, p)
+        return facts_cache[p.id]
+
+    facts = facts_for(period)
+    issued_on = timezone.localdate()
+    if report.kind == Kind.TEN_DAY_BRIEFING:
+        return content_builders.ten_day_briefing(facts, report.battle_id, report.issue_number, issued_on)
+    if report.kind == Kind.MONTHLY_CIRCULAR:
+        return content_builders.monthly_circular(facts, report.battle_id, report.issue_number, issued_on)
+    if report.kind == Kind.QUARTERLY_SUMMARY:
+        previous = Period.objects.filter(plan=plan, kind=Period.Kind.QUARTER, number=period.number - 1).first()
+        previous_facts = facts_for(previous) if previous else None
+        return content_builders.quarterly_summary(
+            facts, previous_facts, report.battle_id, report.issue_number, issued_on
+        )
+    return content_builders.warning_slips(
+        facts, report.battle_id, report.issue_number, issued_on, days=settings.DISPATCH_WARNING_SLIP_DAYS
+    )
+
+
+def build_report(
+    plan_id, kind, period_id, battle_id=None, *, regenerate=False, after_version=None, user_id=None, facts_cache=None
+):
+    """Build (or find ready) the report for (plan, kind, period, battle); returns the row."""
+    if kind not in Kind.values:
+        raise ValueError(f"unknown report kind {kind!r}")
+    plan = Plan.objects.get(pk=plan_id)
+    period = Period.objects.get(pk=period_id, plan=plan)
+    if period.kind != DispatchReport.PERIOD_KIND[kind]:
+        raise ValueError(f"{kind} is issued for {DispatchReport.PERIOD_KIND[kind]} periods, not {period.kind}")
+    if battle_id is not None and not Battle.objects.filter(pk=battle_id, plan=plan).exists():
+        raise ValueError(f"battle {battle_id} is not in plan {plan_id}")
+    row = claim(plan_id, kind, period, battle_id, regenerate=regenerate, after_version=after_version, user_id=user_id)
+    if row.status == DispatchReport.Status.READY:
+        return row
+    with transaction.atomic():
+        # The lock makes a second worker wait here, then find the report ready.
+        report = DispatchReport.objects.select_for_update().get(pk=row.pk)
+        if report.status == DispatchReport.Status.READY:
+            return report
+        try:
+            report.content = compute_content(report, plan, period, facts_cache if facts_cache is not None else {})
+            root = settings.REPORTS_ROOT
+            report.docx_path = report.file_path("docx")
+            report.xlsx_path = report.file_path("xlsx")
+            write_docx(report.content, root / report.docx_path)
+            write_xlsx(report.content, root / report.xlsx_path)
+        except Exception as exc:
+            log.exception("building dispatch report %s failed", report.pk)
+            report.status = DispatchReport.Status.FAILED
+            report.error = f"{type(exc).__name__}: {exc}"
+            report.save(update_fields=["status", "error"])
+            return report
+        report.status = DispatchReport.Status.READY
+        report.error = ""
+        report.generated_at = timezone.now()
+        report.save(update_fields=["content", "docx_path", "xlsx_path", "status", "error", "generated_at"])
+    return report
+
+
+def reports_due_for(period, battle_ids):
+    """(kind, battle_id) of every report a closed period gets: per battle and for the whole plan."""
+    kinds = [k for k, period_kind in DispatchReport.PERIOD_KIND.items() if period_kind == period.kind]
+    due = []
+    for kind in kinds:
+        due.extend((kind, b) for b in battle_ids)
+        if kind != Kind.WARNING_SLIP:  # warning slips go to a battle's convener only
+            due.append((kind, None))
+    return due
+
+
+def close_period(plan_id, period_id):
+    """Mark a period closed and build every report it is due (missing ones only)."""
+    period = Period.objects.select_related("plan").get(pk=period_id, plan_id=plan_id)
+    if period.closed_at is None:
+        period.closed_at = timezone.now()
+        period.save(update_fields=["closed_at"])
+    battle_ids = list(Battle.objects.filter(plan_id=plan_id).order_by("number").values_list("id", flat=True))
+    ready = set(
+        DispatchReport.objects.filter(
+            plan_id=plan_id, period_id=period_id, is_current=True, status=DispatchReport.Status.READY
+        ).values_list("kind", "battle_id")
+    )
+    facts_cache = {}
+    built = []
+    for kind, battle_id in reports_due_for(period, battle_ids):
+        if (kind, battle_id) in ready:
+            continue
+        built.append(build_report(plan_id, kind, period_id, battle_id, facts_cache=facts_cache))
+    return built
+
+
+def due_periods(plan, now=None):
+    """Periods of `plan` whose end (Asia/Shanghai) plus report_delay_hours has passed."""
+    now = now or timezone.now()
+    local_now = timezone.localtime(now)
+    # A period ending on day D ends at D+1 00:00 local time.
+    cutoff = (local_now - dt.timedelta(hours=plan.report_delay_hours)).date() - dt.timedelta(days=1)
+    kinds = sorted(set(DispatchReport.PERIOD_KIND.values()))
+    return Period.objects.filter(plan=plan, kind__in=kinds, end__lte=cutoff).order_by("end", "kind")
+
+
+def missing_reports(plan, now=None):
+    """Periods due whose reports are not all ready (never built, failed, or left building)."""
+    periods = list(due_periods(plan, now))
+    battle_ids = list(Battle.objects.filter(plan=plan).values_list("id", flat=True))
+    ready = set(
+        DispatchReport.objects.filter(plan=plan, is_current=True, status=DispatchReport.Status.READY).values_list(
+            "period_id", "kind", "battle_id"
+        )
+    )
+    out = []
+    for period in periods:
+        due = reports_due_for(period, battle_ids)
+        if period.closed_at is None or any((period.id, k, b) not in ready for k, b in due):
+            out.append(period)
+    return out

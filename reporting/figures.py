@@ -1,0 +1,437 @@
+"""The facts a dispatch report is written from, gathered in a fixed number of queries.
+
+`collect(plan, period)` reads the approved progress reports, readings and responsibilities as of
+the period's end and returns plain dicts (JSON-ready numbers, no model instances), so the content
+builders in reporting/content.py stay pure functions of these facts. The judgement of targets and
+tasks (light, gap, 序时进度) comes from the schedule engine, targets/status.py, through `judge()`.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.utils import timezone
+
+from targets import schedule
+from targets.models import Battle, Department, Period, Target, TargetReading
+from tasks.models import ProgressReport, Responsibility, Task, TaskMetric
+
+REPORTING_ROLES = (Responsibility.Role.LEAD, Responsibility.Role.RESPONSIBLE)
+
+
+def num(value, places=1):
+    """Decimal/float → rounded float for JSON; None stays None."""
+    if value is None:
+        return None
+    return round(float(value), places)
+
+
+def _ten_day_periods(plan, start, end):
+    return list(Period.objects.filter(plan=plan, kind=Period.Kind.TEN_DAY, start__gte=start, end__lte=end))
+
+
+def expected_pairs(plan):
+    """(task_id, department_id) pairs that must report every ten days: lead and responsible units.
+
+    Responsibilities stated on a section apply to each of its tasks.
+    """
+    tasks_by_section = defaultdict(list)
+    for task_id, section_id in Task.objects.filter(section__battle__plan=plan).values_list("id", "section_id"):
+        tasks_by_section[section_id].append(task_id)
+    pairs = set()
+    rows = Responsibility.objects.filter(section__battle__plan=plan, role__in=REPORTING_ROLES).values_list(
+        "task_id", "section_id", "department_id"
+    )
+    for task_id, section_id, department_id in rows:
+        if task_id is not None:
+            pairs.add((task_id, department_id))
+        else:
+            pairs.update((t, department_id) for t in tasks_by_section[section_id])
+    return pairs
+
+
+def collect(plan, period):
+    """Everything the four report kinds need for `plan` as of the end of `period`."""
+    as_of = period.end
+    battles = list(Battle.objects.filter(plan=plan).select_related("task_force__office").order_by("number"))
+    departments = {d.id: d.name for d in Department.objects.all().only("id", "name")}
+    tasks = {
+        t.id: t
+        for t in Task.objects.filter(section__battle__plan=plan)
+        .select_related("section")
+        .order_by("section__battle__number", "section__number", "number")
+    }
+    leads = defaultdict(list)
+    for task_id, section_id, dept_id in Responsibility.objects.filter(
+        section__battle__plan=plan, role=Responsibility.Role.LEAD
+    ).values_list("task_id", "section_id", "department_id"):
+        if task_id is not None:
+            leads[task_id].append(dept_id)
+        else:
+            for t in tasks.values():
+                if t.section_id == section_id and dept_id not in leads[t.id]:
+                    leads[t.id].append(dept_id)
+    pairs = expected_pairs(plan)
+
+    year_start = dt.date(plan.year, 1, 1)
+    ten_days = _ten_day_periods(plan, year_start, as_of)
+    in_period = [p for p in ten_days if p.start >= period.start]
+    # Every report of the year so far, one query; the approved ones are the dispatch record.
+    reports = list(
+        ProgressReport.objects.filter(period__in=ten_days)
+        .select_related("period")
+        .only(
+            "id",
+            "task_id",
+            "department_id",
+            "period_id",
+            "status",
+            "task_status",
+            "progress",
+            "problems",
+            "next_steps",
+            "first_submitted_at",
+            "times_returned",
+            "period__end",
+            "period__deadline",
+            "period__number",
+        )
+    )
+    metric_values = defaultdict(dict)  # report id → metric id → value
+    metrics = defaultdict(list)
+    for m in TaskMetric.objects.filter(section__battle__plan=plan, task__isnull=False):
+        metrics[m.task_id].append(m)
+    from tasks.models import MetricValue
+
+    approved_ids = [r.id for r in reports if r.status == ProgressReport.Status.APPROVED]
+    for report_id, metric_id, value in MetricValue.objects.filter(report_id__in=approved_ids).values_list(
+        "report_id", "metric_id", "value"
+    ):
+        metric_values[report_id][metric_id] = value
+
+    facts = {
+        "plan": {"id": plan.id, "title": plan.title, "year": plan.year, "issuer": plan.issuer},
+        "period": {
+            "id": period.id,
+            "kind": period.kind,
+            "number": period.number,
+            "label": str(period),
+            "start": period.start.isoformat(),
+            "end": as_of.isoformat(),
+        },
+        "rules": {
+            "yellow_gap_points": num(plan.yellow_gap_points),
+            "laggard_completion_pct": num(plan.laggard_completion_pct),
+            "missed_periods_red": plan.missed_periods_red,
+        },
+        "schedule_pct": num(schedule.schedule_pct("month", as_of.month)),
+        "battles": [
+            {
+                "id": b.id,
+                "number": b.number,
+                "name": b.name,
+                "short_name": b.short_name,
+                "office": getattr(getattr(b, "task_force", None), "office", None) and b.task_force.office.name,
+                "task_force": getattr(getattr(b, "task_force", None), "name", ""),
+                "convener": getattr(getattr(b, "task_force", None), "convener", ""),
+            }
+            for b in battles
+        ],
+    }
+    battle_of_task = {t.id: t.section.battle_id for t in tasks.values()}
+
+    def task_label(task):
+        return f"{task.section.label}{task.number}.{task.title}"
+
+    # Approved reports of this period: what moved, problems raised.
+    period_ids = {p.id for p in in_period}
+    facts["moved"] = [
+        {
+            "battle_id": battle_of_task[r.task_id],
+            "task": task_label(tasks[r.task_id]),
+            "department": departments[r.department_id],
+            "progress": r.progress,
+            "problems": r.problems,
+            "next_steps": r.next_steps,
+            "task_status": r.task_status,
+            "period_end": r.period.end.isoformat(),
+        }
+        for r in sorted(reports, key=lambda r: (r.period.end, r.task_id, r.department_id))
+        if r.period_id in period_ids and r.status == ProgressReport.Status.APPROVED and r.task_id in tasks
+    ]
+
+    # Who did not report: expected pairs with no submitted/approved report in a ten-day period
+    # of this report's span whose deadline has passed by the end of the span.
+    submitted = {(r.task_id, r.department_id, r.period_id) for r in reports if r.first_submitted_at is not None}
+    missing = defaultdict(set)
+    for p in in_period:
+        for task_id, dept_id in pairs:
+            if (task_id, dept_id, p.id) not in submitted:
+                missing[battle_of_task[task_id]].add(departments[dept_id])
+    facts["missing"] = {str(b): sorted(names) for b, names in missing.items()}
+    battle_departments = defaultdict(set)
+    for task_id, dept_id in pairs:
+        battle_departments[battle_of_task[task_id]].add(departments[dept_id])
+    facts["battle_departments"] = {str(b): sorted(names) for b, names in battle_departments.items()}
+
+    rules = schedule.Rules.from_plan(plan)
+    due_numbers = [p.number for p in ten_days]
+    facts["tasks"] = task_facts(
+        tasks, leads, metrics, reports, metric_values, departments, due_numbers, rules, task_label
+    )
+    task_lights = defaultdict(list)
+    for t in facts["tasks"]:
+        task_lights[t["battle_id"]].append(t["light"])
+    facts["targets"], facts["areas"] = target_facts(plan, period, departments, rules, task_lights)
+    facts["departments"] = department_stats(ten_days, in_period, reports, pairs, departments, facts["tasks"])
+    facts["problems"] = problem_facts(tasks, reports, period, departments, battle_of_task, task_label)
+    return facts
+
+
+def department_stats(ten_days, in_period, reports, pairs, departments, task_rows):
+    """Per department, over the year up to the report's period end:
+
+    - on-time rate: expected reports (task × lead/responsible unit × ten-day period ended) first
+      submitted by the period's deadline (date in Asia/Shanghai), in percent;
+    - first-pass rate: approved reports never returned ÷ approved reports;
+    - task completion: the department's lead tasks judged completed or on schedule ÷ its lead
+      tasks that are due.
+    """
+    due = ten_days
+    by_key = {(r.task_id, r.department_id, r.period_id): r for r in reports}
+    stats = defaultdict(lambda: {"expected": 0, "on_time": 0, "approved": 0, "first_pass": 0, "missed_in_span": 0})
+    span_ids = {p.id for p in in_period}
+    for p in due:
+        for task_id, dept_id in pairs:
+            s = stats[dept_id]
+            s["expected"] += 1
+            r = by_key.get((task_id, dept_id, p.id))
+            if r and r.first_submitted_at and timezone.localtime(r.first_submitted_at).date() <= p.deadline:
+                s["on_time"] += 1
+            elif p.id in span_ids:
+                s["missed_in_span"] += 1
+    for r in reports:
+        if r.status == ProgressReport.Status.APPROVED:
+            s = stats[r.department_id]
+            s["approved"] += 1
+            if r.times_returned == 0:
+                s["first_pass"] += 1
+    lead_tasks = defaultdict(lambda: [0, 0])
+    for t in task_rows:
+        if t["status"] == schedule.NOT_DUE:
+            continue
+        for dept_id in t["lead_ids"]:
+            lead_tasks[dept_id][0] += 1
+            if t["status"] in (schedule.COMPLETED, schedule.ON_SCHEDULE):
+                lead_tasks[dept_id][1] += 1
+    out = []
+    for dept_id, s in stats.items():
+        led, good = lead_tasks.get(dept_id, (0, 0))
+        out.append(
+            {
+                "id": dept_id,
+                "name": departments[dept_id],
+                "expected": s["expected"],
+                "on_time": s["on_time"],
+                "on_time_pct": num(Decimal(s["on_time"] * 100) / s["expected"]) if s["expected"] else None,
+                "approved": s["approved"],
+                "first_pass": s["first_pass"],
+                "first_pass_pct": num(Decimal(s["first_pass"] * 100) / s["approved"]) if s["approved"] else None,
+                "missed_in_span": s["missed_in_span"],
+                "lead_tasks": led,
+                "lead_tasks_good": good,
+                "task_pct": num(Decimal(good * 100) / led) if led else None,
+            }
+        )
+    out.sort(key=lambda d: d["name"])
+    return out
+
+
+def target_facts(plan, period, departments, rules, task_lights_by_battle):
+    """Indicator rows (city-wide, judged by the schedule engine) and county rankings."""
+    targets = list(
+        Target.objects.filter(battle__plan=plan)
+        .prefetch_related("departments")
+        .order_by("battle__number", "order", "code")
+    )
+    readings = defaultdict(list)  # (target, area) → readings up to the period's end, oldest first
+    for r in (
+        TargetReading.objects.filter(target__battle__plan=plan, period__end__lte=period.end)
+        .select_related("period")
+        .order_by("period__end", "period__kind")
+    ):
+        readings[(r.target_id, r.area_id)].append(r)
+    rows = []
+    for t in targets:
+        city = readings.get((t.id, None), [])
+        points = [
+            schedule.ReadingPoint(
+                r.period.kind, r.period.number, r.period_value, r.cumulative_value, r.cumulative_growth
+            )
+            for r in city
+        ]
+        j = schedule.judge_target(
+            t.kind,
+            t.comparator,
+            t.value,
+            t.frequency,
+            points,
+            period.end.month,
+            rules,
+            unit=t.unit,
+            task_lights=task_lights_by_battle.get(t.battle_id) if t.kind == Target.Kind.QUALITATIVE else None,
+        )
+        # "本期": the figure of the period the report covers; else the latest one's.
+        this = next((r for r in city if r.period_id == period.id), None)
+        latest = city[-1] if city else None
+        is_growth = t.kind in (Target.Kind.GROWTH_RATE, Target.Kind.DECREASE)
+        rows.append(
+            {
+                "id": t.id,
+                "battle_id": t.battle_id,
+                "code": t.code,
+                "name": t.name,
+                "unit": t.unit,
+                "kind": t.kind,
+                "target_value": num(t.value, 2),
+                "period_value": num(this.period_value, 2) if this else None,
+                "cumulative": num(latest.cumulative_value, 2) if latest else None,
+                "rate_kind": "growth" if is_growth else "completion",
+                "rate": num(j.growth_pct if is_growth else j.completion_pct),
+                "schedule_pct": num(j.schedule_pct),
+                "gap": num(j.gap_points),
+                "on_schedule": j.on_schedule,
+                "light": j.light,
+                "reason": j.reason,
+                "latest_label": j.latest_label,
+                "lead": "、".join(d.name for d in t.departments.all()),
+            }
+        )
+    # 排位: rank by 差值 among the indicators with a gap (largest lead first).
+    ranked = sorted((r for r in rows if r["gap"] is not None), key=lambda r: -r["gap"])
+    for i, r in enumerate(ranked, 1):
+        r["rank"] = i
+    areas = []
+    for t in targets:
+        if not t.by_area:
+            continue
+        ranked = []
+        for (target_id, area_id), history in readings.items():
+            if target_id != t.id or area_id is None:
+                continue
+            r = history[-1]
+            value = r.cumulative_growth if t.kind == Target.Kind.GROWTH_RATE else r.cumulative_value
+            if value is None:
+                continue
+            ranked.append({"area": departments[area_id], "value": num(value, 2), "period": str(r.period)})
+        ranked.sort(key=lambda a: (-a["value"], a["area"]))
+        for i, a in enumerate(ranked, 1):
+            a["rank"] = i
+        if ranked:
+            areas.append(
+                {
+                    "target": t.name,
+                    "battle_id": t.battle_id,
+                    "unit": "%" if t.kind == Target.Kind.GROWTH_RATE else t.unit,
+                    "measure": "累计增速" if t.kind == Target.Kind.GROWTH_RATE else "累计完成",
+                    "rows": ranked,
+                }
+            )
+    return rows, areas
+
+
+STATUS_ORDER = {"approved": 3, "submitted": 2, "returned": 1, "draft": 0}
+
+
+def task_facts(tasks, leads, metrics, reports, metric_values, departments, due_numbers, rules, task_label):
+    """Each task judged by the schedule engine from its reports and latest approved metrics."""
+    by_task = defaultdict(list)
+    for r in reports:
+        by_task[r.task_id].append(r)
+    out = []
+    for task in tasks.values():
+        lead_ids = leads.get(task.id, [])
+        points = {}
+        latest_approved = None
+        for r in sorted(by_task.get(task.id, []), key=lambda r: r.period.end):
+            best = points.get(r.period.number)
+            if best is None or STATUS_ORDER[r.status] > STATUS_ORDER[best.status]:
+                points[r.period.number] = schedule.TaskReportPoint(r.period.number, r.status, r.task_status)
+            # The lead's latest approved report speaks for the task's metrics.
+            if r.status == ProgressReport.Status.APPROVED and (
+                latest_approved is None or r.department_id in lead_ids or latest_approved.department_id not in lead_ids
+            ):
+                latest_approved = r
+        values = metric_values.get(latest_approved.id, {}) if latest_approved else {}
+        metric_points = [
+            schedule.MetricPoint(m.name, m.comparator, m.value, values.get(m.id), m.unit)
+            for m in metrics.get(task.id, [])
+        ]
+        j = schedule.judge_task(points, metric_points, due_numbers, rules)
+        out.append(
+            {
+                "id": task.id,
+                "battle_id": task.section.battle_id,
+                "label": task_label(task),
+                "lead": "、".join(departments[d] for d in lead_ids),
+                "lead_ids": lead_ids,
+                "quantified": bool(metric_points),
+                "metrics": [
+                    {
+                        "name": m.name,
+                        "unit": m.unit,
+                        "target": num(m.target_value, 2),
+                        "value": num(m.value, 2),
+                        "completion_pct": num(m.completion_pct),
+                    }
+                    for m in metric_points
+                ],
+                "status": j.status,
+                "status_label": j.status_label,
+                "light": j.light,
+                "reason": j.reason,
+                "gap": num(j.metric_gap_points),
+                "schedule_pct": num(j.schedule_pct),
+            }
+        )
+    return out
+
+
+def problem_facts(tasks, reports, period, departments, battle_of_task, task_label):
+    """Problems in approved reports up to the period's end, with whether each is still open.
+
+    A problem (task, department) stays open until a later approved report of the same task and
+    department no longer lists any problem, or reports the task completed (销号 rule).
+    """
+    by_pair = defaultdict(list)
+    for r in sorted(reports, key=lambda r: r.period.end):
+        if r.status == ProgressReport.Status.APPROVED and r.task_id in tasks:
+            by_pair[(r.task_id, r.department_id)].append(r)
+    out = []
+    for (task_id, dept_id), history in by_pair.items():
+        for i, r in enumerate(history):
+            if not r.problems.strip():
+                continue
+            closer = next(
+                (
+                    later
+                    for later in history[i + 1 :]
+                    if not later.problems.strip() or later.task_status == ProgressReport.TaskStatus.COMPLETED
+                ),
+                None,
+            )
+            # Only the first report of a run of the same problem counts as "raised".
+            if i and history[i - 1].problems.strip():
+                continue
+            out.append(
+                {
+                    "battle_id": battle_of_task[task_id],
+                    "task": task_label(tasks[task_id]),
+                    "owner": departments[dept_id],
+                    "text": r.problems.strip(),
+                    "raised_on": r.period.end.isoformat(),
+                    "closed_on": closer.period.end.isoformat() if closer else None,
+                }
+            )
+    out.sort(key=lambda p: (p["raised_on"], p["task"]))
+    return out

@@ -1,0 +1,80 @@
+"""The seeded May 2023 (see conftest.py) against figures computed by hand."""
+
+from reporting.build import build_report
+from reporting.models import DispatchReport
+
+
+def table(content, name):
+    return next(b for b in content["blocks"] if b["t"] == "table" and b["name"] == name)
+
+
+def paragraphs(content):
+    return [b["text"] for b in content["blocks"] if b["t"] == "p"]
+
+
+def test_monthly_circular_indicator_table_matches_hand_figures(seeded, plan):
+    report = build_report(plan.id, "monthly_circular", seeded["may"].id)
+    assert report.status == DispatchReport.Status.READY
+    rows = {r[1]: r for r in table(report.content, "主要指标完成情况")["rows"]}
+    # 社零: 300 ÷ 780 = 38.46%; 序时 5/12 = 41.67%; gap −3.2 points → yellow, rank 2 of 3.
+    retail = rows["社会消费品零售总额"]
+    assert retail[3:10] == [780.0, 65.0, 300.0, 38.5, 41.7, -3.2, "否"]
+    assert retail[10:] == [2, "黄灯", "市商务局"]
+    # 高新技术企业: 90 ÷ 150 = 60.0%, +18.3 points → green, rank 1.
+    assert rows["新认定高新技术企业"][6:12] == [60.0, 41.7, 18.3, "是", 1, "绿灯"]
+    # GDP: Q1 growth 4.0% against 7.5% (−3.5 points, below 5.0 = two thirds of target) → red.
+    assert rows["地区生产总值增长"][6] == 4.0
+    assert rows["地区生产总值增长"][8:12] == [-3.5, "否", 3, "红灯"]
+
+
+def test_monthly_circular_rankings_praise_criticism_and_problems(seeded, plan):
+    content = build_report(plan.id, "monthly_circular", seeded["may"].id).content
+    ranking = {r[0]: r for r in table(content, "单位排名")["rows"]}
+    # 15 ten-day periods to the end of May; 市财政局 reported 3 of 15 on time = 20.0%.
+    assert ranking["市财政局"][1] == 20.0
+    assert ranking["市文化旅游广电体育局"][1:4] == [6.7, 4, 0.0]  # 1/15; returned once
+    assert ranking["市发展改革委"][1] == 0.0
+    assert ranking["市商务局"][1:3] == [100.0, 1]
+    counties = table(content, "县市区排名：地区生产总值增长")["rows"]
+    assert [(r[0], r[1], r[2]) for r in counties] == [(1, "鹤城区", 6.1), (2, "中方县", 3.2)]
+    summary = content["summary"]
+    assert summary["praise"] == ["市商务局", "市科技局"]
+    assert sorted(summary["criticism"]) == ["市发展改革委", "市文化旅游广电体育局"]
+    assert summary["quantified"] == {"total": 1, "on_schedule": 0, "laggards": ["（一）2.促进旅游消费恢复"]}
+    assert "市发展改革委：本期漏报3份。" in paragraphs(content)
+    # 促销资金不足 was closed by the 旬15 report; 景区配套不完善 is still open.
+    problems = table(content, "问题清单")["rows"]
+    assert [(p[3], p[4], p[6]) for p in problems] == [("景区配套不完善", "市文化旅游广电体育局", "未销号")]
+
+
+def test_ten_day_briefing_lists_progress_and_departments_that_did_not_report(seeded, plan):
+    battle = plan.battles.get(number=1)
+    content = build_report(plan.id, "ten_day_briefing", seeded["ten_day_15"].id, battle.id).content
+    assert content["office"].endswith("打好经济增长主动仗工作专班办公室")
+    assert content["summary"]["missing"] == ["市发展改革委", "市文化旅游广电体育局"]
+    assert content["summary"]["reports"] == 1
+    assert "（一）1.开展系列消费促进活动（市商务局）：市商务局第15旬推进情况" in paragraphs(content)
+    assert "市发展改革委、市文化旅游广电体育局。" in paragraphs(content)
+
+
+def test_quarterly_summary_counts_raised_and_closed_problems_and_next_steps(seeded, plan):
+    content = build_report(plan.id, "quarterly_summary", seeded["q2"].id).content
+    # Q2 (to 30 June): both problems raised in May; 促销资金不足 closed on 31 May.
+    assert content["summary"]["raised"] == 2
+    assert content["summary"]["closed"] == 1
+    assert content["summary"]["open"] == 1
+    assert any("办好端午消费节" in p for p in paragraphs(content))
+    change = {r[1]: r for r in table(content, "指标较上季度变化")["rows"]}
+    # Q1 had no 社零 reading; by the end of Q2 the May figure stands (38.5%).
+    assert change["社会消费品零售总额"][2:5] == [38.5, None, None]
+
+
+def test_warning_slips_name_each_red_item_for_the_convener(seeded, plan):
+    battle = plan.battles.get(number=1)
+    content = build_report(plan.id, "warning_slip", seeded["may"].id, battle.id).content
+    rows = table(content, "提示单清单")["rows"]
+    items = [r[2] for r in rows]
+    assert items == ["指标“地区生产总值增长”", "任务“（一）2.促进旅游消费恢复”"]
+    assert rows[1][3] == "市文化旅游广电体育局"
+    assert any(p.startswith("市政府常务副市长") for p in paragraphs(content))
+    assert content["summary"]["slips"] == 2
