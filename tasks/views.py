@@ -242,7 +242,8 @@ def report_edit(request, task_pk, period_pk):
     task = access.task_for_user(user, task_pk)
     period = get_object_or_404(Period, pk=period_pk)
     report = access.report_for_department(task, user.department_id, period)
-    if report is not None and not access.may_write(user, report):
+    locked = report is not None and not access.may_write(user, report)
+    if locked and request.method != "POST":
         messages.info(request, _("此报告%(status)s，不能修改。") % {"status": report.get_status_display()})
         return redirect("tasks:report_detail", pk=report.pk)
     shown = report or ProgressReport(task=task, department_id=user.department_id, period=period)
@@ -251,7 +252,16 @@ def report_edit(request, task_pk, period_pk):
     stored = None
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES, metrics=metrics, submitting=submitting)
-        if form.is_valid():
+        if locked:
+            # A colleague submitted it meanwhile: keep the user's words on screen, save nothing.
+            form.is_valid()
+            messages.error(
+                request,
+                _("此报告状态为“%(status)s”，不能再修改，本次内容未保存。您填写的内容仍在下方，可复制留存。")
+                % {"status": report.get_status_display()},
+            )
+            stored = report
+        elif form.is_valid():
             report = access.report_for_department(task, user.department_id, period, create=True)
             content = {name: form.cleaned_data[name] for name in actions.CONTENT_FIELDS}
             action = actions.submit_report if submitting else actions.save_draft
@@ -276,7 +286,8 @@ def report_edit(request, task_pk, period_pk):
                 shown = stored
             except actions.ReportActionError as refused:
                 messages.error(request, str(refused))
-                return redirect("tasks:report_detail", pk=report.pk)
+                stored = shown = ProgressReport.objects.get(pk=report.pk)
+                form.is_valid()
             else:
                 if submitting:
                     messages.success(request, _("报告已提交，等待专班办公室审核。"))

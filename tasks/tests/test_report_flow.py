@@ -117,7 +117,8 @@ def test_full_flow_submit_return_resubmit_approve_keeps_every_version(
     # Approved is locked for the department; an admin reopens it with a reason.
     client.force_login(staff_culture)
     locked = client.post(edit_url(t2, period), report_data(version=report.version, progress="偷偷改"))
-    assert locked.status_code == 302
+    assert locked.status_code == 200
+    assert "本次内容未保存" in locked.content.decode() and "偷偷改" in locked.content.decode()
     report.refresh_from_db()
     assert report.progress == "第二版进展"
     client.force_login(plan_admin)
@@ -191,3 +192,31 @@ def test_attachment_is_downloaded_with_its_original_name(client, plan, staff_com
     assert "%E8%BF%9B%E5%B1%95.png" in response["Content-Disposition"]
     assert b"".join(response.streaming_content) == PNG_BYTES
     assert response["Content-Type"] == "image/png"
+
+
+def test_saving_after_a_colleague_submitted_keeps_the_users_text_on_screen(client, plan, staff_commerce):
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    client.force_login(staff_commerce)
+    client.post(edit_url(t1, period), report_data(version=1, action="submit", progress="同事已提交的文字"))
+    response = client.post(edit_url(t1, period), report_data(version=1, progress="我还没保存的文字"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "本次内容未保存" in body and "我还没保存的文字" in body and "同事已提交的文字" in body
+    assert ProgressReport.objects.get().progress == "同事已提交的文字"
+
+
+def test_history_rows_show_who_changed_what(client, plan, staff_commerce):
+    from sixbattles.history import history_rows
+
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    client.force_login(staff_commerce)
+    client.post(edit_url(t1, period), report_data(version=1, progress="初稿"))
+    client.post(edit_url(t1, period), report_data(version=2, progress="修改稿", task_status="lagging"))
+    report = ProgressReport.objects.get()
+    rows = history_rows(report.history.all())
+    changed = {(row.field, row.before, row.after) for row in rows if row.change == "修改"}
+    assert ("工作进展", "初稿", "修改稿") in changed
+    assert ("推进状态", "推进中", "滞后") in changed
+    assert all(row.who == staff_commerce for row in rows)
+    page = client.get(detail_url(report)).content.decode()
+    assert "修改稿" in page and "滞后" in page
