@@ -65,3 +65,21 @@ def test_generated_input_never_causes_a_server_error(
     report = ProgressReport.objects.filter(task=t2, period=period).first()
     if report is not None and report.status == ProgressReport.Status.SUBMITTED:
         ProgressReport.objects.filter(pk=report.pk).update(status=ProgressReport.Status.DRAFT)
+
+
+@pytest.mark.django_db
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(reason=text, endpoint=st.sampled_from(["tasks:report_return", "tasks:report_reopen", "tasks:report_approve"]))
+def test_generated_review_input_never_causes_a_server_error(client, plan, plan_admin, departments, reason, endpoint):
+    report, _ = ProgressReport.objects.update_or_create(
+        task=task(1, 1, 1),
+        department=departments["commerce"],
+        period=ten_day(plan, 14),
+        defaults={"status": ProgressReport.Status.SUBMITTED},
+    )
+    client.force_login(plan_admin)
+    response = client.post(reverse(endpoint, args=[report.pk]), {"reason": reason})
+    assert response.status_code == 302
+    report.refresh_from_db()
+    if endpoint == "tasks:report_return" and not reason.strip("\x00 \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0"):
+        assert report.status == ProgressReport.Status.SUBMITTED

@@ -2,8 +2,10 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
+from conftest import make_user
 from tasks.models import Attachment, MetricValue, ProgressReport, ReportEvent
 from tasks.tests.helpers import PNG_BYTES, report_data, task, ten_day
 
@@ -144,9 +146,13 @@ def test_office_cannot_reopen_an_approved_report(client, plan, staff_commerce, o
 
 def test_second_save_with_an_older_version_is_refused_and_first_text_kept(client, plan, staff_commerce):
     t1, period = task(1, 1, 1), ten_day(plan, 14)
+    colleague = Client()
     client.force_login(staff_commerce)
-    # Two colleagues open the empty form (version 1); the first saves.
-    client.post(edit_url(t1, period), report_data(version=1, progress="甲的文字"))
+    colleague.force_login(make_user("commerce2", "staff", staff_commerce.department))
+    # Two colleagues, two sessions, open the empty form (version 1); the first saves.
+    assert 'name="version" value="1"' in client.get(edit_url(t1, period)).content.decode()
+    assert 'name="version" value="1"' in colleague.get(edit_url(t1, period)).content.decode()
+    colleague.post(edit_url(t1, period), report_data(version=1, progress="甲的文字"))
     response = client.post(edit_url(t1, period), report_data(version=1, progress="乙的文字"))
     body = response.content.decode()
     assert response.status_code == 200
