@@ -57,7 +57,7 @@ def record_readings(target, period, user, rows):
         for area, version_seen, values in rows:
             area_id = area.pk if area else None
             current = (
-                TargetReading.objects.select_for_update()
+                TargetReading.objects.select_for_update(of=("self",))
                 .filter(target=target, period=period, area_id=area_id)
                 .select_related("entered_by")
                 .first()

@@ -230,3 +230,11 @@ def test_the_page_check_catches_an_inline_script_without_the_nonce():
     response = HttpResponse('<script nonce="abc">alert(1)</script>')
     response.headers["Content-Security-Policy"] = "script-src 'self' 'nonce-abc'; style-src 'self'; object-src 'none'"
     assert_page_obeys_csp(response)
+
+
+def test_an_overlong_username_is_refused_like_any_wrong_login(db):
+    from axes.models import AccessAttempt
+
+    response = attempt(Client(), "名" * 300, "whatever", "10.3.3.3")
+    assert response.status_code == 200
+    assert len(AccessAttempt.objects.get().username) == 150
