@@ -53,7 +53,12 @@ def claim(plan_id, kind, period, battle_id, *, regenerate=False, after_version=N
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                current = DispatchReport.objects.select_for_update().filter(is_current=True, **scope).first()
+                current = (
+                    DispatchReport.objects.order_by()
+                    .select_for_update(of=("self",))
+                    .filter(is_current=True, **scope)
+                    .first()
+                )
                 if current is not None and not regenerate:
                     return current
                 if current is not None and after_version is not None and current.version > after_version:
@@ -123,7 +128,7 @@ def build_report(
         return row
     with transaction.atomic():
         # The lock makes a second worker wait here, then find the report ready.
-        report = DispatchReport.objects.select_for_update().get(pk=row.pk)
+        report = DispatchReport.objects.order_by().select_for_update(of=("self",)).get(pk=row.pk)
         if report.status == DispatchReport.Status.READY:
             return report
         try:

@@ -1,0 +1,113 @@
+"""Idempotent builds, versions, catch-up, and two builds racing on PostgreSQL."""
+
+import datetime as dt
+import threading
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from docx import Document
+
+from reporting import build
+from reporting.models import DispatchReport
+from reporting.tasks import build_dispatch_report, catch_up_reports, close_period
+
+
+def test_building_twice_leaves_one_report(seeded, plan):
+    first = build_dispatch_report(plan.id, "monthly_circular", seeded["may"].id)
+    second = build_dispatch_report(plan.id, "monthly_circular", seeded["may"].id)
+    assert first == second
+    assert DispatchReport.objects.filter(kind="monthly_circular", period=seeded["may"]).count() == 1
+
+
+def test_regenerating_makes_version_two_and_keeps_version_one(seeded, plan):
+    v1 = DispatchReport.objects.get(pk=build_dispatch_report(plan.id, "monthly_circular", seeded["may"].id))
+    v2 = DispatchReport.objects.get(
+        pk=build_dispatch_report(plan.id, "monthly_circular", seeded["may"].id, regenerate=True, after_version=1)
+    )
+    # A redelivered regenerate job (same after_version) does not make a third version.
+    again = build_dispatch_report(plan.id, "monthly_circular", seeded["may"].id, regenerate=True, after_version=1)
+    v1.refresh_from_db()
+    assert (v1.version, v1.is_current, v2.version, v2.is_current, again) == (1, False, 2, True, v2.pk)
+    assert v2.issue_number == v1.issue_number
+    assert (settings.REPORTS_ROOT / v1.docx_path).is_file() and (settings.REPORTS_ROOT / v2.docx_path).is_file()
+    assert v1.docx_path != v2.docx_path
+
+
+def test_a_build_left_half_done_is_completed_by_the_next_run(seeded, plan):
+    # A worker killed after claiming the row leaves it "building" with no file.
+    row = build.claim(plan.id, "monthly_circular", seeded["may"], None)
+    assert row.status == "building" and not row.docx_path
+    build_dispatch_report(plan.id, "monthly_circular", seeded["may"].id)
+    row.refresh_from_db()
+    assert row.status == "ready"
+    assert Document(settings.REPORTS_ROOT / row.docx_path).paragraphs
+    assert DispatchReport.objects.filter(kind="monthly_circular").count() == 1
+
+
+def test_issue_numbers_follow_the_calendar_per_kind_and_battle(seeded, plan):
+    close_period(plan.id, plan.periods.get(kind="month", number=4).id)
+    close_period(plan.id, seeded["may"].id)
+    battle = plan.battles.get(number=1)
+    april, may = (DispatchReport.objects.get(kind="monthly_circular", battle=battle, period__number=n) for n in (4, 5))
+    assert (april.issue_label, may.issue_label) == ("第1期", "第2期")
+    # May: a circular per battle and for the whole plan, a warning slip per battle.
+    assert DispatchReport.objects.filter(period=seeded["may"]).count() == 2 + 1 + 2
+
+
+def test_catch_up_builds_every_missing_report_of_closed_periods(plan, settings, monkeypatch):
+    from django.utils import timezone
+
+    # "Now" is 3 Feb 2023 10:00 in Shanghai: January's periods ended more than 48 h ago.
+    now = dt.datetime(2023, 2, 3, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    catch_up_reports()
+    built = DispatchReport.objects.filter(plan=plan, status="ready")
+    kinds = sorted({(r.kind, r.period.kind, r.period.number) for r in built})
+    assert kinds == [
+        ("monthly_circular", "month", 1),
+        ("ten_day_briefing", "ten_day", 1),
+        ("ten_day_briefing", "ten_day", 2),
+        ("ten_day_briefing", "ten_day", 3),
+        ("warning_slip", "month", 1),
+    ]
+    count = built.count()
+    assert plan.periods.get(kind="month", number=1).closed_at is not None
+    catch_up_reports()  # nothing is missing now: nothing new
+    assert DispatchReport.objects.filter(plan=plan).count() == count
+
+
+def test_a_period_kind_that_does_not_match_the_report_is_refused(seeded, plan):
+    with pytest.raises(ValueError):
+        build.build_report(plan.id, "monthly_circular", seeded["ten_day_15"].id)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_builds_leave_one_report(plan, departments):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL; SQLite serialises writers anyway")
+    period = plan.periods.get(kind="month", number=5)
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def run():
+        from django.db import connections
+
+        try:
+            barrier.wait()
+            results.append(build.build_report(plan.id, "monthly_circular", period.id).pk)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(set(results)) == 1
+    rows = DispatchReport.objects.filter(kind="monthly_circular", period=period)
+    assert rows.count() == 1 and rows.get().status == "ready"

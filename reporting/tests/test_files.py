@@ -1,0 +1,97 @@
+"""The Word file in the GB/T 9704 layout and the Excel workbook, opened as a reader would."""
+
+import zipfile
+
+from django.conf import settings
+from docx import Document
+from docx.oxml.ns import qn
+from docx.shared import Pt
+from openpyxl import load_workbook
+
+from reporting.build import build_report
+
+
+def built(plan, seeded):
+    report = build_report(plan.id, "monthly_circular", seeded["may"].id)
+    return report, settings.REPORTS_ROOT / report.docx_path, settings.REPORTS_ROOT / report.xlsx_path
+
+
+def test_word_file_has_official_page_margins_fonts_and_title(seeded, plan):
+    report, docx_path, _ = built(plan, seeded)
+    doc = Document(docx_path)
+    section = doc.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    assert round(section.top_margin.mm) == 37 and round(section.bottom_margin.mm) == 35
+    assert round(section.left_margin.mm) == 28 and round(section.right_margin.mm) == 26
+    title = next(p for p in doc.paragraphs if p.text == report.content["title"])
+    run = title.runs[0]
+    assert run.font.size == Pt(22)
+    assert run._element.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"
+    h1 = next(p for p in doc.paragraphs if p.text.startswith("一、"))
+    assert h1.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
+    h2 = next(p for p in doc.paragraphs if p.text.startswith("（一）"))
+    assert h2.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "楷体_GB2312"
+    body = next(p for p in doc.paragraphs if p.text.startswith("纳入调度的量化任务"))
+    assert body.runs[0].font.size == Pt(16)
+    assert body.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
+    assert body.paragraph_format.line_spacing == Pt(28.95)
+    # Every run in the body carries an East Asian font name, so Word and WPS use the right faces.
+    for p in doc.paragraphs:
+        for r in p.runs:
+            assert r._element.rPr.rFonts.get(qn("w:eastAsia")), p.text
+    normal = doc.styles["Normal"].element.rPr.rFonts
+    assert normal.get(qn("w:eastAsia")) == "仿宋_GB2312"
+    # Page number: a PAGE field between dashes, 4号 宋体.
+    footer = section.footer.paragraphs[0]
+    assert footer.text.startswith("— ") and footer.text.endswith(" —")
+    assert "PAGE" in footer._p.xml
+    assert footer.runs[0].font.size == Pt(14)
+    # The indicator table is there with the hand-checked figure.
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    assert "38.5%" in cells and "-3.2" in cells
+
+
+def test_workbook_keeps_numbers_as_numbers_and_escapes_formulas(seeded, plan):
+    _, _, xlsx_path = built(plan, seeded)
+    wb = load_workbook(xlsx_path)
+    sheet = wb["主要指标完成情况"]
+    header = [c.value for c in sheet[1]]
+    assert header[:4] == ["序号", "指标", "单位", "年度目标"]
+    retail = next(row for row in sheet.iter_rows(min_row=2) if row[1].value == "社会消费品零售总额")
+    assert retail[3].value == 780 and isinstance(retail[3].value, int | float)
+    assert abs(retail[6].value - 0.385) < 1e-9 and retail[6].number_format == "0.0%"
+    assert retail[8].value == -3.2
+    assert wb["说明"]["B1"].value == "打好发展“六仗”工作通报"
+
+
+def test_text_starting_with_formula_characters_is_stored_as_text(tmp_path):
+    from reporting.render import write_xlsx
+
+    content = {
+        "title": "t",
+        "issue_label": "第1期",
+        "period_label": "2023年5月",
+        "office": "办",
+        "date": "2023-06-02",
+        "footnotes": [],
+        "blocks": [
+            {
+                "t": "table",
+                "name": "问题清单",
+                "columns": ["问题", "数"],
+                "formats": ["text", "num"],
+                "rows": [["=1+1", 3], ["+SUM(A1)", -2.5], ["-cmd", None], ["@x", 0]],
+            }
+        ],
+    }
+    path = tmp_path / "x.xlsx"
+    write_xlsx(content, path)
+    sheet = load_workbook(path)["问题清单"]
+    for row in range(2, 6):
+        cell = sheet.cell(row=row, column=1)
+        assert cell.data_type == "s" and cell.quotePrefix, cell.value
+    assert sheet["A2"].value == "=1+1"
+    assert sheet["B3"].value == -2.5
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("xl/worksheets/sheet2.xml").decode()
+    assert "<f>" not in xml  # no formula anywhere
