@@ -200,3 +200,36 @@ def test_home_period_logic_uses_shanghai_date(client, plan, staff_commerce, monk
     monkeypatch.setattr(timezone, "now", lambda: instant)
     client.force_login(staff_commerce)
     assert home(client).context["current"].number == 14
+
+
+def test_report_page_with_its_history_runs_a_fixed_number_of_queries(
+    client, plan, staff_culture, django_assert_num_queries
+):
+    """History rows preload users and foreign keys: more edits do not mean more queries."""
+    t2, period = task(1, 1, 2), ten_day(plan, 14)
+    a, b = t2.metrics.all()
+    url = reverse("tasks:report_edit", args=[t2.pk, period.pk])
+    client.force_login(staff_culture)
+    client.post(
+        url, {"version": 1, "action": "draft", "progress": "一", "task_status": "in_progress", f"metric_{a.pk}": "1"}
+    )
+    report = ProgressReport.objects.get()
+    detail = reverse("tasks:report_detail", args=[report.pk])
+    count_queries(client, detail)
+    few = count_queries(client, detail)
+    for n in range(2, 12):
+        client.post(
+            url,
+            {
+                "version": n,
+                "action": "draft",
+                "progress": f"第{n}稿",
+                "task_status": "lagging",
+                f"metric_{a.pk}": str(n),
+                f"metric_{b.pk}": str(n),
+            },
+        )
+    assert ProgressReport.objects.get().version == 12
+    with django_assert_num_queries(few):
+        response = client.get(detail)
+    assert len(response.context["history"]) > 20
