@@ -9,13 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sixbattles.history import history_rows
 from targets.access import can_write_target, target_for_user, targets_for_user
 from targets.forms import reading_forms
 from targets.models import Department, Period, Plan, Target, TargetReading
 from targets.readings import StaleReadings, due_period, reading_period_kind, record_readings, value_fields_for
 
-HISTORY_FIELDS = ("period_value", "cumulative_value", "cumulative_growth", "data_source", "note")
-HISTORY_LIMIT = 50
+HISTORY_LIMIT = 200
 
 
 def chosen_plan(request):
@@ -69,35 +69,6 @@ def reading_list(request):
                 }
             )
     return render(request, "targets/reading_list.html", {"plan": plan, "plans": plans, "rows": rows})
-
-
-def history_entries(target, period, area_names):
-    """Changes to this target's readings in this period, newest first, with before and after."""
-    records = list(
-        TargetReading.history.filter(target_id=target.pk, period_id=period.pk)
-        .select_related("history_user")
-        .order_by("id", "history_date", "history_id")
-    )
-    previous = {}
-    entries = []
-    for record in records:
-        before = previous.get(record.id)
-        changes = []
-        for name in HISTORY_FIELDS:
-            old = getattr(before, name) if before is not None else None
-            new = getattr(record, name)
-            if record.history_type == "-" or old != new:
-                changes.append({"field": TargetReading._meta.get_field(name).verbose_name, "before": old, "after": new})
-        entries.append(
-            {
-                "record": record,
-                "area": area_names.get(record.area_id, _("全市")),
-                "changes": changes,
-            }
-        )
-        previous[record.id] = record
-    entries.sort(key=lambda entry: entry["record"].history_date, reverse=True)
-    return entries[:HISTORY_LIMIT]
 
 
 @login_required
@@ -177,7 +148,10 @@ def reading_entry(request, target_id, period_id):
         "previous": previous,
         "value_fields": value_fields_for(target),
         "is_growth": target.kind == Target.Kind.GROWTH_RATE,
-        "history": history_entries(target, period, area_names),
+        "history": history_rows(
+            TargetReading.history.filter(target_id=target.pk, period_id=period.pk),
+            label=lambda record: area_names.get(record.area_id, _("全市")),
+        )[:HISTORY_LIMIT],
         "list_url": reverse("targets:reading_list") + f"?plan={target.battle.plan.code}",
     }
     return render(request, "targets/reading_entry.html", context)

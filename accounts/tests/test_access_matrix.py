@@ -16,7 +16,7 @@ from conftest import make_user
 from targets.models import Period, Target, TargetReading
 from tasks.models import Attachment, ProgressReport, Task
 
-APP_NAMESPACES = {"targets", "tasks", "reporting", "accounts"}
+APP_NAMESPACES = {"targets", "tasks", "reporting", "accounts", "dash"}
 ROLES = ("anonymous", "owner_staff", "other_staff", "battle_office", "other_office", "leader", "admin")
 LOGIN_PATH = "/login/"
 
@@ -36,16 +36,20 @@ def app_patterns(resolver=None, namespace=None, prefix=""):
 
 PATTERNS = app_patterns()
 
-# Which object a bare `pk` means, by the route segment in front of it.
+# Which object a bare `pk` (or a battle's `number`) means, by the route segment in front of it.
 SEGMENT_OBJECTS = {
+    "task": "task",
     "tasks": "task",
     "progress": "report",
     "attachments": "attachment",
     "readings": "reading",
+    "target": "target",
     "targets": "target",
+    "report": "dispatch",
     "reports": "dispatch",
+    "battle": "battle",
     "battles": "battle",
-    "periods": "ten_day",
+    "department": "department",
     "departments": "department",
 }
 # Parameters named for what they hold.
@@ -59,8 +63,9 @@ PARAM_OBJECTS = {
     "department": "department",
     "dispatch": "dispatch",
 }
-# Objects that belong to 市商务局 (staff) and battle 1 (office): others must get 404.
-SCOPED = {"task", "report", "attachment", "reading", "target"}
+# Objects that belong to 市商务局 (staff) and battle 1 (office): the other department and the other
+# battle's office must get 404.
+SCOPED = {"task", "report", "attachment", "reading", "target", "department", "battle"}
 
 
 @pytest.fixture
@@ -118,25 +123,35 @@ def world(plan, departments, staff_commerce, staff_science, office_dev, office_s
     return objects, users
 
 
+def segment_before(route, param):
+    """The last fixed path segment before `param` in `route` ("tasks" in "tasks/<int:pk>/")."""
+    before = route.split(f":{param}>")[0]
+    parts = [part for part in before.split("/") if part and "<" not in part]
+    return parts[-1] if parts else ""
+
+
 def fill(name, route, params, objects):
     """Path arguments for a URL, taken from the world's objects; returns (kwargs, scoped object kind or None)."""
     kwargs, scoped = {}, None
-    segments = [part for part in route.split("/") if part and "<" not in part]
     for param in params:
         base = param.removesuffix("_id").removesuffix("_pk")
+        segment = segment_before(route, param)
+        if base in {"plan", "code", "plan_code", "slug"}:
+            kwargs[param] = objects["plan"].code
+            continue
+        if base in {"fmt", "format"}:
+            kwargs[param] = "docx"
+            continue
+        if base == "number":
+            # A battle's number names battle 1; any other number (a version) is the first one.
+            kwargs[param] = objects["battle"].number if segment in {"battle", "battles"} else 1
+            if segment in {"battle", "battles"}:
+                scoped = "battle"
+            continue
         if base == "pk":
-            before = route.split(f":{param}>")[0].rstrip("/").split("/")
-            segment = before[-2] if len(before) >= 2 and "<" in before[-1] else (before[-1] if before else "")
-            segment = segment if "<" not in segment else (segments[-1] if segments else "")
             kind = SEGMENT_OBJECTS.get(segment)
         elif base == "period":
             kind = "month" if name.startswith("targets:") else "ten_day"
-        elif base in {"plan", "code", "plan_code", "slug"}:
-            kwargs[param] = objects["plan"].code
-            continue
-        elif base in {"number", "version", "n"}:
-            kwargs[param] = 1
-            continue
         else:
             kind = PARAM_OBJECTS.get(base)
         obj = objects.get(kind) if kind else None
@@ -233,6 +248,28 @@ EXPECTED = {
     ),
     "tasks:attachment_download": (
         {"pk": "attachment"},
+        {
+            "owner_staff": 200,
+            "other_staff": 404,
+            "battle_office": 200,
+            "other_office": 404,
+            "leader": 200,
+            "admin": 200,
+        },
+    ),
+    "dash:target": (
+        {"pk": "target"},
+        {
+            "owner_staff": 200,
+            "other_staff": 404,
+            "battle_office": 200,
+            "other_office": 404,
+            "leader": 200,
+            "admin": 200,
+        },
+    ),
+    "dash:task": (
+        {"pk": "task"},
         {
             "owner_staff": 200,
             "other_staff": 404,

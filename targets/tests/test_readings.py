@@ -243,7 +243,8 @@ def test_changes_are_shown_with_before_and_after_on_the_page(client, plan, staff
     client.post(entry_url(retail, april), retail_post(cumulative_value="120", version="1"))
     text = client.get(entry_url(retail, april)).content.decode()
     assert "修改记录" in text
-    assert "<del>100.0000</del> → 120.0000" in text
+    assert "<td>累计值</td><td>100</td><td>120</td>" in text
+    assert "<td>累计值</td><td>—</td><td>100</td>" in text
     assert "commerce" in text
 
 
@@ -260,8 +261,9 @@ def test_entry_page_query_count_is_fixed(client, plan, staff_commerce, departmen
             data[f"area{area_id}-version"] = str(version) if version else ""
         assert client.post(entry_url(retail, april), data).status_code == 302
     # session, user, target, period, can-write, areas, readings, periods, previous, history,
-    # base.html: department, unread notifications; session save (3)
-    with django_assert_num_queries(15):
+    # history: users, targets, periods, departments (one query each); base.html: department, unread
+    # notifications; session save (3)
+    with django_assert_num_queries(19):
         assert client.get(entry_url(retail, april)).status_code == 200
 
 
