@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from targets.periods import period_label
+from targets.periods import deadline_for, period_label, year_periods
 
 
 class Plan(models.Model):
@@ -71,6 +71,29 @@ class Plan(models.Model):
 
     def __str__(self):
         return f"{self.title}（{self.year}）"
+
+    def ensure_periods(self):
+        """Create the plan year's missing 旬/月/季/年 periods with their deadlines; returns how many.
+
+        Existing periods keep their deadline (an admin may have moved it); only a period whose dates
+        no longer match the plan year (the year was corrected) is recomputed.
+        """
+        existing = {(p.kind, p.number): p for p in self.periods.all()}
+        new = []
+        for span in year_periods(self.year):
+            period = existing.get((span.kind, span.number))
+            if period is not None and (period.start, period.end) == (span.start, span.end):
+                continue
+            deadline, certain = deadline_for(span.end, self.deadline_extra_days)
+            if period is None:
+                period = Period(plan=self, kind=span.kind, number=span.number)
+                new.append(period)
+            period.start, period.end, period.deadline = span.start, span.end, deadline
+            period.deadline_is_estimate = not certain
+            if period.pk:
+                period.save(update_fields=["start", "end", "deadline", "deadline_is_estimate"])
+        Period.objects.bulk_create(new)
+        return len(new)
 
 
 class Department(models.Model):
