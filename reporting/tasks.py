@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.utils import timezone
 
 from reporting import build, reminders
@@ -47,3 +48,12 @@ def catch_up_reports():
 @shared_task(name="reporting.send_reminders")
 def send_reminders():
     return reminders.send_reminders()
+
+
+@worker_ready.connect
+def catch_up_on_start(sender, **_kwargs):
+    """After downtime, build what was missed without waiting for the next hourly run."""
+    try:
+        sender.app.send_task("reporting.catch_up_reports")
+    except Exception:  # the worker keeps running; the hourly job will catch up
+        log.exception("could not queue catch_up_reports at worker start")
