@@ -1,1 +1,152 @@
-# Register your models here.
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats import base_formats
+from simple_history.admin import SimpleHistoryAdmin
+
+from targets.models import Battle, Department, DepartmentAlias, Period, Plan, Target, TargetReading, TaskForce
+from targets.resources import DepartmentResource, TargetResource
+
+SPREADSHEET_FORMATS = [base_formats.XLSX, base_formats.CSV]
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """Change history is shown but never reverted from the admin: it is the audit trail."""
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def has_change_history_permission(self, request, obj=None):
+        return False
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # The page of an old version may be read; posting it back would revert, which is refused.
+        if request.method != "GET":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class SpreadsheetAdmin(ImportExportModelAdmin, HistoryAdmin):
+    """XLSX/CSV import with preview and confirmation; importing needs the model's import_* permission."""
+
+    import_formats = SPREADSHEET_FORMATS
+    export_formats = SPREADSHEET_FORMATS
+
+
+class BattleInline(admin.TabularInline):
+    model = Battle
+    fields = ["number", "name", "short_name"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Plan)
+class PlanAdmin(HistoryAdmin):
+    list_display = ["code", "title", "year", "document_number", "issued_on"]
+    list_filter = ["year"]
+    search_fields = ["code", "title", "document_number"]
+    inlines = [BattleInline]
+
+
+class DepartmentAliasInline(admin.TabularInline):
+    model = DepartmentAlias
+    extra = 0
+
+
+@admin.register(Department)
+class DepartmentAdmin(SpreadsheetAdmin):
+    resource_classes = [DepartmentResource]
+    list_display = ["name", "kind", "alias_list", "order"]
+    list_filter = ["kind"]
+    search_fields = ["name", "aliases__name"]
+    inlines = [DepartmentAliasInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("aliases")
+
+    @admin.display(description=_("别名"))
+    def alias_list(self, obj):
+        return "、".join(alias.name for alias in obj.aliases.all())
+
+
+@admin.register(DepartmentAlias)
+class DepartmentAliasAdmin(admin.ModelAdmin):
+    list_display = ["name", "department"]
+    list_select_related = ["department"]
+    list_filter = ["department__kind"]
+    search_fields = ["name", "department__name"]
+    autocomplete_fields = ["department"]
+
+
+class TargetInline(admin.TabularInline):
+    model = Target
+    fields = ["code", "name", "comparator", "value", "unit", "kind", "frequency", "order"]
+    extra = 0
+    show_change_link = True
+
+
+class TaskForceInline(admin.StackedInline):
+    model = TaskForce
+    fields = ["name", "convener", "deputy_conveners", "office", "members", "source"]
+    autocomplete_fields = ["office", "members"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Battle)
+class BattleAdmin(HistoryAdmin):
+    list_display = ["number", "name", "short_name", "plan"]
+    list_display_links = ["number", "name"]
+    list_select_related = ["plan"]
+    list_filter = ["plan"]
+    search_fields = ["name", "short_name", "work_plan_title"]
+    inlines = [TaskForceInline, TargetInline]
+
+
+class TaskForceMemberInline(admin.TabularInline):
+    model = TaskForce.members.through
+    autocomplete_fields = ["department"]
+    extra = 0
+    verbose_name = _("成员单位")
+    verbose_name_plural = _("成员单位")
+
+
+@admin.register(TaskForce)
+class TaskForceAdmin(HistoryAdmin):
+    list_display = ["name", "battle", "convener", "office"]
+    list_select_related = ["battle__plan", "office"]
+    list_filter = ["battle__plan"]
+    search_fields = ["name", "convener", "office__name", "members__name"]
+    autocomplete_fields = ["office"]
+    exclude = ["members"]
+    inlines = [TaskForceMemberInline]
+
+
+@admin.register(Target)
+class TargetAdmin(SpreadsheetAdmin):
+    resource_classes = [TargetResource]
+    list_display = ["code", "name", "battle", "comparator", "value", "unit", "kind", "frequency", "by_area"]
+    list_display_links = ["code", "name"]
+    list_select_related = ["battle__plan"]
+    list_filter = ["battle__plan", "battle", "kind", "frequency", "comparator", "by_area", "departments_inferred"]
+    search_fields = ["code", "name", "source", "departments__name"]
+    autocomplete_fields = ["departments"]
+
+
+@admin.register(Period)
+class PeriodAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "plan", "kind", "start", "end", "deadline", "deadline_is_estimate", "closed_at"]
+    list_select_related = ["plan"]
+    list_filter = ["plan", "kind", "deadline_is_estimate"]
+    date_hierarchy = "start"
+
+
+@admin.register(TargetReading)
+class TargetReadingAdmin(HistoryAdmin):
+    list_display = ["target", "period", "area", "department", "cumulative_value", "cumulative_growth", "updated_at"]
+    list_select_related = ["target", "period", "area", "department"]
+    list_filter = ["target__battle__plan", "period__kind", "is_demo"]
+    search_fields = ["target__name", "target__code", "department__name", "area__name"]
+    autocomplete_fields = ["target", "area", "department", "entered_by"]
+    readonly_fields = ["updated_at"]

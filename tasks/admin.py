@@ -1,1 +1,182 @@
-# Register your models here.
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from targets.admin import HistoryAdmin, SpreadsheetAdmin
+from tasks.models import Attachment, MetricValue, ProgressReport, ReportEvent, Responsibility, Section, Task, TaskMetric
+from tasks.resources import TaskResource
+
+
+class TaskInline(admin.TabularInline):
+    model = Task
+    fields = ["number", "title", "basis"]
+    extra = 0
+    show_change_link = True
+
+
+class SectionResponsibilityInline(admin.TabularInline):
+    """Departments named on the section heading itself (not on one of its tasks)."""
+
+    model = Responsibility
+    fields = ["department", "role", "order"]
+    autocomplete_fields = ["department"]
+    extra = 0
+    verbose_name = _("板块责任单位")
+    verbose_name_plural = _("板块责任单位")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(task__isnull=True).select_related("department")
+
+
+@admin.register(Section)
+class SectionAdmin(HistoryAdmin):
+    list_display = ["__str__", "battle", "number"]
+    list_select_related = ["battle__plan"]
+    list_filter = ["battle__plan", "battle"]
+    search_fields = ["title", "text"]
+    inlines = [SectionResponsibilityInline, TaskInline]
+
+
+class ResponsibilityInline(admin.TabularInline):
+    model = Responsibility
+    fields = ["department", "role", "order"]
+    autocomplete_fields = ["department"]
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("department")
+
+
+class TaskMetricInline(admin.TabularInline):
+    model = TaskMetric
+    fields = ["name", "comparator", "value", "unit", "source", "order"]
+    extra = 0
+
+
+@admin.register(Task)
+class TaskAdmin(SpreadsheetAdmin):
+    resource_classes = [TaskResource]
+    list_display = ["__str__", "section", "battle", "basis"]
+    list_select_related = ["section__battle__plan"]
+    list_filter = ["section__battle__plan", "section__battle", "basis"]
+    search_fields = ["title", "text", "responsibility_note", "responsibilities__department__name"]
+    inlines = [ResponsibilityInline, TaskMetricInline]
+
+    @admin.display(description=_("仗"), ordering="section__battle__number")
+    def battle(self, obj):
+        return obj.section.battle
+
+    def save_formset(self, request, form, formset, change):
+        # Responsibilities and metrics of a task belong to the task's section as well.
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj.delete()
+        for obj in instances:
+            obj.section = form.instance.section
+            obj.save()
+        formset.save_m2m()
+
+
+@admin.register(Responsibility)
+class ResponsibilityAdmin(HistoryAdmin):
+    list_display = ["department", "role", "task", "section"]
+    list_select_related = ["department", "task", "section__battle"]
+    list_filter = ["role", "section__battle__plan", "section__battle", "department__kind"]
+    search_fields = ["department__name", "task__title", "section__title"]
+    autocomplete_fields = ["department", "task", "section"]
+
+
+@admin.register(TaskMetric)
+class TaskMetricAdmin(HistoryAdmin):
+    list_display = ["name", "comparator", "value", "unit", "task", "section"]
+    list_select_related = ["task", "section__battle"]
+    list_filter = ["comparator", "section__battle__plan", "section__battle"]
+    search_fields = ["name", "source", "task__title"]
+    autocomplete_fields = ["task", "section"]
+
+
+class MetricValueInline(admin.TabularInline):
+    model = MetricValue
+    fields = ["metric", "value"]
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("metric")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Only the report's own task's metrics are offered (not every metric of every plan).
+        if db_field.name == "metric":
+            report = getattr(request, "_admin_report", None)
+            kwargs["queryset"] = TaskMetric.objects.filter(task=report.task) if report else TaskMetric.objects.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ReportEventInline(admin.TabularInline):
+    model = ReportEvent
+    fields = ["action", "actor", "at", "reason", "version_number"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    fields = ["original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(HistoryAdmin):
+    list_display = ["task", "department", "period", "status", "task_status", "submitted_at", "is_demo"]
+    list_select_related = ["task", "department", "period"]
+    list_filter = ["status", "task_status", "period__plan", "period__kind", "is_demo"]
+    search_fields = ["task__title", "department__name", "progress"]
+    autocomplete_fields = ["task", "department", "submitted_by", "reviewed_by"]
+    readonly_fields = ["updated_at", "version"]
+    inlines = [MetricValueInline, ReportEventInline, AttachmentInline]
+
+    def get_object(self, request, object_id, from_field=None):
+        report = super().get_object(request, object_id, from_field)
+        request._admin_report = report
+        return report
+
+
+@admin.register(MetricValue)
+class MetricValueAdmin(HistoryAdmin):
+    list_display = ["metric", "value", "report"]
+    list_select_related = ["metric", "report__task", "report__department", "report__period"]
+    list_filter = ["report__period__plan"]
+    search_fields = ["metric__name", "report__task__title", "report__department__name"]
+    autocomplete_fields = ["report", "metric"]
+
+
+@admin.register(ReportEvent)
+class ReportEventAdmin(admin.ModelAdmin):
+    list_display = ["report", "action", "actor", "at", "version_number"]
+    list_select_related = ["report__task", "report__department", "report__period", "actor"]
+    list_filter = ["action"]
+    search_fields = ["report__task__title", "actor__username", "reason"]
+    autocomplete_fields = ["report", "actor"]
+    date_hierarchy = "at"
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "report", "content_type", "size", "uploaded_by", "uploaded_at"]
+    list_select_related = ["report__task", "report__department", "report__period", "uploaded_by"]
+    search_fields = ["original_name", "report__task__title"]
+    autocomplete_fields = ["report", "uploaded_by"]
+    readonly_fields = ["uploaded_at"]
