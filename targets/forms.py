@@ -15,6 +15,14 @@ GROWTH_MAX = Decimal("1000")
 NOTE_MAX = 2000
 
 
+def plain(number):
+    """710.3000 → "710.3", 1E+3 → "1000": a stored figure as people write it."""
+    if number is None:
+        return None
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 class FriendlyDecimalField(forms.DecimalField):
     """A number as people type it: full-width digits, thousands separators and spaces are accepted."""
 
@@ -69,9 +77,8 @@ class ReadingForm(forms.Form):
         self.area = area
         self.current = current  # the reading as saved now, or None
         if current is not None and "initial" not in kwargs:
-            kwargs["initial"] = {
-                name: getattr(current, name) for name in (*value_fields_for(target), "data_source", "note")
-            }
+            kwargs["initial"] = {name: plain(getattr(current, name)) for name in value_fields_for(target)}
+            kwargs["initial"].update(data_source=current.data_source, note=current.note)
             kwargs["initial"]["version"] = current.version
         super().__init__(*args, **kwargs)
         # Only a decrease can meaningfully be reported as a negative figure.
@@ -119,11 +126,12 @@ class ReadingForm(forms.Form):
             and all(value is None for value in numbers)
             and not (cleaned.get("data_source") or cleaned.get("note"))
         ):
-            if self.current is None:
-                # An area row left empty: the county has not reported, nothing to save.
-                self.skipped = True
-            else:
+            if self.current is not None and cleaned.get("version") is not None:
+                # The user saw this county's figures and emptied them.
                 self.add_error(None, _("已报送的数据不能清空；如需更正，请填写正确的数值。"))
+            else:
+                # An area row left empty: nothing to save (a colleague's figures saved meanwhile stay).
+                self.skipped = True
             return cleaned
         if self.target.kind == Target.Kind.GROWTH_RATE and cleaned.get("cumulative_growth") is None:
             self.add_error("cumulative_growth", _("请填写累计同比增速。"))

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sixbattles.history import history_rows
+from sixbattles.history import SKIPPED_FIELDS, history_rows
 from targets.access import can_write_target, target_for_user, targets_for_user
 from targets.forms import reading_forms
 from targets.models import Department, Period, Plan, Target, TargetReading
@@ -151,6 +151,8 @@ def reading_entry(request, target_id, period_id):
         "history": history_rows(
             TargetReading.history.filter(target_id=target.pk, period_id=period.pk),
             label=lambda record: area_names.get(record.area_id, _("全市")),
+            # Target, period and area are fixed on this page (the area is the row's label).
+            skip=SKIPPED_FIELDS | {"target", "period", "area", "department"},
         )[:HISTORY_LIMIT],
         "list_url": reverse("targets:reading_list") + f"?plan={target.battle.plan.code}",
     }

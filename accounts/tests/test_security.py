@@ -191,7 +191,9 @@ PRODUCTION = {
 }
 
 
-def test_deploy_checks_pass_with_production_values():
+def test_deploy_checks_pass_with_production_values(monkeypatch):
+    # The Playwright fixture sets this for the test process only; a deployment never has it.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     out = StringIO()
     with override_settings(**PRODUCTION):
         call_command("check", deploy=True, fail_level="WARNING", stdout=out, stderr=out)

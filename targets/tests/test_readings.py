@@ -260,10 +260,9 @@ def test_entry_page_query_count_is_fixed(client, plan, staff_commerce, departmen
             data[f"area{area_id}-cumulative_value"] = str(10 + version)
             data[f"area{area_id}-version"] = str(version) if version else ""
         assert client.post(entry_url(retail, april), data).status_code == 302
-    # session, user, target, period, can-write, areas, readings, periods, previous, history,
-    # history: users, targets, periods, departments (one query each); base.html: department, unread
-    # notifications; session save (3)
-    with django_assert_num_queries(19):
+    # session, user, target, period, can-write, areas, readings, periods, previous, history + its users;
+    # base.html: department, unread notifications; session save (3)
+    with django_assert_num_queries(16):
         assert client.get(entry_url(retail, april)).status_code == 200
 
 
@@ -307,3 +306,40 @@ def test_posted_rows_for_areas_not_offered_are_ignored(client, plan, staff_scien
     data = {"city-cumulative_value": "30", f"area{departments['hecheng'].pk}-cumulative_value": "999"}
     assert client.post(entry_url(hightech, april), data).status_code == 302
     assert list(TargetReading.objects.values_list("area", "cumulative_value")) == [(None, Decimal("30"))]
+
+
+def test_emptying_a_county_row_one_has_seen_is_refused(client, plan, staff_commerce, departments):
+    retail, april = target(plan, "1.02"), period(plan, "month", 4)
+    hecheng = departments["hecheng"]
+    TargetReading.objects.create(
+        target=retail, period=april, area=hecheng, department=departments["commerce"], cumulative_value=Decimal("5")
+    )
+    login(client, staff_commerce)
+    data = retail_post([hecheng.pk], cumulative_value="250")
+    data[f"area{hecheng.pk}-version"] = "1"
+    response = client.post(entry_url(retail, april), data)
+    assert "已报送的数据不能清空" in response.content.decode()
+    assert TargetReading.objects.get(area=hecheng).cumulative_value == Decimal("5")
+
+
+def test_a_county_row_a_colleague_filled_meanwhile_is_kept_when_left_empty(client, plan, staff_commerce, departments):
+    retail, april = target(plan, "1.02"), period(plan, "month", 4)
+    hecheng = departments["hecheng"]
+    # Saved by a colleague after this user loaded the (then empty) form.
+    TargetReading.objects.create(
+        target=retail, period=april, area=hecheng, department=departments["commerce"], cumulative_value=Decimal("5")
+    )
+    login(client, staff_commerce)
+    response = client.post(entry_url(retail, april), retail_post([hecheng.pk], cumulative_value="250"))
+    assert response.status_code == 302
+    assert TargetReading.objects.get(area=hecheng).cumulative_value == Decimal("5")
+
+
+def test_stored_figures_are_shown_as_people_write_them(client, plan, staff_commerce, departments):
+    retail, april = target(plan, "1.02"), period(plan, "month", 4)
+    TargetReading.objects.create(
+        target=retail, period=april, department=departments["commerce"], cumulative_value=Decimal("710.3000")
+    )
+    login(client, staff_commerce)
+    text = client.get(entry_url(retail, april)).content.decode()
+    assert 'value="710.3"' in text

@@ -36,6 +36,11 @@ PINYIN = {
     "市国资委": "guoziwei",
     "市林业局": "linyeju",
     "市医保局": "yibaoju",
+    "市委组织部": "zuzhibu",
+    "市安委办": "anweiban",
+    "市委宣传部": "xuanchuanbu",
+    "市城管局": "chengguanju",
+    "市司法局": "sifaju",
 }
 
 # Departments that lead tasks in every battle's work plan, offered first.

@@ -1,0 +1,61 @@
+"""In a real browser: a department enters a target reading; a colleague's stale save is refused."""
+
+from decimal import Decimal
+
+import pytest
+
+from conftest import make_user
+from targets.models import TargetReading
+
+pytestmark = [pytest.mark.browser]
+
+
+def log_in(browser, live_server, user):
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", user.raw_password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    return context, page
+
+
+def test_staff_enters_a_reading_and_a_colleagues_stale_save_keeps_their_input(
+    transactional_db, live_server, browser, screenshot_dir, plan, departments, staff_commerce
+):
+    colleague = make_user("commerce2", "staff", departments["commerce"])
+    first_ctx, first = log_in(browser, live_server, staff_commerce)
+    second_ctx, second = log_in(browser, live_server, colleague)
+    try:
+        first.click("text=指标数据")
+        first.wait_for_selector("text=社会消费品零售总额")
+        first.screenshot(path=str(screenshot_dir / "readings-01-list.png"), full_page=True)
+        first.click("a.button.primary")
+        entry_url = first.url
+        # The colleague opens the same form before the first save.
+        second.goto(entry_url)
+
+        first.fill("#id_city-period_value", "62.5")
+        first.fill("#id_city-cumulative_value", "710.3")
+        first.fill("#id_city-data_source", "市统计局月报")
+        first.fill(f"#id_area{departments['hecheng'].pk}-cumulative_value", "180")
+        first.click("button:has-text('保存')")
+        first.wait_for_selector("text=已保存")
+        first.screenshot(path=str(screenshot_dir / "readings-02-saved.png"), full_page=True)
+
+        second.fill("#id_city-cumulative_value", "999")
+        second.fill("#id_city-note", "按新口径调整")
+        second.click("button:has-text('保存')")
+        second.wait_for_selector("text=你的输入尚未保存")
+        second.screenshot(path=str(screenshot_dir / "readings-03-stale-refused.png"), full_page=True)
+        assert second.input_value("#id_city-cumulative_value") == "999"
+        assert second.input_value("#id_city-note") == "按新口径调整"
+        assert "710.3" in second.inner_text(".warning-banner")
+
+        reading = TargetReading.objects.get(area__isnull=True)
+        assert reading.cumulative_value == Decimal("710.3")
+        assert TargetReading.objects.get(area=departments["hecheng"]).cumulative_value == Decimal("180")
+    finally:
+        first_ctx.close()
+        second_ctx.close()
