@@ -14,6 +14,7 @@ from targets.access import can_write_target, target_for_user, targets_for_user
 from targets.forms import reading_forms
 from targets.models import Department, Period, Plan, Target, TargetReading
 from targets.readings import StaleReadings, due_period, reading_period_kind, record_readings, value_fields_for
+from tasks.current import pick_date
 
 HISTORY_LIMIT = 200
 
@@ -33,6 +34,7 @@ def chosen_plan(request):
 @login_required
 def reading_list(request):
     plan, plans = chosen_plan(request)
+    today = pick_date(request)
     rows = []
     if plan is not None:
         targets = list(
@@ -50,7 +52,7 @@ def reading_list(request):
         by_kind = {}
         for period in periods:
             by_kind.setdefault(period.kind, []).append(period)
-        latest = {}
+        latest, entered = {}, set()
         readings = (
             TargetReading.objects.filter(target__in=[t.pk for t in targets], area__isnull=True)
             .select_related("period", "entered_by")
@@ -58,17 +60,22 @@ def reading_list(request):
         )
         for reading in readings:
             latest.setdefault(reading.target_id, reading)
-        today = timezone.localdate()
+            entered.add((reading.target_id, reading.period_id))
         for target in targets:
+            due = due_period(by_kind.get(reading_period_kind(target.frequency), []), today.date)
+            done = due is not None and (target.pk, due.pk) in entered
             rows.append(
                 {
                     "target": target,
                     "latest": latest.get(target.pk),
-                    "due": due_period(by_kind.get(reading_period_kind(target.frequency), []), today),
+                    "due": due,
+                    "done": done,
+                    "overdue": due is not None and not done and due.deadline < today.date,
                     "writable": target.pk in writable,
                 }
             )
-    return render(request, "targets/reading_list.html", {"plan": plan, "plans": plans, "rows": rows})
+    context = {"plan": plan, "plans": plans, "rows": rows, "today": today}
+    return render(request, "targets/reading_list.html", context)
 
 
 @login_required

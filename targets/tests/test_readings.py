@@ -343,3 +343,25 @@ def test_stored_figures_are_shown_as_people_write_them(client, plan, staff_comme
     login(client, staff_commerce)
     text = client.get(entry_url(retail, april)).content.decode()
     assert 'value="710.3"' in text
+
+
+def test_list_shows_the_period_due_and_marks_it_overdue_until_entered(client, plan, staff_commerce, departments):
+    login(client, staff_commerce)
+    url = reverse("targets:reading_list") + "?as_of=2023-05-15"
+    text = client.get(url).content.decode()
+    # Mid-May the April figures are due (deadline early May) and missing.
+    assert "2023年4月" in text and "逾期未报" in text
+    april = period(plan, "month", 4)
+    assert reverse("targets:reading_entry", args=[target(plan, "1.02").pk, april.pk]) in text
+    TargetReading.objects.create(
+        target=target(plan, "1.02"), period=april, department=departments["commerce"], cumulative_value=Decimal("1")
+    )
+    text = client.get(url).content.decode()
+    assert "逾期未报" not in text and "已填报" in text
+
+
+def test_an_unreadable_as_of_date_is_explained_not_an_error(client, plan, staff_commerce):
+    login(client, staff_commerce)
+    response = client.get(reverse("targets:reading_list") + "?as_of=2023-13-45")
+    assert response.status_code == 200
+    assert "无法识别" in response.content.decode()
