@@ -28,6 +28,7 @@ from targets.status import (
     resolve_as_of,
     target_series,
     task_history,
+    task_status,
 )
 from tasks.models import Responsibility, Task
 
@@ -132,8 +133,8 @@ def battle(request, code, number):
     battle = battle_for_user(request.user, code, number)
     plan = battle.plan
     as_of = _as_of(request, plan)
-    status = plan_status(plan, as_of)
-    battle_status = next(b for b in status.battles if b.battle.pk == battle.pk)
+    status = plan_status(plan, as_of, battle=battle)
+    battle_status = status.battles[0]
     return render(
         request, "dashboards/battle.html", _context(request, plan, as_of, battle=battle, b=battle_status, status=status)
     )
@@ -194,12 +195,11 @@ def task(request, pk):
     task = task_for_user(request.user, pk)
     plan = task.section.battle.plan
     as_of = _as_of(request, plan)
-    status = plan_status(plan, as_of)
     history = task_history(task, as_of)
     return render(
         request,
         "dashboards/task.html",
-        _context(request, plan, as_of, task=task, t=status.tasks_by_id[task.pk], history=history),
+        _context(request, plan, as_of, task=task, t=task_status(task, as_of), history=history),
     )
 
 

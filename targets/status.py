@@ -23,7 +23,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models import CharField, Count, DecimalField, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Concat, LPad
 from django.utils import timezone
 
 from targets import schedule
@@ -225,72 +226,128 @@ def _reading_point(row):
     )
 
 
-def plan_status(plan, as_of):
-    """Every battle's targets and tasks judged as of `as_of` (an AsOf), in a fixed number of queries."""
+def _ten_day_ids(as_of, first=1, last=None):
+    """Ids of the plan's 旬 numbered first..last (the as-of 旬 by default), from the periods already
+    loaded: report queries then filter on (task, period) — index report_task_period — instead of
+    joining back to the plan, so they read only this plan's rows however many plans the database holds."""
+    last = as_of.ten_day if last is None else last
+    return [p.pk for p in as_of.periods if p.kind == "ten_day" and first <= p.number <= last]
+
+
+def _task_summaries(task_ids, as_of, first_due):
+    """Per task, grouped in the database over its (task, period) rows up to the as-of 旬: the count
+    of due 旬 reported, the last one reported, and the latest approved report as "NNstatus" (the
+    zero-padded 旬 number and its task_status, so one MAX finds both; ties in a 旬 take the
+    alphabetically last status, which ranks lagging above in_progress above completed)."""
+    if not task_ids or not as_of.ten_day:
+        return {}
+    due = Q(status__in=REPORTED, period__number__gte=first_due)
+    rows = (
+        ProgressReport.objects.filter(task_id__in=task_ids, period_id__in=_ten_day_ids(as_of))
+        .values("task_id")
+        .annotate(
+            reported=Count("period_id", distinct=True, filter=due),
+            last=Max("period__number", filter=due),
+            approved=Max(
+                Concat(LPad(Cast("period__number", CharField()), 2, Value("0")), "task_status"),
+                filter=Q(status="approved"),
+            ),
+        )
+        .order_by()
+    )
+    return {row["task_id"]: row for row in rows}
+
+
+def _metrics_with_latest(tasks_filter, as_of):
+    """Task metrics annotated with `latest_value`, the value in their latest approved report up to
+    the as-of 旬: a correlated subquery per metric over MetricValue's metric index, so it reads only
+    these metrics' rows (one query)."""
+    latest = Value(None, output_field=DecimalField())
+    if as_of.ten_day:
+        latest = Subquery(
+            MetricValue.objects.filter(
+                metric=OuterRef("pk"), report__status="approved", report__period_id__in=_ten_day_ids(as_of)
+            )
+            .order_by("-report__period__number")
+            .values("value")[:1]
+        )
+    return list(TaskMetric.objects.filter(tasks_filter).annotate(latest_value=latest).order_by("order", "id"))
+
+
+def _judge_task(task, summary, resp, metrics, current, due, rules):
+    leads = [r.department for r in resp if r.role == "lead"]
+    reporters = list({r.department_id: r.department for r in resp if r.role in REPORTING_ROLES}.values())
+    points = [(m, MetricPoint(m.name, m.comparator, m.value, m.latest_value, m.unit)) for m in metrics]
+    latest = None
+    approved_status = None
+    if summary and summary["approved"]:
+        approved_status = summary["approved"][2:]
+        latest = TaskReportPoint(int(summary["approved"][:2]), "approved", approved_status)
+    judgement = schedule.judge_task_summary(
+        reported_periods=summary["reported"] if summary else 0,
+        last_reported=summary["last"] if summary else None,
+        latest_approved=latest,
+        metric_progress=[p for _, p in points],
+        periods_due=due,
+        rules=rules,
+    )
+    return TaskStatus(
+        task=task,
+        judgement=judgement,
+        leads=leads,
+        reporters=reporters,
+        latest_task_status=approved_status,
+        metrics=points,
+        current=current,
+    )
+
+
+def plan_status(plan, as_of, battle=None):
+    """Every battle's targets and tasks judged as of `as_of` (an AsOf), in a fixed number of queries.
+    With `battle`, only that battle (its page needs nothing else: a qualitative target is judged
+    from the lead tasks of its own battle)."""
     rules = Rules.from_plan(plan)
     first_due = first_due_ten_day(plan)
     due = list(range(first_due, as_of.ten_day + 1))
     ten_day = as_of.ten_day
 
-    battles = list(Battle.objects.filter(plan=plan).select_related("task_force__office").order_by("number"))
+    if battle is not None:
+        battles = [battle]
+    else:
+        battles = list(Battle.objects.filter(plan=plan).select_related("task_force__office").order_by("number"))
     statuses = {b.pk: BattleStatus(b) for b in battles}
+    battle_ids = list(statuses)
 
-    # Tasks with their latest approved report (as of the 旬) as correlated subqueries: one query.
-    approved = ProgressReport.objects.filter(
-        task=OuterRef("pk"), status="approved", period__kind="ten_day", period__number__lte=ten_day
-    ).order_by("-period__number")
     tasks = list(
-        Task.objects.filter(section__battle__plan=plan)
+        Task.objects.filter(section__battle_id__in=battle_ids)
         .select_related("section")
-        .annotate(
-            approved_period=Subquery(approved.values("period__number")[:1]),
-            approved_task_status=Subquery(approved.values("task_status")[:1]),
-        )
+        .defer("text", "responsibility_note")  # long texts the tables never show
         .order_by("section__battle__number", "section__number", "number")
     )
-    # Reported periods per task, grouped in the database.
-    aggregates = {
-        row["task_id"]: row
-        for row in ProgressReport.objects.filter(
-            task__section__battle__plan=plan,
-            period__kind="ten_day",
-            period__number__gte=first_due,
-            period__number__lte=ten_day,
-            status__in=REPORTED,
-        )
-        .values("task_id")
-        .annotate(reported=Count("period_id", distinct=True), last=Max("period__number"))
-        .order_by()
-    }
+    task_ids = [t.pk for t in tasks]
+    summaries = _task_summaries(task_ids, as_of, first_due)
     responsibilities = list(
-        Responsibility.objects.filter(section__battle__plan=plan).select_related("department").order_by("order", "id")
-    )
-    metrics = list(
-        TaskMetric.objects.filter(section__battle__plan=plan, task__isnull=False)
-        .annotate(
-            latest_value=Subquery(
-                MetricValue.objects.filter(
-                    metric=OuterRef("pk"), report__status="approved", report__period__number__lte=ten_day
-                )
-                .order_by("-report__period__number")
-                .values("value")[:1]
-            )
-        )
+        Responsibility.objects.filter(section__battle_id__in=battle_ids)
+        .select_related("department")
         .order_by("order", "id")
     )
+    metrics = _metrics_with_latest(Q(task_id__in=task_ids), as_of)
     current = defaultdict(dict)
-    if ten_day:
+    if ten_day and task_ids:
         for row in ProgressReport.objects.filter(
-            task__section__battle__plan=plan, period__kind="ten_day", period__number=ten_day
+            task_id__in=task_ids, period_id__in=_ten_day_ids(as_of, ten_day)
         ).values("task_id", "department_id", "status"):
             current[row["task_id"]][row["department_id"]] = row["status"]
-    for row in (
-        ProgressReport.objects.filter(task__section__battle__plan=plan, status="submitted")
-        .values("task__section__battle_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        statuses[row["task__section__battle_id"]].review_queue = row["n"]
+    # The review queue is "now", whatever the as-of period: every 旬 of the plan.
+    every_ten_day = _ten_day_ids(as_of, 1, 99)
+    if task_ids:
+        for row in (
+            ProgressReport.objects.filter(task_id__in=task_ids, period_id__in=every_ten_day, status="submitted")
+            .values("task__section__battle_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            statuses[row["task__section__battle_id"]].review_queue = row["n"]
 
     by_task = defaultdict(list)
     by_section = defaultdict(list)
@@ -304,39 +361,22 @@ def plan_status(plan, as_of):
     lead_lights = defaultdict(list)  # (battle id, department id) → task lights, for qualitative targets
     for task in tasks:
         resp = by_task.get(task.pk) or by_section.get(task.section_id, [])
-        leads = [r.department for r in resp if r.role == "lead"]
-        reporters = list({r.department_id: r.department for r in resp if r.role in REPORTING_ROLES}.values())
-        points = [
-            (m, MetricPoint(m.name, m.comparator, m.value, m.latest_value, m.unit)) for m in metrics_by_task[task.pk]
-        ]
-        agg = aggregates.get(task.pk)
-        latest = None
-        if task.approved_period is not None:
-            latest = TaskReportPoint(task.approved_period, "approved", task.approved_task_status)
-        judgement = schedule.judge_task_summary(
-            reported_periods=agg["reported"] if agg else 0,
-            last_reported=agg["last"] if agg else None,
-            latest_approved=latest,
-            metric_progress=[p for _, p in points],
-            periods_due=due,
-            rules=rules,
-        )
-        status = TaskStatus(
-            task=task,
-            judgement=judgement,
-            leads=leads,
-            reporters=reporters,
-            latest_task_status=task.approved_task_status,
-            metrics=points,
-            current=current.get(task.pk, {}),
+        status = _judge_task(
+            task,
+            summaries.get(task.pk),
+            resp,
+            metrics_by_task[task.pk],
+            current.get(task.pk, {}),
+            due,
+            rules,
         )
         battle_status = statuses[task.section.battle_id]
         battle_status.tasks.append(status)
         tasks_by_id[task.pk] = status
-        for dept in leads:
-            lead_lights[(task.section.battle_id, dept.pk)].append(judgement.light)
+        for dept in status.leads:
+            lead_lights[(task.section.battle_id, dept.pk)].append(status.judgement.light)
         if ten_day:
-            for dept in reporters:
+            for dept in status.reporters:
                 row = battle_status.departments.setdefault(dept.pk, DepartmentReporting(dept))
                 row.rate.expected += 1
                 battle_status.reporting.expected += 1
@@ -347,13 +387,15 @@ def plan_status(plan, as_of):
                     row.missing_tasks.append(task)
 
     targets = list(
-        Target.objects.filter(battle__plan=plan)
+        Target.objects.filter(battle_id__in=battle_ids)
         .prefetch_related("departments")
         .order_by("battle__number", "order", "code")
     )
     readings = defaultdict(list)
+    ended = [p.pk for p in as_of.periods if p.end <= as_of.date]
+    # Index reading_target_area_period: these targets' city-wide rows, periods ending by the date.
     for row in TargetReading.objects.filter(
-        target__battle__plan=plan, area__isnull=True, period__end__lte=as_of.date
+        target_id__in=[t.pk for t in targets], area__isnull=True, period_id__in=ended
     ).values("target_id", "period__kind", "period__number", "period_value", "cumulative_value", "cumulative_growth"):
         readings[row["target_id"]].append(_reading_point(row))
     targets_by_id = {}
@@ -375,6 +417,36 @@ def plan_status(plan, as_of):
         statuses[target.battle_id].targets.append(status)
         targets_by_id[target.pk] = status
     return PlanStatus(plan, as_of, rules, [statuses[b.pk] for b in battles], targets_by_id, tasks_by_id)
+
+
+def task_status(task, as_of):
+    """One task judged as of `as_of`, the way plan_status judges it, reading only this task's rows."""
+    plan = task.section.battle.plan
+    first_due = first_due_ten_day(plan)
+    resp = list(
+        Responsibility.objects.filter(Q(task=task) | Q(section_id=task.section_id, task__isnull=True))
+        .select_related("department")
+        .order_by("order", "id")
+    )
+    # A task's own responsibilities replace those stated on its section.
+    own = [r for r in resp if r.task_id == task.pk]
+    metrics = _metrics_with_latest(Q(task=task), as_of)
+    current = {}
+    if as_of.ten_day:
+        current = dict(
+            ProgressReport.objects.filter(task=task, period_id__in=_ten_day_ids(as_of, as_of.ten_day)).values_list(
+                "department_id", "status"
+            )
+        )
+    return _judge_task(
+        task,
+        _task_summaries([task.pk], as_of, first_due).get(task.pk),
+        own or resp,
+        metrics,
+        current,
+        list(range(first_due, as_of.ten_day + 1)),
+        Rules.from_plan(plan),
+    )
 
 
 @dataclass

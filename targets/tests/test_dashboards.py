@@ -198,3 +198,28 @@ def test_query_count_does_not_grow_with_departments_or_months(
     grow(plan, 49, 12)
     with django_assert_num_queries(len(small.captured_queries)):
         assert c.get(url, {"as_of": AS_OF}).status_code == 200
+
+
+def test_task_page_and_battle_page_paths_judge_exactly_as_the_whole_plan(plan):
+    from django.core.management import call_command
+
+    from targets.models import Battle
+    from targets.status import task_status
+
+    call_command("seed_demo", plan.code, "--until", "2023-06-30", "--seed", "5")
+    as_of = resolve_as_of(plan, "month-6")
+    whole = plan_status(plan, as_of)
+    lights = {t.judgement.light for t in whole.tasks_by_id.values()}
+    assert len(lights) > 1  # demo laggards make the comparison meaningful
+    for task in Task.objects.filter(section__battle__plan=plan).select_related("section__battle__plan"):
+        single = task_status(task, as_of)
+        expected = whole.tasks_by_id[task.pk]
+        assert single.judgement == expected.judgement, task
+        assert single.current == expected.current and single.latest_task_status == expected.latest_task_status
+        assert [d.pk for d in single.reporters] == [d.pk for d in expected.reporters]
+    for battle in Battle.objects.filter(plan=plan):
+        (one,) = plan_status(plan, as_of, battle=battle).battles
+        full = next(b for b in whole.battles if b.battle.pk == battle.pk)
+        assert [t.judgement for t in one.targets] == [t.judgement for t in full.targets]
+        assert [t.judgement for t in one.tasks] == [t.judgement for t in full.tasks]
+        assert (one.reporting, one.review_queue) == (full.reporting, full.review_queue)
