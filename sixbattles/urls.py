@@ -9,6 +9,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("tasks.urls")),
     path("", include("targets.urls")),
+    path("", include("accounts.urls")),
     path("reports/", include("reporting.urls")),
     path("dashboard/", include("targets.dashboard_urls")),
 ]
