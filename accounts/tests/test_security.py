@@ -240,3 +240,15 @@ def test_an_overlong_username_is_refused_like_any_wrong_login(db):
     response = attempt(Client(), "名" * 300, "whatever", "10.3.3.3")
     assert response.status_code == 200
     assert len(AccessAttempt.objects.get().username) == 150
+
+
+POST_FORM = re.compile(r"<form\b[^>]*method=[\"']?post[\"']?[^>]*>(.*?)</form>", re.IGNORECASE | re.DOTALL)
+
+
+def test_every_post_form_in_the_templates_carries_the_csrf_token():
+    missing = []
+    for path in project_templates():
+        for match in POST_FORM.finditer(path.read_text(encoding="utf-8")):
+            if "{% csrf_token %}" not in match.group(1):
+                missing.append(f"{path}: {match.group(0)[:80]}")
+    assert missing == []
