@@ -1,0 +1,54 @@
+"""The UI speaks Chinese by default and English when the browser or the language switch asks for it."""
+
+from django.conf import settings
+from django.urls import reverse
+
+
+def test_login_page_is_chinese_by_default(client, db):
+    text = client.get(reverse("login")).content.decode()
+    assert '<html lang="zh-hans">' in text
+    assert "用户名" in text and "User name" not in text
+
+
+def test_login_page_is_english_for_an_english_browser(client, db):
+    text = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="en">' in text
+    assert "User name" in text and "Password" in text and "Log in" in text
+    assert "用户名" not in text
+
+
+def test_a_chinese_browser_gets_chinese(client, db):
+    text = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9,en;q=0.5").content.decode()
+    assert "用户名" in text
+
+
+def test_the_language_switch_turns_home_and_readings_english(client, plan, staff_commerce):
+    client.force_login(staff_commerce)
+    response = client.post(reverse("set_language"), {"language": "en", "next": reverse("tasks:home")})
+    assert response.status_code == 302
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    home = client.get(reverse("tasks:home")).content.decode()
+    assert "My tasks" in home and "Target readings" in home and "Log out" in home
+    assert "Department staff" in home  # the role, a model choice
+    readings = client.get(reverse("targets:reading_list")).content.decode()
+    assert "Reporting frequency" in readings and "Responsible departments" in readings
+    # Switching back restores Chinese.
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    assert "我的任务" in client.get(reverse("tasks:home")).content.decode()
+
+
+def test_form_errors_are_english_too(client, plan, staff_commerce):
+    from targets.models import Period, Target
+
+    client.force_login(staff_commerce)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    retail = Target.objects.get(code="1.02")
+    april = Period.objects.get(plan=plan, kind="month", number=4)
+    response = client.post(reverse("targets:reading_entry", args=[retail.pk, april.pk]), {"city-cumulative_value": "x"})
+    assert "Enter a number, e.g. 123.45." in response.content.decode()
+
+
+def test_compiled_english_catalogue_is_committed_with_its_source():
+    base = settings.BASE_DIR / "locale" / "en" / "LC_MESSAGES"
+    # CI machines have no gettext tools: the .mo must be in the repository, not built on the fly.
+    assert (base / "django.po").exists() and (base / "django.mo").exists()
