@@ -365,3 +365,39 @@ def test_an_unreadable_as_of_date_is_explained_not_an_error(client, plan, staff_
     response = client.get(reverse("targets:reading_list") + "?as_of=2023-13-45")
     assert response.status_code == 200
     assert "无法识别" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "frequency, good_kind, bad_kind",
+    [("ten_day", "month", "ten_day"), ("monthly", "month", "quarter"), ("yearly", "year", "month")],
+)
+def test_each_frequency_is_entered_for_its_own_kind_of_period(
+    client, plan, staff_science, frequency, good_kind, bad_kind
+):
+    hightech = target(plan, "2.01")
+    hightech.frequency = frequency
+    hightech.save(update_fields=["frequency"])
+    login(client, staff_science)
+    assert client.get(entry_url(hightech, period(plan, good_kind, 1))).status_code == 200
+    assert client.get(entry_url(hightech, period(plan, bad_kind, 1))).status_code == 404
+
+
+def test_a_tampered_version_is_refused_with_a_message(client, plan, staff_commerce):
+    retail, april = target(plan, "1.02"), period(plan, "month", 4)
+    login(client, staff_commerce)
+    response = client.post(entry_url(retail, april), retail_post(cumulative_value="5", version="abc"))
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+    assert not TargetReading.objects.exists()
+
+
+def test_qualitative_targets_take_a_note_instead_of_figures(client, plan, staff_science):
+    hightech, april = target(plan, "2.01"), period(plan, "month", 4)
+    hightech.kind = Target.Kind.QUALITATIVE
+    hightech.save(update_fields=["kind"])
+    login(client, staff_science)
+    url = entry_url(hightech, april)
+    assert 'name="city-cumulative_value"' not in client.get(url).content.decode()
+    assert "定性指标请在说明中填写完成情况" in client.post(url, {"city-note": ""}).content.decode()
+    assert client.post(url, {"city-note": "已完成年度化债任务的 60%。"}).status_code == 302
+    assert TargetReading.objects.get().note == "已完成年度化债任务的 60%。"
