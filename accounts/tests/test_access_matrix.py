@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts.tests.test_security import INLINE_HANDLER, STYLE_ATTRIBUTE, assert_page_obeys_csp
 from conftest import make_user
 from targets.models import Period, Target, TargetReading
 from tasks.models import Attachment, ProgressReport, Task
@@ -161,6 +162,13 @@ def fill(name, route, params, objects):
     return kwargs, scoped
 
 
+def assert_no_inline_code(response, url):
+    """Inline event handlers and style attributes would be blocked by the CSP (no 'unsafe-inline')."""
+    html = response.content.decode()
+    assert not INLINE_HANDLER.search(html), f"{url}: inline event handler"
+    assert not STYLE_ATTRIBUTE.search(html), f"{url}: style= attribute"
+
+
 def client_for(user):
     client = Client()
     if user is not None:
@@ -182,6 +190,9 @@ def test_every_role_gets_no_500_and_anonymous_is_sent_to_login(world, name, rout
         client = client_for(users[role])
         response = client.get(url)
         assert response.status_code < 500, f"GET {url} as {role}: {response.status_code}"
+        if response.status_code == 200 and response.get("Content-Type", "").startswith("text/html"):
+            assert_page_obeys_csp(response)
+            assert_no_inline_code(response, url)
         if role == "anonymous":
             if response.status_code != 405:  # a POST-only view refuses GET from everyone and shows nothing
                 assert_sent_to_login(response, url)
