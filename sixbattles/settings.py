@@ -67,7 +67,13 @@ def database_from_url(url):
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": path,
             # WAL and a busy timeout let the embedded worker write while the web app reads.
-            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
+            "OPTIONS": {
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL;",
+                # Take the write lock when a transaction starts, so the worker and the web app
+                # wait for each other instead of failing with "database is locked".
+                "transaction_mode": "IMMEDIATE",
+            },
         }
     parts = urlsplit(url)
     if parts.scheme in {"postgres", "postgresql", "pgsql"}:
@@ -263,6 +269,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Dispatch reports: a warning slip's deadline is the first working day this many days after it.
 DISPATCH_WARNING_SLIP_DAYS = env_int("DISPATCH_WARNING_SLIP_DAYS", 10)
+# A starting worker queues the catch-up job, so reports missed during downtime come at once.
+DISPATCH_CATCH_UP_ON_WORKER_START = env_bool("DISPATCH_CATCH_UP_ON_WORKER_START", True)
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
