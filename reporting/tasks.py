@@ -4,6 +4,7 @@ import logging
 
 from celery import shared_task
 from celery.signals import worker_ready
+from django.conf import settings
 from django.utils import timezone
 
 from reporting import build, reminders
@@ -53,6 +54,8 @@ def send_reminders():
 @worker_ready.connect
 def catch_up_on_start(sender, **_kwargs):
     """After downtime, build what was missed without waiting for the next hourly run."""
+    if not settings.DISPATCH_CATCH_UP_ON_WORKER_START:
+        return
     try:
         sender.app.send_task("reporting.catch_up_reports")
     except Exception:  # the worker keeps running; the hourly job will catch up
