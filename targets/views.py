@@ -133,14 +133,16 @@ def reading_entry(request, target_id, period_id):
             messages.error(request, _("请按提示修改后再保存，本次未保存任何内容。"))
 
     periods = list(Period.objects.filter(plan_id=target.battle.plan_id, kind=period.kind))
-    earlier = [p for p in periods if p.end < period.start]
-    previous = None
-    if earlier:
-        previous = (
-            TargetReading.objects.filter(target=target, period=earlier[-1], area__isnull=True)
-            .select_related("period")
-            .first()
-        )
+    # The city-wide figures of the whole year, so cumulative values can be checked against earlier months.
+    series = {
+        reading.period_id: reading
+        for reading in TargetReading.objects.filter(
+            target=target, period__in=periods, area__isnull=True
+        ).select_related("period")
+    }
+    year_rows = [{"period": p, "reading": series.get(p.pk)} for p in periods]
+    earlier = [row["reading"] for row in year_rows if row["period"].end < period.start and row["reading"]]
+    previous = earlier[-1] if earlier else None
     area_names = {area.pk: area.name for area in areas}
     area_names.update({r.area_id: r.area.name for r in existing.values() if r.area_id})
     context = {
@@ -153,6 +155,7 @@ def reading_entry(request, target_id, period_id):
         "can_write": can_write,
         "existing": sorted(existing.values(), key=lambda r: (r.area_id is not None, area_names.get(r.area_id, ""))),
         "previous": previous,
+        "year_rows": year_rows,
         "value_fields": value_fields_for(target),
         "is_growth": target.kind == Target.Kind.GROWTH_RATE,
         "history": history_rows(

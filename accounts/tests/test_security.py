@@ -252,3 +252,12 @@ def test_every_post_form_in_the_templates_carries_the_csrf_token():
             if "{% csrf_token %}" not in match.group(1):
                 missing.append(f"{path}: {match.group(0)[:80]}")
     assert missing == []
+
+
+def test_pages_send_the_protective_headers(client, staff_commerce):
+    client.force_login(staff_commerce)
+    response = client.get(reverse("tasks:home"))
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]

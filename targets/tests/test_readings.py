@@ -260,7 +260,7 @@ def test_entry_page_query_count_is_fixed(client, plan, staff_commerce, departmen
             data[f"area{area_id}-cumulative_value"] = str(10 + version)
             data[f"area{area_id}-version"] = str(version) if version else ""
         assert client.post(entry_url(retail, april), data).status_code == 302
-    # session, user, target, period, can-write, areas, readings, periods, previous, history + its users;
+    # session, user, target, period, can-write, areas, readings, periods, the year's readings, history + users;
     # base.html: department, unread notifications; session save (3)
     with django_assert_num_queries(16):
         assert client.get(entry_url(retail, april)).status_code == 200
@@ -401,3 +401,19 @@ def test_qualitative_targets_take_a_note_instead_of_figures(client, plan, staff_
     assert "定性指标请在说明中填写完成情况" in client.post(url, {"city-note": ""}).content.decode()
     assert client.post(url, {"city-note": "已完成年度化债任务的 60%。"}).status_code == 302
     assert TargetReading.objects.get().note == "已完成年度化债任务的 60%。"
+
+
+def test_entry_page_shows_the_years_citywide_figures_and_the_previous_one(client, plan, staff_commerce, departments):
+    retail = target(plan, "1.02")
+    for number, value in [(2, "120"), (3, "190")]:
+        TargetReading.objects.create(
+            target=retail,
+            period=period(plan, "month", number),
+            department=departments["commerce"],
+            cumulative_value=Decimal(value),
+        )
+    login(client, staff_commerce)
+    text = client.get(entry_url(retail, period(plan, "month", 4))).content.decode()
+    assert "全年数据" in text and ">120<" in text and ">190<" in text
+    assert "上期</span>" in text or "上期" in text
+    assert "累计值 190" in text  # the previous period's figure beside the form
