@@ -34,17 +34,13 @@ def scope_filter(plan_id, kind, period_id, battle_id):
     return {"plan_id": plan_id, "kind": kind, "period_id": period_id, "battle_id": battle_id}
 
 
-def next_issue_number(plan_id, kind, battle_id, period):
-    """第N期: one more than the number of earlier periods of this kind already reported on."""
-    earlier = (
-        DispatchReport.objects.filter(
-            plan_id=plan_id, kind=kind, battle_id=battle_id, year=period.start.year, period__end__lt=period.end
-        )
-        .values("period_id")
-        .distinct()
-        .count()
-    )
-    return earlier + 1
+def issue_number_for(period):
+    """第N期 is the period's number in the year (旬 1–36, month 1–12, quarter 1–4).
+
+    It never depends on the order reports are built in (catch-up after downtime, "generate now"
+    for an older period, two workers at once), so the same report always carries the same number.
+    """
+    return period.number
 
 
 def claim(plan_id, kind, period, battle_id, *, regenerate=False, after_version=None, user_id=None):
@@ -69,7 +65,7 @@ def claim(plan_id, kind, period, battle_id, *, regenerate=False, after_version=N
                     DispatchReport.objects.filter(pk=current.pk).update(is_current=False)
                 else:
                     old = DispatchReport.objects.filter(**scope).order_by("-version").first()
-                    issue_number = old.issue_number if old else next_issue_number(plan_id, kind, battle_id, period)
+                    issue_number = old.issue_number if old else issue_number_for(period)
                     version = old.version + 1 if old else 1
                 return DispatchReport.objects.create(
                     **scope,

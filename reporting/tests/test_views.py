@@ -68,7 +68,7 @@ def test_report_page_prints_header_body_and_footer(client, office_dev, may_repor
     response = client.get(reverse("reporting:detail", args=[report.pk]))
     text = response.content.decode()
     assert "打好经济增长主动仗工作专班办公室" in text
-    assert "第1期" in text and "主送：" in text and "抄送：" in text
+    assert "第5期" in text and "主送：" in text and "抄送：" in text
     assert "社会消费品零售总额" in text and "38.5" in text
 
 
