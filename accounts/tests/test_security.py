@@ -261,3 +261,12 @@ def test_pages_send_the_protective_headers(client, staff_commerce):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_the_403_page_is_chinese(rf):
+    from django.core.exceptions import PermissionDenied
+    from django.views.defaults import permission_denied
+
+    response = permission_denied(rf.get("/"), PermissionDenied())
+    assert response.status_code == 403
+    assert "无权访问" in response.content.decode()
