@@ -290,6 +290,34 @@ EXPECTED = {
             "admin": 200,
         },
     ),
+    # Reviewers' work list: the offices (each sees its own battle's reports) and admins.
+    "tasks:review_queue": (
+        {},
+        {
+            "owner_staff": 404,
+            "other_staff": 404,
+            "battle_office": 200,
+            "other_office": 200,
+            "leader": 404,
+            "admin": 200,
+        },
+    ),
+    "dash:battle": (
+        {"code": "plan", "number": "battle"},
+        {
+            "owner_staff": 404,
+            "other_staff": 404,
+            "battle_office": 200,
+            "other_office": 404,
+            "leader": 200,
+            "admin": 200,
+        },
+    ),
+    "dash:department": (
+        {"code": "plan", "pk": "department"},
+        {"owner_staff": 200, "other_staff": 404, "other_office": 404, "leader": 200, "admin": 200},
+    ),
+    "accounts:profile": ({}, dict.fromkeys(ROLES[1:], 200)),
     "tasks:report_edit": (
         {"task_pk": "task", "period_pk": "open_ten_day"},
         {"owner_staff": 200, "other_staff": 404, "other_office": 404},
@@ -303,7 +331,9 @@ def test_known_views_answer_each_role_as_expected(world, name):
         pytest.skip(f"{name} is not served (yet)")
     objects, users = world
     args, expected = EXPECTED[name]
-    url = reverse(name, kwargs={param: objects[kind].pk for param, kind in args.items()})
+    values = {"plan": objects["plan"].code, "battle": objects["battle"].number}
+    kwargs = {param: values[kind] if kind in values else objects[kind].pk for param, kind in args.items()}
+    url = reverse(name, kwargs=kwargs)
     assert_sent_to_login(client_for(None).get(url), url)
     got = {role: client_for(users[role]).get(url).status_code for role in expected}
     assert got == expected
