@@ -214,6 +214,14 @@ class ProgressReport(models.Model):
             models.Index(fields=["department", "period"], name="report_department_period"),
             # Task page and latest-report lookups.
             models.Index(fields=["task", "period"], name="report_task_period"),
+            # Dashboards (targets/status.py _task_summaries, the review queue, the as-of 旬's
+            # statuses, the join to metric values): a plan's tasks × its 旬 read from the index
+            # alone, without heap visits.
+            models.Index(
+                fields=["task", "period", "status"],
+                include=["task_status", "department", "id"],
+                name="report_task_period_status",
+            ),
         ]
 
     def __str__(self):

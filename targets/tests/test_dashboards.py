@@ -223,3 +223,24 @@ def test_task_page_and_battle_page_paths_judge_exactly_as_the_whole_plan(plan):
         assert [t.judgement for t in one.targets] == [t.judgement for t in full.targets]
         assert [t.judgement for t in one.tasks] == [t.judgement for t in full.tasks]
         assert (one.reporting, one.review_queue) == (full.reporting, full.review_queue)
+
+
+def test_department_on_time_rate_judges_first_submission_by_the_local_deadline_day(client, plan, leader, departments):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    task = Task.objects.get(title="开展系列消费促进活动")
+    first, second = Period.objects.filter(plan=plan, kind="ten_day", number__in=[12, 13]).order_by("number")
+    # 23:30 on the deadline day in Huaihua (15:30 UTC): on time. 00:30 the day after (still the
+    # deadline day in UTC): late.
+    in_time = dt.datetime.combine(first.deadline, dt.time(23, 30), tzinfo=shanghai)
+    too_late = dt.datetime.combine(second.deadline + dt.timedelta(days=1), dt.time(0, 30), tzinfo=shanghai)
+    for period, at in ((first, in_time), (second, too_late)):
+        ProgressReport.objects.create(
+            task=task, department=departments["commerce"], period=period, status="approved", first_submitted_at=at
+        )
+    url = reverse("dash:department", args=[plan.code, departments["commerce"].pk])
+    html = login(client, leader).get(url, {"as_of": AS_OF}).content.decode()
+    on_time = html.split('data-rate="on-time">')[1]
+    assert "（1/" in on_time.split("</div>")[0]
