@@ -346,3 +346,17 @@ def test_a_deactivated_account_is_treated_as_anonymous(world, departments):
     client.force_login(user)
     url = reverse("targets:reading_list")
     assert_sent_to_login(client.get(url), url)
+
+
+@pytest.mark.parametrize("name, route, params", [p for p in PATTERNS if p[2]], ids=[p[0] for p in PATTERNS if p[2]])
+def test_absurd_path_values_answer_404_not_500(world, name, route, params):
+    objects, users = world
+    kwargs, _ = fill(name, route, params, objects)
+    pattern = next(entry for entry in PATTERNS if entry[0] == name)
+    for param in pattern[2]:
+        # Larger than any database integer; for text parameters, a long string of odd characters.
+        kwargs[param] = 2**70 if isinstance(kwargs[param], int) else "x" * 300
+        url = reverse(name, kwargs=kwargs)
+        for role in ("owner_staff", "admin"):
+            response = client_for(users[role]).get(url)
+            assert response.status_code in {302, 404, 405}, f"GET {url} as {role}: {response.status_code}"
