@@ -620,6 +620,33 @@ def load_plan_file(path, dry_run=False):
     return load_plan(read_plan_file(path), dry_run=dry_run, filename=str(path))
 
 
+def _reported_data(obj):
+    """What departments have already reported on a plan item, as words; "" when nothing."""
+    from targets.models import TargetReading
+    from tasks.models import MetricValue, ProgressReport
+
+    if isinstance(obj, Battle):
+        reports = ProgressReport.objects.filter(task__section__battle=obj)
+        readings = TargetReading.objects.filter(target__battle=obj)
+    elif isinstance(obj, Section):
+        reports, readings = ProgressReport.objects.filter(task__section=obj), TargetReading.objects.none()
+    elif isinstance(obj, Task):
+        reports, readings = ProgressReport.objects.filter(task=obj), TargetReading.objects.none()
+    elif isinstance(obj, Target):
+        reports, readings = ProgressReport.objects.none(), TargetReading.objects.filter(target=obj)
+    elif isinstance(obj, TaskMetric):
+        values = MetricValue.objects.filter(metric=obj, value__isnull=False).count()
+        return _("%(n)d 个填报值") % {"n": values} if values else ""
+    else:
+        return ""
+    parts = []
+    if count := reports.count():
+        parts.append(_("%(n)d 份进展报告") % {"n": count})
+    if count := readings.count():
+        parts.append(_("%(n)d 条指标数据") % {"n": count})
+    return "、".join(parts)
+
+
 def _ordered_m2m_ids(obj, name):
     descriptor = getattr(type(obj), name)
     m2m = descriptor.field
@@ -685,6 +712,19 @@ class _Loader:
 
     def delete(self, objs):
         for obj in objs:
+            reported = _reported_data(obj)
+            if reported:
+                # Removing a task, target or metric from the file must never take departments'
+                # reports with it: the whole load is refused instead.
+                raise PlanFileError(
+                    self.filename,
+                    [
+                        _(
+                            "文件中已删除的%(what)s“%(name)s”已有%(reported)s，不能删除；请保留该条目或先由管理员处理这些数据"
+                        )
+                        % {"what": type(obj)._meta.verbose_name, "name": obj, "reported": reported}
+                    ],
+                )
             self.note(type(obj), "deleted")
             obj.delete()
 

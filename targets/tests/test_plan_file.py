@@ -102,6 +102,22 @@ def test_changed_file_updates_rows_in_place_and_deletes_what_is_gone():
     assert history_rows() == histories + 2 + 1 + 2
 
 
+def test_removing_a_task_that_has_reports_is_refused_and_nothing_changes():
+    from tasks.models import ProgressReport
+
+    plan = load_text(MINI_YAML).plan
+    task = Task.objects.get(number=2)
+    lead = task.responsibilities.filter(role="lead").first().department
+    period = plan.periods.get(kind="ten_day", number=1)
+    ProgressReport.objects.create(task=task, department=lead, period=period, progress="已开展")
+    before = table_counts()
+    with pytest.raises(PlanFileError) as excinfo:
+        load_text(MINI_YAML[: MINI_YAML.index("          - number: 2")])
+    assert "1 份进展报告" in str(excinfo.value) and "不能删除" in str(excinfo.value)
+    assert table_counts() == before
+    assert Task.objects.filter(pk=task.pk).exists()
+
+
 def test_reordered_task_force_members_are_stored_in_file_order():
     load_text(MINI_YAML)
     load_text(MINI_YAML.replace("members: [市商务局, 市交警支队]", "members: [市交警支队, 市商务局]"))
