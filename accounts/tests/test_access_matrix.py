@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -360,3 +361,35 @@ def test_absurd_path_values_answer_404_not_500(world, name, route, params):
         for role in ("owner_staff", "admin"):
             response = client_for(users[role]).get(url)
             assert response.status_code in {302, 404, 405}, f"GET {url} as {role}: {response.status_code}"
+
+
+# Query parameters the views read, with values a URL-tinkering user might send.
+HOSTILE_QUERIES = [
+    {"as_of": "2023-02-30"},
+    {"as_of": "9" * 400},
+    {"plan": "../../etc/passwd"},
+    {"period": "-1", "battle": "abc", "kind": "<script>"},
+    {"period": str(2**70), "battle": str(2**70), "after": str(2**70)},
+    {"after": "NaN", "kind": "\x00"},
+]
+
+
+# Open bugs found by the test below, in other modules (reported; remove the entry once fixed).
+KNOWN_500_ON_SQLITE = {
+    # ?period=<beyond 64 bits> reaches SQLite through a foreign-key lookup (battle_id / period_id),
+    # which Django does not range-check: OverflowError.
+    "reporting:archive": "reporting.views.archive: ?period= / ?battle= beyond 64 bits overflow SQLite",
+}
+
+
+@pytest.mark.parametrize("name, route, params", PATTERNS, ids=[p[0] for p in PATTERNS])
+def test_hostile_query_strings_never_yield_a_500(request, world, name, route, params):
+    if name in KNOWN_500_ON_SQLITE and connection.vendor == "sqlite":
+        request.applymarker(pytest.mark.xfail(reason=KNOWN_500_ON_SQLITE[name], strict=False))
+    objects, users = world
+    kwargs, _ = fill(name, route, params, objects)
+    url = reverse(name, kwargs=kwargs)
+    for query in HOSTILE_QUERIES:
+        for role in ("owner_staff", "battle_office", "admin"):
+            response = client_for(users[role]).get(url, query)
+            assert response.status_code < 500, f"GET {url}?{query} as {role}: {response.status_code}"
