@@ -393,3 +393,23 @@ def test_hostile_query_strings_never_yield_a_500(request, world, name, route, pa
         for role in ("owner_staff", "battle_office", "admin"):
             response = client_for(users[role]).get(url, query)
             assert response.status_code < 500, f"GET {url}?{query} as {role}: {response.status_code}"
+
+
+# Form fields the app's POST views read, filled with values a forger might send.
+HOSTILE_FORMS = [
+    {"action": "submit", "version": str(2**70), "task_status": "x", "progress": "\x00", "reason": "\x00"},
+    {"action": "submit", "version": "-1", "kind": "<script>", "period": str(2**70), "battle": str(2**70)},
+    {"version": "NaN", "period": "-1", "battle": "all", "regenerate": "maybe", "reason": "长" * 100_000},
+    {"language": "xx", "next": "https://evil.example/", "metric_1": "Infinity", "progress": "长" * 100_000},
+]
+
+
+@pytest.mark.parametrize("name, route, params", PATTERNS, ids=[p[0] for p in PATTERNS])
+def test_hostile_form_posts_never_yield_a_500(world, name, route, params):
+    objects, users = world
+    kwargs, _ = fill(name, route, params, objects)
+    url = reverse(name, kwargs=kwargs)
+    for data in HOSTILE_FORMS:
+        for role in ("owner_staff", "other_staff", "battle_office", "admin"):
+            response = client_for(users[role]).post(url, data)
+            assert response.status_code < 500, f"POST {url} {sorted(data)} as {role}: {response.status_code}"
