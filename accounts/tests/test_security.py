@@ -36,6 +36,7 @@ def test_five_failures_lock_only_that_username_from_that_address(staff_commerce,
     locked = Client()
     response = attempt(locked, "commerce", staff_commerce.raw_password, "10.1.1.1")
     assert LOCKED_TEXT in response.content.decode()
+    assert "连续登录失败 5 次，请 15 分钟后再试" in response.content.decode()
     assert not logged_in(locked)
     # A colleague behind the same NAT address is not locked out …
     colleague = Client()
