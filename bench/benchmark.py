@@ -141,10 +141,15 @@ def main():
         "area": reverse("dash:area", args=[target.pk]),
         "task": reverse("dash:task", args=[task.pk]),
     }
+    # Wall-clock figures on a shared machine: the load average says how much else was running.
+    load = "/".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"{'page':<12}{'median ms':>10}{'p95 ms':>10}{'queries':>9}   ({reports} reports, {args.runs} requests each)")
     for name, url in pages.items():
         median, p95, queries = measure(client, url + as_of, args.runs)
         print(f"{name:<12}{median:>10.1f}{p95:>10.1f}{queries:>9}")
+    print(
+        f"load average before: {load}, after: {'/'.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)"
+    )
 
 
 if __name__ == "__main__":

@@ -291,6 +291,27 @@ def _metrics_with_latest(task_ids, as_of):
     return metrics
 
 
+@dataclass(frozen=True)
+class Resp:
+    task_id: int | None
+    section_id: int
+    department_id: int
+    role: str
+    department: Department
+
+
+def _responsibilities(condition):
+    """Responsibility rows as light records sharing one Department object per department (two
+    queries): a model instance and a department copy per row cost more than the queries."""
+    rows = list(
+        Responsibility.objects.filter(condition)
+        .order_by("order", "id")
+        .values_list("task_id", "section_id", "department_id", "role")
+    )
+    departments = Department.objects.in_bulk({row[2] for row in rows})
+    return [Resp(*row, departments[row[2]]) for row in rows]
+
+
 def _judge_task(task, summary, resp, metrics, current, due, rules):
     leads = [r.department for r in resp if r.role == "lead"]
     reporters = list({r.department_id: r.department for r in resp if r.role in REPORTING_ROLES}.values())
@@ -343,11 +364,7 @@ def plan_status(plan, as_of, battle=None):
     )
     task_ids = [t.pk for t in tasks]
     summaries = _task_summaries(task_ids, as_of, first_due)
-    responsibilities = list(
-        Responsibility.objects.filter(section__battle_id__in=battle_ids)
-        .select_related("department")
-        .order_by("order", "id")
-    )
+    responsibilities = _responsibilities(Q(section__battle_id__in=battle_ids))
     metrics = _metrics_with_latest(task_ids, as_of)
     current = defaultdict(dict)
     if ten_day and task_ids:
@@ -442,11 +459,7 @@ def task_status(task, as_of):
     """One task judged as of `as_of`, the way plan_status judges it, reading only this task's rows."""
     plan = task.section.battle.plan
     first_due = first_due_ten_day(plan)
-    resp = list(
-        Responsibility.objects.filter(Q(task=task) | Q(section_id=task.section_id, task__isnull=True))
-        .select_related("department")
-        .order_by("order", "id")
-    )
+    resp = _responsibilities(Q(task=task) | Q(section_id=task.section_id, task__isnull=True))
     # A task's own responsibilities replace those stated on its section.
     own = [r for r in resp if r.task_id == task.pk]
     metrics = _metrics_with_latest([task.pk], as_of)
