@@ -500,11 +500,15 @@ def department_status(plan, department, as_of, status=None):
     owed = [t for t in tasks if any(d.pk == department.pk for d in t.reporters)]
     on_time = Rate(expected=len(owed) * max(as_of.ten_day - first_due + 1, 0))
     due_ids = [p.pk for p in as_of.periods if p.kind == "ten_day" and first_due <= p.number <= as_of.ten_day]
-    # The plan's 旬 by id (periods belong to one plan): index report_department_period reads this
-    # department's rows of this plan only, and the database counts them (first submission on or
-    # before the deadline, as a date in Asia/Shanghai).
+    # The plan's tasks and 旬 by id, with the department: all three columns of the unique
+    # (task, department, period) index, so PostgreSQL probes it for this department's rows of this
+    # plan (given the 旬 alone it scanned the whole plan's rows). The database counts those first
+    # submitted on or before the deadline, as a date in Asia/Shanghai.
     on_time.reported = ProgressReport.objects.filter(
-        department=department, period_id__in=due_ids, first_submitted_at__date__lte=F("period__deadline")
+        task_id__in=list(status.tasks_by_id),
+        department=department,
+        period_id__in=due_ids,
+        first_submitted_at__date__lte=F("period__deadline"),
     ).count()
     current = Rate()
     for t in owed:
