@@ -49,6 +49,13 @@ def index(request):
     return render(request, "reporting/index.html", {"plans": plans})
 
 
+def _id_param(value):
+    """A query-string id as an int, or None when it is not one a database column can hold."""
+    if value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None
+
+
 @login_required
 def archive(request, plan_code):
     plan = get_object_or_404(Plan, code=plan_code)
@@ -64,11 +71,11 @@ def archive(request, plan_code):
     battle = request.GET.get("battle", "")
     if battle == "all":
         reports = reports.filter(battle__isnull=True)
-    elif battle.isdigit():
-        reports = reports.filter(battle_id=int(battle))
+    elif (battle_id := _id_param(battle)) is not None:
+        reports = reports.filter(battle_id=battle_id)
     period = request.GET.get("period", "")
-    if period.isdigit():
-        reports = reports.filter(period_id=int(period))
+    if (period_id := _id_param(period)) is not None:
+        reports = reports.filter(period_id=period_id)
     battles = list(plan.battles.order_by("number"))
     return render(
         request,

@@ -376,9 +376,6 @@ HOSTILE_QUERIES = [
 
 # Open bugs found by the test below, in other modules (reported; remove the entry once fixed).
 KNOWN_500_ON_SQLITE = {
-    # ?period=<beyond 64 bits> reaches SQLite through a foreign-key lookup (battle_id / period_id),
-    # which Django does not range-check: OverflowError.
-    "reporting:archive": "reporting.views.archive: ?period= / ?battle= beyond 64 bits overflow SQLite",
 }
 
 
