@@ -245,7 +245,7 @@ def _task_summaries(task_ids, as_of, first_due):
     """Per task, grouped in the database over its (task, period) rows up to the as-of 旬: the count
     of due 旬 reported, the last one reported, and the latest approved report as "NNstatus" (the
     zero-padded 旬 number and its task_status, so one MAX finds both; ties in a 旬 take the
-    alphabetically last status, which ranks lagging above in_progress above completed)."""
+    alphabetically last status: not_started, lagging, in_progress, then completed)."""
     if not task_ids or not as_of.ten_day:
         return {}
     due = Q(status__in=REPORTED, period__number__gte=first_due)
@@ -274,9 +274,9 @@ def _metrics_with_latest(task_ids, as_of):
     if ids and as_of.ten_day:
         values = MetricValue.objects.filter(_up_to(as_of, "report__"), report__status="approved")
         if connection.features.can_distinct_on_fields:
-            # PostgreSQL: these tasks' approved reports (index report_task_period_status, id included)
-            # joined to their metric values, the latest per metric kept (no
-            # correlated subquery: its estimated cost set off JIT compilation, 15 ms per page).
+            # PostgreSQL: these metrics' values joined to these tasks' approved reports, the latest
+            # per metric kept. Not the correlated subquery below: its estimated cost set off JIT
+            # compilation, 15 ms per page.
             latest = dict(
                 values.filter(metric_id__in=ids, report__task_id__in=task_ids)
                 .order_by("metric_id", "-report__period__number")

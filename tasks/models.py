@@ -215,8 +215,8 @@ class ProgressReport(models.Model):
             # Task page and latest-report lookups.
             models.Index(fields=["task", "period"], name="report_task_period"),
             # Dashboards (targets/status.py _task_summaries, the review queue, the as-of 旬's
-            # statuses, the join to metric values): a plan's tasks × its 旬 read from the index
-            # alone, without heap visits.
+            # statuses): a plan's tasks × its 旬 read from the index alone, without heap visits;
+            # id is included so that joins on the report id can stay in the index too.
             models.Index(
                 fields=["task", "period", "status"],
                 include=["task_status", "department", "id"],
