@@ -375,8 +375,7 @@ HOSTILE_QUERIES = [
 
 
 # Open bugs found by the test below, in other modules (reported; remove the entry once fixed).
-KNOWN_500_ON_SQLITE = {
-}
+KNOWN_500_ON_SQLITE = {}
 
 
 @pytest.mark.parametrize("name, route, params", PATTERNS, ids=[p[0] for p in PATTERNS])
