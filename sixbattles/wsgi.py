@@ -1,12 +1,6 @@
-"""
-WSGI config for sixbattles project.
+"""WSGI entry point for production servers (gunicorn, uWSGI, mod_wsgi)."""
 
-It exposes the WSGI callable as a module-level variable named ``application``.
-
-For more information on this file, see
-https://docs.djangoproject.com/en/6.0/howto/deployment/wsgi/
-"""
-
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -14,3 +8,8 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sixbattles.settings")
 
 application = get_wsgi_application()
+
+# Move everything loaded at start-up (Django, the apps, templates' modules) out of the garbage
+# collector's view: full collections then walk only per-request objects, which takes the ~40 ms
+# collection pauses out of the dashboards' tail latency (see README, Performance).
+gc.freeze()
