@@ -86,6 +86,12 @@ def resolve_as_of(plan, value=None, today=None, periods=None):
         ten_days = [p for p in periods if p.kind == "ten_day"]
         ended = [p for p in ten_days if p.end < today]
         chosen = ended[-1] if ended else ten_days[0]
+        if ended and chosen is ten_days[-1]:
+            # The plan year is over: open on the last 旬 anyone reported for, not an empty one.
+            last = ProgressReport.objects.filter(period__plan=plan, period__kind="ten_day").aggregate(
+                last=Max("period__number")
+            )["last"]
+            chosen = next((p for p in ten_days if p.number == last), chosen)
     day = chosen.end
     ten_day = period_number_of("ten_day", day)
     # A 旬 counts only once it has ended; a month's or quarter's end is also a 旬's end.

@@ -244,3 +244,13 @@ def test_department_on_time_rate_judges_first_submission_by_the_local_deadline_d
     html = login(client, leader).get(url, {"as_of": AS_OF}).content.decode()
     on_time = html.split('data-rate="on-time">')[1]
     assert "（1/" in on_time.split("</div>")[0]
+
+
+def test_after_the_plan_year_pages_open_on_the_last_reported_ten_day_period(plan, staff_commerce, departments):
+    import datetime as dt
+
+    add_reports(plan, staff_commerce, 20)
+    as_of = resolve_as_of(plan, today=dt.date(2026, 11, 26))
+    assert (as_of.period.kind, as_of.period.number) == ("ten_day", 20)
+    # Within the year, the last ended 旬 is shown whether or not anyone reported for it.
+    assert resolve_as_of(plan, today=dt.date(2023, 9, 5)).period.number == 24
