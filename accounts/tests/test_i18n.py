@@ -52,3 +52,14 @@ def test_compiled_english_catalogue_is_committed_with_its_source():
     base = settings.BASE_DIR / "locale" / "en" / "LC_MESSAGES"
     # CI machines have no gettext tools: the .mo must be in the repository, not built on the fly.
     assert (base / "django.po").exists() and (base / "django.mo").exists()
+
+
+def test_every_message_in_the_english_catalogue_is_translated():
+    po = (settings.BASE_DIR / "locale" / "en" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+    entries = [entry for entry in po.split("\n\n") if "\nmsgid " in "\n" + entry and not entry.startswith("#~")]
+    untranslated = [
+        entry
+        for entry in entries[1:]  # the first entry is the header
+        if "#, fuzzy" in entry or entry.rstrip().endswith('msgstr ""')
+    ]
+    assert untranslated == []
