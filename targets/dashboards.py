@@ -21,6 +21,7 @@ from targets import schedule
 from targets.charts import line_chart
 from targets.models import Battle, Department, Plan, Target
 from targets.status import (
+    MISSING_SHOWN,
     BadAsOf,
     area_ranking,
     department_status,
@@ -125,7 +126,21 @@ def overview(request, code):
     plan = plan_for_user(request.user, code)
     as_of = _as_of(request, plan)
     status = plan_status(plan, as_of)
-    return render(request, "dashboards/overview.html", _context(request, plan, as_of, status=status))
+    show_all = request.GET.get("all") == "1"
+    missing = status.missing_departments
+    return render(
+        request,
+        "dashboards/overview.html",
+        _context(
+            request,
+            plan,
+            as_of,
+            status=status,
+            show_all=show_all,
+            missing_shown=missing if show_all else missing[:MISSING_SHOWN],
+            missing_more=0 if show_all else max(len(missing) - MISSING_SHOWN, 0),
+        ),
+    )
 
 
 @login_required
@@ -135,8 +150,15 @@ def battle(request, code, number):
     as_of = _as_of(request, plan)
     status = plan_status(plan, as_of, battle=battle)
     battle_status = status.battles[0]
+    # ?light=red (from the overview's red list): the task table shows only tasks with that light.
+    light = request.GET.get("light")
+    if light not in schedule.LIGHT_LABELS:
+        light = None
+    tasks = [t for t in battle_status.tasks if t.judgement.light == light] if light else battle_status.tasks
     return render(
-        request, "dashboards/battle.html", _context(request, plan, as_of, battle=battle, b=battle_status, status=status)
+        request,
+        "dashboards/battle.html",
+        _context(request, plan, as_of, battle=battle, b=battle_status, status=status, tasks=tasks, light=light),
     )
 
 

@@ -181,6 +181,28 @@ def _count(lights):
     return counts
 
 
+RED_TASKS_SHOWN = 5  # worst red tasks per battle on the overview; the battle page lists them all
+MISSING_SHOWN = 10  # departments that have not reported, on the overview before "全部"
+
+
+def _task_severity(t):
+    j = t.judgement
+    gap = j.metric_gap_points if j.metric_gap_points is not None else 0
+    return (-j.missed_in_a_row, gap, t.task.section.number, t.task.number)
+
+
+@dataclass
+class RedGroup:
+    battle: Battle
+    targets: list  # TargetStatus, all red ones
+    task_count: int
+    worst_tasks: list  # TaskStatus, the RED_TASKS_SHOWN worst
+
+    @property
+    def more_tasks(self):
+        return self.task_count - len(self.worst_tasks)
+
+
 @dataclass
 class PlanStatus:
     plan: object
@@ -201,6 +223,18 @@ class PlanStatus:
     @cached_property  # the overview template reads it more than once
     def red_list(self):
         return self.red_targets + self.red_tasks
+
+    @cached_property
+    def red_by_battle(self):
+        """The red list grouped by battle for the overview: red targets in full, red tasks as a
+        count plus the worst few (longest run of missed reports, then largest metric shortfall)."""
+        groups = []
+        for b in self.battles:
+            targets = [t for t in b.targets if t.judgement.light == schedule.RED]
+            tasks = sorted((t for t in b.tasks if t.judgement.light == schedule.RED), key=_task_severity)
+            if targets or tasks:
+                groups.append(RedGroup(b.battle, targets, len(tasks), tasks[:RED_TASKS_SHOWN]))
+        return groups
 
     @cached_property
     def reporting(self):

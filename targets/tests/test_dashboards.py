@@ -254,3 +254,63 @@ def test_after_the_plan_year_pages_open_on_the_last_reported_ten_day_period(plan
     assert (as_of.period.kind, as_of.period.number) == ("ten_day", 20)
     # Within the year, the last ended 旬 is shown whether or not anyone reported for it.
     assert resolve_as_of(plan, today=dt.date(2023, 9, 5)).period.number == 24
+
+
+def graded_red_tasks(plan, count):
+    """`count` extra tasks in battle 1, each led by its own new department, task i reported up to
+    旬 i only (so it has missed 15 - i in a row as of 旬 15); the fixture's tasks all reported."""
+    add_reports(plan, None, 15)
+    section = Section.objects.get(battle__plan=plan, battle__number=1, number=1)
+    periods = {p.number: p for p in Period.objects.filter(plan=plan, kind="ten_day")}
+    tasks = []
+    for i in range(1, count + 1):
+        dept = Department.objects.create(name=f"滞后单位{i:02d}")
+        task = Task.objects.create(section=section, number=50 + i, title=f"红灯任务{i:02d}")
+        Responsibility.objects.create(section=section, task=task, department=dept, role="lead")
+        ProgressReport.objects.bulk_create(
+            ProgressReport(task=task, department=dept, period=periods[n], status="approved", progress="推进中")
+            for n in range(1, i + 1)
+        )
+        tasks.append(task)
+    return tasks
+
+
+def test_overview_groups_red_tasks_by_battle_with_the_worst_five_and_a_link_to_all(client, plan, leader):
+    graded_red_tasks(plan, 8)
+    status = plan_status(plan, resolve_as_of(plan, AS_OF))
+    assert len(status.red_tasks) == 8 and not status.red_targets
+    html = login(client, leader).get(reverse("dash:overview", args=[plan.code]), {"as_of": AS_OF}).content.decode()
+    group = html.split('class="red-group" data-battle="1"')[1].split('class="red-group"')[0]
+    assert "data-red-tasks>8<" in group
+    # The five with the longest run of missed reports (reported least), worst first.
+    shown = [f"红灯任务{i:02d}" for i in range(1, 6)]
+    assert all(name in group for name in shown) and "红灯任务06" not in group
+    assert group.index(shown[0]) < group.index(shown[4])
+    assert "连续 14 期未报送" in group
+    assert f"{reverse('dash:battle', args=[plan.code, 1])}?as_of={AS_OF}&amp;light=red" in group
+    assert 'data-battle="2"' not in html.split("red-list-card")[1].split('id="missing"')[0]
+
+
+def test_battle_page_filters_its_task_table_to_red(client, plan, leader):
+    graded_red_tasks(plan, 8)
+    url = reverse("dash:battle", args=[plan.code, 1])
+    c = login(client, leader)
+    everything = c.get(url, {"as_of": AS_OF}).content.decode()
+    red = c.get(url, {"as_of": AS_OF, "light": "red"}).content.decode()
+    assert everything.count("<tr data-task=") == 10
+    assert red.count("<tr data-task=") == 8 and red.count('data-light="red"') >= 8
+    assert "开展系列消费促进活动" in everything and "开展系列消费促进活动" not in red
+    # An unknown light shows everything rather than an empty table or an error.
+    assert c.get(url, {"as_of": AS_OF, "light": "purple"}).content.decode().count("<tr data-task=") == 10
+
+
+def test_overview_lists_departments_not_reported_compactly_with_all_on_request(client, plan, leader):
+    graded_red_tasks(plan, 14)
+    url = reverse("dash:overview", args=[plan.code])
+    c = login(client, leader)
+    html = c.get(url, {"as_of": AS_OF}).content.decode()
+    missing = html.split('id="missing"')[1]
+    assert missing.count("<li data-department=") == 10 and "另有 4 个单位" in missing
+    assert "&amp;all=1#missing" in missing and "红灯任务01" not in missing
+    full = c.get(url, {"as_of": AS_OF, "all": "1"}).content.decode().split('id="missing"')[1]
+    assert full.count("滞后单位") == 14 and "红灯任务01" in full
