@@ -10,6 +10,8 @@ The helpers are local on purpose: targets/access.py and tasks/access.py belong t
 and their rules for readings entry and report review are not the dashboards' rules.
 """
 
+from collections import defaultdict
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -17,9 +19,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from sixbattles.history import HistoryRow, history_rows
 from targets import schedule
 from targets.charts import line_chart
-from targets.models import Battle, Department, Plan, Target
+from targets.models import Battle, Department, HistoricalTarget_departments, Plan, Target
 from targets.status import (
     MISSING_SHOWN,
     BadAsOf,
@@ -199,8 +202,47 @@ def target(request, pk):
             labels, [(_("实际值"), "actual", actual), (_("目标值"), "schedule", goal)], target.unit, target.name
         )
     return render(
-        request, "dashboards/target.html", _context(request, plan, as_of, target=target, series=series, chart=chart)
+        request,
+        "dashboards/target.html",
+        _context(request, plan, as_of, target=target, series=series, chart=chart, history=target_history(target)),
     )
+
+
+def target_history(target):
+    """Changes to a target's definition and to its responsible departments, newest first, in a
+    fixed number of queries (history_rows: the records and the battles named; departments: the
+    records, their m2m snapshots and the departments named)."""
+    rows = history_rows(target.history.all(), label=lambda r: _("指标"))
+    records = list(target.history.select_related("history_user").order_by("history_date", "history_id"))
+    snapshots = defaultdict(set)
+    for history_id, department_id in HistoricalTarget_departments.objects.filter(
+        history_id__in=[r.history_id for r in records]
+    ).values_list("history_id", "department_id"):
+        snapshots[history_id].add(department_id)
+    names = Department.objects.in_bulk({d for ids in snapshots.values() for d in ids})
+    kinds = {"+": _("新建"), "~": _("修改"), "-": _("删除")}
+
+    def listed(ids):
+        return "、".join(sorted((str(names[i]) if i in names else f"#{i}") for i in ids)) or "—"
+
+    before = set()
+    for record in records:
+        now = snapshots.get(record.history_id, set())
+        if now != before and record.history_type != "-":
+            rows.append(
+                HistoryRow(
+                    when=record.history_date,
+                    who=record.history_user,
+                    change=kinds.get(record.history_type, record.history_type),
+                    object_label=_("指标"),
+                    field=_("责任单位"),
+                    before=listed(before),
+                    after=listed(now),
+                )
+            )
+        before = now
+    rows.sort(key=lambda row: row.when, reverse=True)
+    return rows
 
 
 @login_required

@@ -314,3 +314,29 @@ def test_overview_lists_departments_not_reported_compactly_with_all_on_request(c
     assert "&amp;all=1#missing" in missing and "红灯任务01" not in missing
     full = c.get(url, {"as_of": AS_OF, "all": "1"}).content.decode().split('id="missing"')[1]
     assert full.count("滞后单位") == 14 and "红灯任务01" in full
+
+
+def test_target_page_shows_changes_to_definition_and_departments_in_fixed_queries(
+    client, plan, leader, departments, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    retail = Target.objects.get(battle__plan=plan, code="1.02")
+    url = reverse("dash:target", args=[retail.pk])
+    c = login(client, leader)
+    with CaptureQueriesContext(connection) as before:
+        assert c.get(url, {"as_of": AS_OF}).status_code == 200
+    retail.value = Decimal("800")
+    retail.save()
+    retail.departments.add(departments["stats"])
+    for i in range(5):
+        retail.departments.add(Department.objects.create(name=f"新增责任单位{i}"))
+        retail.name = f"社会消费品零售总额{i}"
+        retail.save()
+    with django_assert_num_queries(len(before.captured_queries)):
+        response = c.get(url, {"as_of": AS_OF})
+    html = response.content.decode().split("修改记录")[1]
+    assert "目标值" in html and "800" in html
+    assert "责任单位" in html and departments["stats"].name in html and "新增责任单位4" in html
+    assert "社会消费品零售总额4" in html
