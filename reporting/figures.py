@@ -2,8 +2,9 @@
 
 `collect(plan, period)` reads the approved progress reports, readings and responsibilities as of
 the period's end and returns plain dicts (JSON-ready numbers, no model instances), so the content
-builders in reporting/content.py stay pure functions of these facts. The judgement of targets and
-tasks (light, gap, 序时进度) comes from the schedule engine, targets/status.py, through `judge()`.
+builders in reporting/content.py stay pure functions of these facts. Every judgement of targets
+and tasks (light, gap, completion or growth, 序时进度, task status) is taken from
+targets.status.plan_status as of the period, the same call the dashboards make, never re-derived.
 """
 
 import datetime as dt
@@ -13,8 +14,9 @@ from decimal import Decimal
 from django.utils import timezone
 
 from targets import schedule
-from targets.models import Battle, Department, Period, Target, TargetReading
-from tasks.models import ProgressReport, Responsibility, Task, TaskMetric
+from targets import status as status_module
+from targets.models import Department, Period, Target, TargetReading
+from tasks.models import ProgressReport, Responsibility, Task
 
 REPORTING_ROLES = (Responsibility.Role.LEAD, Responsibility.Role.RESPONSIBLE)
 
@@ -24,10 +26,6 @@ def num(value, places=1):
     if value is None:
         return None
     return round(float(value), places)
-
-
-def _ten_day_periods(plan, start, end):
-    return list(Period.objects.filter(plan=plan, kind=Period.Kind.TEN_DAY, start__gte=start, end__lte=end))
 
 
 def expected_pairs(plan):
@@ -73,50 +71,35 @@ class ReportRow:
 
 
 def collect(plan, period):
-    """Everything the four report kinds need for `plan` as of the end of `period`."""
-    as_of = period.end
-    battles = list(Battle.objects.filter(plan=plan).select_related("task_force__office").order_by("number"))
+    """Everything the four report kinds need for `plan` as of the end of `period`.
+
+    Lights, gaps, completion and growth rates, 序时进度 and task statuses are those of
+    targets.status.plan_status as of this period, so a report says what the dashboards say.
+    """
+    as_of = status_module.resolve_as_of(plan, str(period.id))
+    status = status_module.plan_status(plan, as_of)
+    first_due = status_module.first_due_ten_day(plan)
+    battles = [b.battle for b in status.battles]
     departments = {d.id: d.name for d in Department.objects.all().only("id", "name")}
-    tasks = {
-        t.id: t
-        for t in Task.objects.filter(section__battle__plan=plan)
-        .select_related("section")
-        .order_by("section__battle__number", "section__number", "number")
-    }
-    leads = defaultdict(list)
-    for task_id, section_id, dept_id in Responsibility.objects.filter(
-        section__battle__plan=plan, role=Responsibility.Role.LEAD
-    ).values_list("task_id", "section_id", "department_id"):
-        if task_id is not None:
-            leads[task_id].append(dept_id)
-        else:
-            for t in tasks.values():
-                if t.section_id == section_id and dept_id not in leads[t.id]:
-                    leads[t.id].append(dept_id)
-    pairs = expected_pairs(plan)
+    tasks = {ts.task.id: ts.task for ts in status.tasks_by_id.values()}
+    # Who must report on each task: the dashboards' reporters (a task's own lead and responsible
+    # units, else those stated on its section).
+    pairs = {(ts.task.id, d.pk) for ts in status.tasks_by_id.values() for d in ts.reporters}
 
     year_start = dt.date(plan.year, 1, 1)
-    ten_days = _ten_day_periods(plan, year_start, as_of)
-    in_period = [p for p in ten_days if p.start >= period.start]
-    # Every report of the year so far, one query; the approved ones are the dispatch record.
+    ten_days = [
+        p for p in as_of.periods if p.kind == Period.Kind.TEN_DAY and p.start >= year_start and p.end <= period.end
+    ]
+    # Reports are owed from the 旬 the plan was published in, as on the dashboards.
+    due_ten_days = [p for p in ten_days if p.number >= first_due]
+    in_period = [p for p in due_ten_days if p.start >= period.start]
     # Every report of the year so far in one query, as light rows (a year is ~16,000 reports:
     # model instances would cost more than everything else in the build).
     period_by_id = {p.id: p for p in ten_days}
     reports = [
         ReportRow(*row, period=period_by_id[row[3]])
-        for row in ProgressReport.objects.filter(period__in=ten_days).values_list(*ReportRow.__slots__[:-1])
+        for row in ProgressReport.objects.filter(period__in=ten_days).order_by().values_list(*ReportRow.__slots__[:-1])
     ]
-    metric_values = defaultdict(dict)  # report id → metric id → value
-    metrics = defaultdict(list)
-    for m in TaskMetric.objects.filter(section__battle__plan=plan, task__isnull=False):
-        metrics[m.task_id].append(m)
-    from tasks.models import MetricValue
-
-    approved_ids = [r.id for r in reports if r.status == ProgressReport.Status.APPROVED]
-    for report_id, metric_id, value in MetricValue.objects.filter(report_id__in=approved_ids).values_list(
-        "report_id", "metric_id", "value"
-    ):
-        metric_values[report_id][metric_id] = value
 
     facts = {
         "plan": {"id": plan.id, "title": plan.title, "year": plan.year, "issuer": plan.issuer},
@@ -126,14 +109,15 @@ def collect(plan, period):
             "number": period.number,
             "label": str(period),
             "start": period.start.isoformat(),
-            "end": as_of.isoformat(),
+            "end": period.end.isoformat(),
         },
         "rules": {
             "yellow_gap_points": num(plan.yellow_gap_points),
             "laggard_completion_pct": num(plan.laggard_completion_pct),
             "missed_periods_red": plan.missed_periods_red,
         },
-        "schedule_pct": num(schedule.schedule_pct("month", as_of.month)),
+        # Complete months elapsed, as the targets are judged (0 before the end of January).
+        "schedule_pct": num(schedule.schedule_pct("month", as_of.months)) if as_of.months else 0.0,
         "battles": [
             {
                 "id": b.id,
@@ -153,7 +137,7 @@ def collect(plan, period):
         return f"{task.section.label}{task.number}.{task.title}"
 
     # Approved reports of this period: what moved, problems raised.
-    period_ids = {p.id for p in in_period}
+    period_ids = {p.id for p in ten_days if p.start >= period.start}
     facts["moved"] = [
         {
             "battle_id": battle_of_task[r.task_id],
@@ -183,16 +167,9 @@ def collect(plan, period):
         battle_departments[battle_of_task[task_id]].add(departments[dept_id])
     facts["battle_departments"] = {str(b): sorted(names) for b, names in battle_departments.items()}
 
-    rules = schedule.Rules.from_plan(plan)
-    due_numbers = [p.number for p in ten_days]
-    facts["tasks"] = task_facts(
-        tasks, leads, metrics, reports, metric_values, departments, due_numbers, rules, task_label
-    )
-    task_lights = defaultdict(list)
-    for t in facts["tasks"]:
-        task_lights[t["battle_id"]].append(t["light"])
-    facts["targets"], facts["areas"] = target_facts(plan, period, departments, rules, task_lights)
-    facts["departments"] = department_stats(ten_days, in_period, reports, pairs, departments, facts["tasks"])
+    facts["tasks"] = task_facts(status, task_label)
+    facts["targets"], facts["areas"] = target_facts(plan, period, as_of, status, departments)
+    facts["departments"] = department_stats(due_ten_days, in_period, reports, pairs, departments, facts["tasks"])
     facts["problems"] = problem_facts(tasks, reports, period, departments, battle_of_task, task_label)
     return facts
 
@@ -256,70 +233,59 @@ def department_stats(ten_days, in_period, reports, pairs, departments, task_rows
     return out
 
 
-def target_facts(plan, period, departments, rules, task_lights_by_battle):
-    """Indicator rows (city-wide, judged by the schedule engine) and county rankings."""
-    targets = list(
-        Target.objects.filter(battle__plan=plan)
-        .prefetch_related("departments")
-        .order_by("battle__number", "order", "code")
-    )
+def target_facts(plan, period, as_of, status, departments):
+    """Indicator rows as plan_status judged them, with this period's and the latest reported
+    figures, and county rankings."""
     readings = defaultdict(list)  # (target, area) → readings up to the period's end, oldest first
     for r in (
         TargetReading.objects.filter(target__battle__plan=plan, period__end__lte=period.end)
         .select_related("period")
-        .order_by("period__end", "period__kind")
+        .order_by("period__end", "-period__kind")
     ):
         readings[(r.target_id, r.area_id)].append(r)
     rows = []
-    for t in targets:
-        city = readings.get((t.id, None), [])
-        points = [
-            schedule.ReadingPoint(
-                r.period.kind, r.period.number, r.period_value, r.cumulative_value, r.cumulative_growth
+    targets = [ts.target for b in status.battles for ts in b.targets]
+    for b in status.battles:
+        for ts in b.targets:
+            t, j = ts.target, ts.judgement
+            city = readings.get((t.id, None), [])
+            # "本期": the figure of the period the report covers; else the latest one's.
+            this = next((r for r in city if r.period_id == period.id), None)
+            latest = city[-1] if city else None
+            is_growth = t.kind in (Target.Kind.GROWTH_RATE, Target.Kind.DECREASE)
+            rows.append(
+                {
+                    "id": t.id,
+                    "battle_id": t.battle_id,
+                    "code": t.code,
+                    "name": t.name,
+                    "unit": t.unit,
+                    "kind": t.kind,
+                    "target_value": num(t.value, 2),
+                    "period_value": num(this.period_value, 2) if this else None,
+                    "cumulative": num(latest.cumulative_value, 2) if latest else None,
+                    "rate_kind": "growth" if is_growth else "completion",
+                    "rate": num(j.growth_pct if is_growth else j.completion_pct),
+                    "schedule_pct": num(j.schedule_pct),
+                    "gap": num(j.gap_points),
+                    "on_schedule": j.on_schedule,
+                    "light": j.light,
+                    "reason": j.reason,
+                    "latest_label": j.latest_label,
+                    "lead": "、".join(d.name for d in ts.departments),
+                }
             )
-            for r in city
-        ]
-        j = schedule.judge_target(
-            t.kind,
-            t.comparator,
-            t.value,
-            t.frequency,
-            points,
-            period.end.month,
-            rules,
-            unit=t.unit,
-            task_lights=task_lights_by_battle.get(t.battle_id) if t.kind == Target.Kind.QUALITATIVE else None,
-        )
-        # "本期": the figure of the period the report covers; else the latest one's.
-        this = next((r for r in city if r.period_id == period.id), None)
-        latest = city[-1] if city else None
-        is_growth = t.kind in (Target.Kind.GROWTH_RATE, Target.Kind.DECREASE)
-        rows.append(
-            {
-                "id": t.id,
-                "battle_id": t.battle_id,
-                "code": t.code,
-                "name": t.name,
-                "unit": t.unit,
-                "kind": t.kind,
-                "target_value": num(t.value, 2),
-                "period_value": num(this.period_value, 2) if this else None,
-                "cumulative": num(latest.cumulative_value, 2) if latest else None,
-                "rate_kind": "growth" if is_growth else "completion",
-                "rate": num(j.growth_pct if is_growth else j.completion_pct),
-                "schedule_pct": num(j.schedule_pct),
-                "gap": num(j.gap_points),
-                "on_schedule": j.on_schedule,
-                "light": j.light,
-                "reason": j.reason,
-                "latest_label": j.latest_label,
-                "lead": "、".join(d.name for d in t.departments.all()),
-            }
-        )
     # 排位: rank by 差值 among the indicators with a gap (largest lead first).
     ranked = sorted((r for r in rows if r["gap"] is not None), key=lambda r: -r["gap"])
     for i, r in enumerate(ranked, 1):
         r["rank"] = i
+    return rows, area_facts(targets, readings, departments, as_of, status.rules)
+
+
+def area_facts(targets, readings, departments, as_of, rules):
+    """County rankings of the by-area targets, ranked as targets.status.area_ranking ranks them
+    (best light first, then completion rate or growth), from readings already loaded: that
+    function reads one target at a time, a query per target here."""
     areas = []
     for t in targets:
         if not t.by_area:
@@ -332,8 +298,19 @@ def target_facts(plan, period, departments, rules, task_lights_by_battle):
             value = r.cumulative_growth if t.kind == Target.Kind.GROWTH_RATE else r.cumulative_value
             if value is None:
                 continue
-            ranked.append({"area": departments[area_id], "value": num(value, 2), "period": str(r.period)})
-        ranked.sort(key=lambda a: (-a["value"], a["area"]))
+            points = [
+                schedule.ReadingPoint(
+                    h.period.kind, h.period.number, h.period_value, h.cumulative_value, h.cumulative_growth
+                )
+                for h in history
+            ]
+            j = schedule.judge_target(t.kind, t.comparator, t.value, t.frequency, points, as_of.months, rules, t.unit)
+            measure = j.gap_points if j.gap_points is not None else (j.completion_pct or j.growth_pct)
+            key = (schedule.SEVERITY[j.light] if j.light != schedule.GREY else 9, -(measure or 0), departments[area_id])
+            ranked.append(
+                (key, {"area": departments[area_id], "value": num(value, 2), "period": str(r.period), "light": j.light})
+            )
+        ranked = [row for _key, row in sorted(ranked, key=lambda kr: kr[0])]
         for i, a in enumerate(ranked, 1):
             a["rank"] = i
         if ranked:
@@ -346,63 +323,42 @@ def target_facts(plan, period, departments, rules, task_lights_by_battle):
                     "rows": ranked,
                 }
             )
-    return rows, areas
+    return areas
 
 
-STATUS_ORDER = {"approved": 3, "submitted": 2, "returned": 1, "draft": 0}
-
-
-def task_facts(tasks, leads, metrics, reports, metric_values, departments, due_numbers, rules, task_label):
-    """Each task judged by the schedule engine from its reports and latest approved metrics."""
-    by_task = defaultdict(list)
-    for r in reports:
-        by_task[r.task_id].append(r)
+def task_facts(status, task_label):
+    """Each task as plan_status judged it (status, light, metric progress against 序时)."""
     out = []
-    for task in tasks.values():
-        lead_ids = leads.get(task.id, [])
-        points = {}
-        latest_approved = None
-        for r in sorted(by_task.get(task.id, []), key=lambda r: r.period.end):
-            best = points.get(r.period.number)
-            if best is None or STATUS_ORDER[r.status] > STATUS_ORDER[best.status]:
-                points[r.period.number] = schedule.TaskReportPoint(r.period.number, r.status, r.task_status)
-            # The lead's latest approved report speaks for the task's metrics.
-            if r.status == ProgressReport.Status.APPROVED and (
-                latest_approved is None or r.department_id in lead_ids or latest_approved.department_id not in lead_ids
-            ):
-                latest_approved = r
-        values = metric_values.get(latest_approved.id, {}) if latest_approved else {}
-        metric_points = [
-            schedule.MetricPoint(m.name, m.comparator, m.value, values.get(m.id), m.unit)
-            for m in metrics.get(task.id, [])
-        ]
-        j = schedule.judge_task(points, metric_points, due_numbers, rules)
-        out.append(
-            {
-                "id": task.id,
-                "battle_id": task.section.battle_id,
-                "label": task_label(task),
-                "lead": "、".join(departments[d] for d in lead_ids),
-                "lead_ids": lead_ids,
-                "quantified": bool(metric_points),
-                "metrics": [
-                    {
-                        "name": m.name,
-                        "unit": m.unit,
-                        "target": num(m.target_value, 2),
-                        "value": num(m.value, 2),
-                        "completion_pct": num(m.completion_pct),
-                    }
-                    for m in metric_points
-                ],
-                "status": j.status,
-                "status_label": j.status_label,
-                "light": j.light,
-                "reason": j.reason,
-                "gap": num(j.metric_gap_points),
-                "schedule_pct": num(j.schedule_pct),
-            }
-        )
+    for b in status.battles:
+        for ts in b.tasks:
+            task, j = ts.task, ts.judgement
+            metric_points = [point for _metric, point in ts.metrics]
+            out.append(
+                {
+                    "id": task.id,
+                    "battle_id": task.section.battle_id,
+                    "label": task_label(task),
+                    "lead": "、".join(d.name for d in ts.leads),
+                    "lead_ids": [d.pk for d in ts.leads],
+                    "quantified": bool(metric_points),
+                    "metrics": [
+                        {
+                            "name": m.name,
+                            "unit": m.unit,
+                            "target": num(m.target_value, 2),
+                            "value": num(m.value, 2),
+                            "completion_pct": num(m.completion_pct),
+                        }
+                        for m in metric_points
+                    ],
+                    "status": j.status,
+                    "status_label": j.status_label,
+                    "light": j.light,
+                    "reason": j.reason,
+                    "gap": num(j.metric_gap_points),
+                    "schedule_pct": num(j.schedule_pct),
+                }
+            )
     return out
 
 
