@@ -80,12 +80,42 @@ def report_for_user(user, pk, *, write=False):
     return report
 
 
-def attachment_for_user(user, pk):
-    """An evidence file whose report the user may read; otherwise 404."""
+def led_contributions(user):
+    """Co-responsible departments' submitted or approved reports on tasks the user's department leads.
+
+    The lead department's report page shows these contributions in full, so the lead department
+    may also download their evidence files (offices and leaders already read them anyway).
+    """
+    if not user.is_authenticated or user.department_id is None:
+        return ProgressReport.objects.none()
+    led = Responsibility.objects.filter(department_id=user.department_id, role=Responsibility.Role.LEAD)
+    led_tasks = Task.objects.filter(
+        Q(responsibilities__in=led.filter(task__isnull=False))
+        | Q(section__responsibilities__in=led.filter(task__isnull=True))
+    ).values("pk")
+    return ProgressReport.objects.filter(
+        task_id__in=led_tasks, status__in=(ProgressReport.Status.SUBMITTED, ProgressReport.Status.APPROVED)
+    )
+
+
+def attachment_for_user(user, pk, *, write=False):
+    """An evidence file the user may download; with write=True, one the user may remove. Otherwise 404.
+
+    Download: the report is readable (visible_reports) or is a contribution shown on the report
+    page of a task the user's department leads (led_contributions). Removal: only the owning
+    department's staff while the report is a draft or returned (may_write), never once submitted.
+    """
+    readable = visible_reports(user).values("pk")
+    scope = (
+        Q(report__in=readable) if write else Q(report__in=readable) | Q(report__in=led_contributions(user).values("pk"))
+    )
     try:
-        return Attachment.objects.select_related("report").get(pk=pk, report__in=visible_reports(user).values("pk"))
+        attachment = Attachment.objects.select_related("report__task", "report__period").get(scope, pk=pk)
     except (Attachment.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+    if write and not may_write(user, attachment.report):
+        raise Http404
+    return attachment
 
 
 def department_task_filter(department_id):

@@ -1,6 +1,11 @@
 """Write actions on progress reports. Each is one transaction that locks the report row,
 checks the state it expects, records a ReportEvent where the life of the report changes,
-saves with update_fields and bumps the version (the optimistic lock the forms carry)."""
+saves with update_fields and bumps the version (the optimistic lock the forms carry).
+
+Evidence files are written to storage only after every check has passed, and an action that
+still fails afterwards deletes what it wrote: a refused save never leaves an orphan file."""
+
+from contextlib import contextmanager
 
 from django.db import transaction
 from django.utils import timezone
@@ -49,7 +54,8 @@ def _save(report, user, fields):
     report.save(update_fields=[*fields, "version", "updated_at"])
 
 
-def _write_content(report, user, *, version, content, metric_values, uploads):
+def _write_content(report, user, *, version, content, metric_values):
+    """Check the report may be written at this version and apply the text and metric values."""
     if not access.may_write(user, report):
         raise ReportActionError(_("此报告已提交或已通过，不能修改。"))
     if version != report.version:
@@ -66,22 +72,52 @@ def _write_content(report, user, *, version, content, metric_values, uploads):
             current.value = value
             current._history_user = user
             current.save(update_fields=["value"])
+
+
+def _file_storage():
+    return Attachment._meta.get_field("file").storage
+
+
+@contextmanager
+def _atomic_with_files():
+    """A transaction whose files (names appended to the yielded list) are deleted if it fails.
+
+    Storage is not transactional, so a failure after a file was written (a later file, the
+    event, the commit itself) deletes it here. Actions run in their own transaction; there is
+    no ATOMIC_REQUESTS, so no outer block can roll back after this one has committed.
+    """
+    written = []
+    try:
+        with transaction.atomic():
+            yield written
+    except BaseException:
+        storage = _file_storage()
+        for name in written:
+            storage.delete(name)
+        raise
+
+
+def _store_uploads(report, user, uploads, written):
     for upload, content_type in uploads:
-        Attachment.objects.create(
+        attachment = Attachment(
             report=report,
-            file=upload,
             original_name=upload.name[-200:],
             content_type=content_type,
             size=upload.size,
             uploaded_by=user,
         )
+        attachment.file.save(upload.name, upload, save=False)
+        written.append(attachment.file.name)
+        attachment._history_user = user
+        attachment.save()
 
 
-@transaction.atomic
 def save_draft(report_id, user, *, version, content, metric_values, uploads=()):
-    report = _locked(report_id)
-    _write_content(report, user, version=version, content=content, metric_values=metric_values, uploads=uploads)
-    _save(report, user, CONTENT_FIELDS)
+    with _atomic_with_files() as written:
+        report = _locked(report_id)
+        _write_content(report, user, version=version, content=content, metric_values=metric_values)
+        _save(report, user, CONTENT_FIELDS)
+        _store_uploads(report, user, uploads, written)
     return report
 
 
@@ -107,30 +143,54 @@ def snapshot(report):
     }
 
 
-@transaction.atomic
 def submit_report(report_id, user, *, version, content, metric_values, uploads=()):
     """Save the content and submit it for review, keeping the submitted text as a new version."""
-    report = _locked(report_id)
-    _write_content(report, user, version=version, content=content, metric_values=metric_values, uploads=uploads)
-    now = timezone.now()
-    report.status = ProgressReport.Status.SUBMITTED
-    report.submitted_at = now
-    report.submitted_by = user
-    fields = [*CONTENT_FIELDS, "status", "submitted_at", "submitted_by"]
-    if report.first_submitted_at is None:
-        report.first_submitted_at = now
-        fields.append("first_submitted_at")
-    number = report.events.filter(action=ReportEvent.Action.SUBMITTED).count() + 1
-    ReportEvent.objects.create(
-        report=report,
-        action=ReportEvent.Action.SUBMITTED,
-        actor=user,
-        at=now,
-        version_number=number,
-        snapshot=snapshot(report),
-    )
-    _save(report, user, fields)
+    with _atomic_with_files() as written:
+        report = _locked(report_id)
+        _write_content(report, user, version=version, content=content, metric_values=metric_values)
+        # The files go in after the checks but before the snapshot, which lists them.
+        _store_uploads(report, user, uploads, written)
+        now = timezone.now()
+        report.status = ProgressReport.Status.SUBMITTED
+        report.submitted_at = now
+        report.submitted_by = user
+        fields = [*CONTENT_FIELDS, "status", "submitted_at", "submitted_by"]
+        if report.first_submitted_at is None:
+            report.first_submitted_at = now
+            fields.append("first_submitted_at")
+        number = report.events.filter(action=ReportEvent.Action.SUBMITTED).count() + 1
+        ReportEvent.objects.create(
+            report=report,
+            action=ReportEvent.Action.SUBMITTED,
+            actor=user,
+            at=now,
+            version_number=number,
+            snapshot=snapshot(report),
+        )
+        _save(report, user, fields)
     return report
+
+
+@transaction.atomic
+def remove_attachment(report_id, attachment_id, user):
+    """Remove an evidence file from a draft or returned report; the file leaves storage on commit.
+
+    The row's history (Attachment.history) keeps who removed which file and when, and the next
+    submission's snapshot no longer lists it. The version is not bumped: removing a file does
+    not conflict with text a colleague is editing.
+    """
+    report = _locked(report_id)
+    if not access.may_write(user, report):
+        raise ReportActionError(_("此报告已提交或已通过，不能删除附件。"))
+    attachment = Attachment.objects.filter(pk=attachment_id, report=report).first()
+    if attachment is None:
+        raise ReportActionError(_("该附件已被删除。"))
+    name, storage = attachment.file.name, attachment.file.storage
+    attachment._history_user = user
+    attachment.delete()
+    # Only once the row is surely gone: a rollback must not leave a row without its file.
+    transaction.on_commit(lambda: storage.delete(name))
+    return attachment
 
 
 def _review(report_id, user, *, expected, action, status, reason=""):

@@ -301,6 +301,9 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    # Removing a file deletes the row; this history keeps who removed which file and when
+    # (shown as "已删除附件" in the report's change history), so nothing goes silently.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("佐证材料")

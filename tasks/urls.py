@@ -15,4 +15,5 @@ urlpatterns = [
     path("progress/<int:pk>/return/", views.report_return, name="report_return"),
     path("progress/<int:pk>/reopen/", views.report_reopen, name="report_reopen"),
     path("progress/attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
+    path("progress/attachments/<int:pk>/remove/", views.attachment_remove, name="attachment_remove"),
 ]

@@ -17,12 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from sixbattles.history import history_rows
-from targets.models import Battle, Period, Target
+from sixbattles.history import HistoryRow, history_rows
+from targets.models import Battle, Department, Period, Target
 from tasks import access, actions
 from tasks.current import EARLIER_OPEN_PERIODS, pick_date, pick_plan, window_periods
 from tasks.forms import ReasonForm, ReportForm
-from tasks.models import MetricValue, ProgressReport, ReportEvent, Responsibility, Task
+from tasks.models import Attachment, MetricValue, ProgressReport, ReportEvent, Responsibility, Task
 
 DONE = (ProgressReport.Status.SUBMITTED, ProgressReport.Status.APPROVED)
 
@@ -118,11 +118,8 @@ def _department_rows(user, plan, periods, today):
     return rows
 
 
-def _reporting_rates(battles, period):
-    """Per battle: lead reports submitted or approved for the period ÷ lead reports due."""
-    if period is None or not battles:
-        return []
-    battle_ids = [b.pk for b in battles]
+def _lead_pairs(battle_ids):
+    """Per battle id: the (task id, lead department id) pairs a lead report is due for (two queries)."""
     leads = list(
         Responsibility.objects.filter(section__battle_id__in=battle_ids, role=Responsibility.Role.LEAD).values_list(
             "task_id", "section_id", "department_id", "section__battle_id"
@@ -135,6 +132,14 @@ def _reporting_rates(battles, period):
     for task_id, section_id, dept_id, battle_id in leads:
         for tid in [task_id] if task_id else section_tasks[section_id]:
             due[battle_id].add((tid, dept_id))
+    return due
+
+
+def _reporting_rates(battles, period, due):
+    """Per battle: lead reports submitted or approved for the period ÷ lead reports due."""
+    if period is None or not battles:
+        return []
+    battle_ids = [b.pk for b in battles]
     done = set(
         ProgressReport.objects.filter(
             period=period, status__in=DONE, task__section__battle_id__in=battle_ids
@@ -153,6 +158,55 @@ def _reporting_rates(battles, period):
             }
         )
     return rates
+
+
+@dataclass
+class OverdueRow:
+    period: Period
+    task: Task
+    department: object
+    report: ProgressReport | None
+
+    @property
+    def status_label(self):
+        return self.report.get_status_display() if self.report else _("未填报")
+
+
+def _overdue_leads(battles, periods, today, due):
+    """Lead reports of the office's battles past their deadline and not submitted: the list an
+    office phones around with. Only the home page's window of periods (older gaps belong to the
+    dashboards); three queries whatever the number of tasks."""
+    overdue_periods = [p for p in periods if p.deadline < today]
+    pairs = set().union(*(due[b.pk] for b in battles)) if battles else set()
+    if not overdue_periods or not pairs:
+        return []
+    reports = {
+        (r.task_id, r.department_id, r.period_id): r
+        for r in ProgressReport.objects.filter(
+            period__in=[p.pk for p in overdue_periods], task__section__battle_id__in=[b.pk for b in battles]
+        ).only("id", "task_id", "department_id", "period_id", "status")
+    }
+    missing = [
+        (period, task_id, dept_id, reports.get((task_id, dept_id, period.pk)))
+        for period in overdue_periods
+        for task_id, dept_id in pairs
+        if getattr(reports.get((task_id, dept_id, period.pk)), "status", None) not in DONE
+    ]
+    if not missing:
+        return []
+    tasks = Task.objects.select_related("section__battle").in_bulk({m[1] for m in missing})
+    departments = Department.objects.in_bulk({m[2] for m in missing})
+    rows = [OverdueRow(period, tasks[tid], departments[did], report) for period, tid, did, report in missing]
+    rows.sort(
+        key=lambda r: (
+            -r.period.number,
+            r.task.section.battle.number,
+            r.task.section.number,
+            r.task.number,
+            r.department.name,
+        )
+    )
+    return rows
 
 
 @login_required
@@ -182,7 +236,10 @@ def home(request):
             battles = list(Battle.objects.filter(plan=plan).order_by("number"))
         else:
             battles = list(Battle.objects.filter(plan=plan, pk__in=user.office_battle_ids()).order_by("number"))
-        context["rates"] = _reporting_rates(battles, current)
+        due = _lead_pairs([b.pk for b in battles])
+        context["rates"] = _reporting_rates(battles, current, due)
+        if user.role == User.Role.OFFICE:
+            context["overdue"] = _overdue_leads(battles, periods, today.date, due)
         if user.role == User.Role.OFFICE or user.is_plan_admin:
             context["queue_count"] = access.reviewable_reports(user).filter(task__section__battle__plan=plan).count()
     if user.reads_everything:
@@ -312,6 +369,7 @@ def report_edit(request, task_pk, period_pk):
         "previous": _previous_report(task, user.department_id, period),
         "contributions": _contributions(task, period, user.department_id) if is_lead else [],
         "is_lead": is_lead,
+        "may_remove_files": shown.pk is not None and access.may_write(user, shown),
         **_report_context(shown),
     }
     if context["previous"]:
@@ -320,6 +378,27 @@ def report_edit(request, task_pk, period_pk):
 
 
 # ---------------------------------------------------------------- report page and review
+
+
+def removed_attachment_rows(report):
+    """History rows "已删除附件" for the report's removed evidence files (one query).
+
+    Deletion leaves only the historical record of the row; generic history_rows skips a record
+    that changes no field, so the removals are listed here, one row each.
+    """
+    records = Attachment.history.filter(report_id=report.pk, history_type="-").select_related("history_user")
+    return [
+        HistoryRow(
+            when=record.history_date,
+            who=record.history_user,
+            change=_("删除"),
+            object_label=_("已删除附件"),
+            field=_("文件名"),
+            before=record.original_name,
+            after="—",
+        )
+        for record in records
+    ]
 
 
 @login_required
@@ -332,6 +411,7 @@ def report_detail(request, pk):
         MetricValue.history.filter(report_id=report.pk).select_related("metric"),
         label=lambda record: _("量化指标“%(name)s”") % {"name": record.metric.name},
     )
+    history += removed_attachment_rows(report)
     history.sort(key=lambda row: row.when, reverse=True)
     context = {
         "report": report,
@@ -420,6 +500,21 @@ def review_queue(request):
         .order_by("submitted_at", "id")
     )
     return render(request, "tasks/review_queue.html", {"plan": plan, "plans": plans, "reports": reports})
+
+
+@login_required
+@require_POST
+def attachment_remove(request, pk):
+    """The owning department removes an evidence file while the report is a draft or returned."""
+    attachment = access.attachment_for_user(request.user, pk, write=True)
+    report = attachment.report
+    try:
+        actions.remove_attachment(report.pk, attachment.pk, request.user)
+    except actions.ReportActionError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("已删除附件“%(name)s”。") % {"name": attachment.original_name})
+    return redirect("tasks:report_edit", task_pk=report.task_id, period_pk=report.period_id)
 
 
 @login_required
