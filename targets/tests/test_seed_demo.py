@@ -31,3 +31,18 @@ def test_seed_demo_is_deterministic_and_if_empty_skips(plan):
     call_command("seed_demo", plan.code, "--until", "2023-04-30", "--seed", "3")
     again = list(ProgressReport.objects.order_by("task", "department", "period").values_list("status", "task_status"))
     assert again == first
+
+
+def test_seed_demo_makes_the_named_chronic_laggards_miss_reports_and_others_mostly_report(plan, departments):
+    laggard = departments["finance"]
+    laggard.name = "市林业局"  # one of seed_demo.CHRONIC_LAGGARDS
+    laggard.save()
+    call_command("seed_demo", plan.code, "--until", "2023-11-30", "--seed", "5")
+    reported = ProgressReport.objects.filter(task__section__battle__plan=plan, status__in=["submitted", "approved"])
+    per_department = {}
+    for department_id in reported.values_list("department_id", flat=True).distinct():
+        tasks = reported.filter(department_id=department_id).values("task_id").distinct().count()
+        per_department[department_id] = reported.filter(department_id=department_id).count() / (33 * tasks)
+    assert per_department[laggard.pk] < 0.8
+    others = [rate for pk, rate in per_department.items() if pk != laggard.pk]
+    assert others and min(others) > 0.85

@@ -37,6 +37,37 @@ NEXT_STEPS = [
     "加快资金拨付，推动项目早见效。",
 ]
 LAGGING_NOTE = "受外部因素影响，进度滞后于序时，正在研究追赶措施。"
+# The demo's chronic laggards (when the plan has them): they miss about a third of their reports,
+# are often late and half the time have not reported for the latest 旬. Named, not drawn at random,
+# so that the same departments stand out on every run and in every walkthrough.
+CHRONIC_LAGGARDS = ("市住房城乡建设局", "市林业局", "市交通运输局", "市自然资源和规划局")
+# (chance to miss a 旬, chance to submit late); most departments report reliably.
+RELIABLE = [(0.01, 0.03), (0.03, 0.05), (0.04, 0.08), (0.06, 0.1)]
+CHRONIC = (0.3, 0.5)
+# A task's pace against 序时进度 (metric completion = schedule × pace, self-reported "lagging" below
+# 0.8): about 85 % at or ahead of schedule, a few slightly and a few clearly behind.
+PACES = [
+    1.0,
+    1.02,
+    1.04,
+    1.05,
+    1.06,
+    1.08,
+    1.1,
+    1.12,
+    1.15,
+    1.0,
+    1.03,
+    1.05,
+    1.07,
+    1.1,
+    1.04,
+    1.06,
+    0.9,
+    0.93,
+    0.72,
+    0.75,
+]
 
 
 def d(value, places="0.01"):
@@ -44,7 +75,12 @@ def d(value, places="0.01"):
 
 
 class Command(BaseCommand):
-    help = "为方案生成演示进展数据（报告、审核、指标数据），所有数据标记为演示数据。"
+    help = (
+        "为方案生成演示进展数据（报告、审核、指标数据），所有数据标记为演示数据。"
+        "大多数单位按时报送（最近一旬报送率约八成半至九成），约一至二成任务滞后；"
+        "固定以市住房城乡建设局、市林业局、市交通运输局、市自然资源和规划局（方案中有的）"
+        "作为经常漏报、迟报的演示单位。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("plan_code")
@@ -181,29 +217,33 @@ def seed_reports(plan, until, rng, periods, user):
     metrics = {}
     for m in TaskMetric.objects.filter(section__battle__plan=plan, task__isnull=False):
         metrics.setdefault(m.task_id, []).append(m)
-    # Each department has a habit: most report reliably, a few often miss or are late.
+    # Each department has a habit: most report reliably; the named chronic laggards often miss or are late.
+    chronic = set(Department.objects.filter(name__in=CHRONIC_LAGGARDS).values_list("pk", flat=True))
     habits = {}
     reports, plans = [], []
     for task in tasks:
         resp = by_task.get(task.pk) or by_section.get(task.section_id, [])
-        pace = rng.choice([0.7, 0.85, 0.95, 1.0, 1.0, 1.05, 1.1])
+        pace = rng.choice(PACES)
         done_at = last - rng.randrange(0, 8) if rng.random() < 0.06 else None
         for r in {r.department_id: r for r in resp}.values():
-            miss, late = habits.setdefault(r.department_id, rng.choice([(0.02, 0.05)] * 4 + [(0.1, 0.2), (0.35, 0.4)]))
+            if r.department_id not in habits:
+                habits[r.department_id] = CHRONIC if r.department_id in chronic else rng.choice(RELIABLE)
+            miss, late = habits[r.department_id]
             for n in range(first, last + 1):
                 if done_at is not None and n > done_at:
                     break
-                if rng.random() < miss or (miss > 0.3 and n >= last - 1):
+                if rng.random() < (miss if n < last or r.department_id not in chronic else 0.5):
                     continue
                 period = periods[("ten_day", n)]
                 recent = last - n
                 roll = rng.random()
+                # The latest 旬: the offices are still reviewing; a few reports are still drafts.
                 if recent == 0:
-                    status = "submitted" if roll < 0.55 else ("approved" if roll < 0.8 else "draft")
+                    status = "submitted" if roll < 0.5 else ("approved" if roll < 0.96 else "draft")
                 elif recent == 1:
-                    status = "approved" if roll < 0.7 else ("submitted" if roll < 0.9 else "returned")
+                    status = "approved" if roll < 0.88 else ("submitted" if roll < 0.97 else "returned")
                 else:
-                    status = "approved" if roll < 0.97 else "returned"
+                    status = "approved" if roll < 0.98 else "returned"
                 task_status = (
                     "completed" if done_at == n else ("lagging" if pace < 0.8 and n > first + 3 else "in_progress")
                 )
@@ -242,7 +282,9 @@ def seed_reports(plan, until, rng, periods, user):
         if is_lead:
             for m in task_metrics:
                 if m.value:
-                    share = min(1.0, n / 36 * pace)
+                    # Reported against the 旬's end, a little ahead, so that a task on pace stays
+                    # on schedule while its latest report waits for review.
+                    share = min(1.0, (n + 2) / 36 * pace)
                     values.append(MetricValue(report=report, metric=m, value=d(float(m.value) * share)))
         if report.submitted_at:
             events.append(
