@@ -51,6 +51,20 @@ def test_word_file_has_official_page_margins_fonts_and_title(seeded, plan):
     assert "38.5%" in cells and "-3.2" in cells
 
 
+def test_word_tables_fit_the_body_width_in_single_spaced_small_type(seeded, plan):
+    _, docx_path, _ = built(plan, seeded)
+    table = Document(docx_path).tables[0]
+    grid = [int(col.get(qn("w:w"))) for col in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+    assert len(grid) == 13
+    assert abs(sum(grid) - 156 * 1440 / 25.4) < 20  # twips: the 156 mm body width, no more
+    assert grid[1] > grid[0]  # the indicator name is wider than its number
+    cell = table.rows[1].cells[1].paragraphs[0]
+    # Off the 22-line document grid and single spaced, or each row is three lines tall.
+    assert cell._p.pPr.find(qn("w:snapToGrid")).get(qn("w:val")) == "0"
+    assert cell._p.pPr.find(qn("w:spacing")).get(qn("w:lineRule")) == "auto"
+    assert cell.runs[0].font.size == Pt(9)
+
+
 def test_workbook_keeps_numbers_as_numbers_and_escapes_formulas(seeded, plan):
     _, _, xlsx_path = built(plan, seeded)
     wb = load_workbook(xlsx_path)
