@@ -272,10 +272,9 @@ DISPATCH_WARNING_SLIP_DAYS = env_int("DISPATCH_WARNING_SLIP_DAYS", 10)
 # A starting worker queues the catch-up job, so reports missed during downtime come at once.
 DISPATCH_CATCH_UP_ON_WORKER_START = env_bool("DISPATCH_CATCH_UP_ON_WORKER_START", True)
 
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Redis is only the Celery broker: the web app must keep working while it is down, so nothing
+# the requests need (sessions, login throttling, the cache) lives there.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 LOGGING = {
     "version": 1,
