@@ -25,6 +25,7 @@ from reporting import figures
 from reporting.models import DispatchReport
 from reporting.render import write_docx, write_xlsx
 from targets.models import Battle, Period, Plan
+from targets.status import plan_status, resolve_as_of
 
 log = logging.getLogger(__name__)
 Kind = DispatchReport.Kind
@@ -82,13 +83,25 @@ def claim(plan_id, kind, period, battle_id, *, regenerate=False, after_version=N
     raise RuntimeError("could not claim a dispatch report row")
 
 
+def facts_of(plan, period, facts_cache):
+    """The facts of a period, collected once per close (cached across battles and kinds)."""
+    if period.id not in facts_cache:
+        facts_cache[period.id] = figures.collect(plan, period)
+    return facts_cache[period.id]
+
+
+def slip_needed(plan, period, battle):
+    """Whether a warning slip is issued for `battle` in `period`: some target or task of the battle
+    is red as of the period (the battle's dashboard judgement, one battle's worth of queries)."""
+    status = plan_status(plan, resolve_as_of(plan, str(period.id)), battle=battle)
+    return bool(status.red_list)
+
+
 def compute_content(report, plan, period, facts_cache):
     """The report's content dict from the facts of its period (cached across battles)."""
 
     def facts_for(p):
-        if p.id not in facts_cache:
-            facts_cache[p.id] = figures.collect(plan, p)
-        return facts_cache[p.id]
+        return facts_of(plan, p, facts_cache)
 
     facts = facts_for(period)
     issued_on = timezone.localdate()
@@ -110,7 +123,8 @@ def compute_content(report, plan, period, facts_cache):
 def build_report(
     plan_id, kind, period_id, battle_id=None, *, regenerate=False, after_version=None, user_id=None, facts_cache=None
 ):
-    """Build (or find ready) the report for (plan, kind, period, battle); returns the row."""
+    """Build (or find ready) the report for (plan, kind, period, battle); returns the row, or None
+    for a warning slip of a period with no red item in its battle (none is issued)."""
     if kind not in Kind.values:
         raise ValueError(f"unknown report kind {kind!r}")
     plan = Plan.objects.get(pk=plan_id)
@@ -119,6 +133,14 @@ def build_report(
         raise ValueError(f"{kind} is issued for {DispatchReport.PERIOD_KIND[kind]} periods, not {period.kind}")
     if battle_id is not None and not Battle.objects.filter(pk=battle_id, plan=plan).exists():
         raise ValueError(f"battle {battle_id} is not in plan {plan_id}")
+    facts_cache = facts_cache if facts_cache is not None else {}
+    if kind == Kind.WARNING_SLIP:
+        scope = scope_filter(plan_id, kind, period.id, battle_id)
+        ready = DispatchReport.objects.filter(is_current=True, status=DispatchReport.Status.READY, **scope).first()
+        if ready is not None and not regenerate:
+            return ready
+        if not content_builders.red_items(facts_of(plan, period, facts_cache), battle_id):
+            return None  # nothing is red: no slip, no file
     row = claim(plan_id, kind, period, battle_id, regenerate=regenerate, after_version=after_version, user_id=user_id)
     if row.status == DispatchReport.Status.READY:
         return row
@@ -128,7 +150,7 @@ def build_report(
         if report.status == DispatchReport.Status.READY:
             return report
         try:
-            report.content = compute_content(report, plan, period, facts_cache if facts_cache is not None else {})
+            report.content = compute_content(report, plan, period, facts_cache)
             root = settings.REPORTS_ROOT
             report.docx_path = report.file_path("docx")
             report.xlsx_path = report.file_path("xlsx")
@@ -159,11 +181,10 @@ def reports_due_for(period, battle_ids):
 
 
 def close_period(plan_id, period_id):
-    """Mark a period closed and build every report it is due (missing ones only)."""
+    """Build every report a period is due (missing ones only; a warning slip only for a battle
+    with a red item), then mark the period closed. Closed last, so a run cut short is redone by
+    the catch-up job, which cannot tell "no slip needed" from "slip never built" otherwise."""
     period = Period.objects.select_related("plan").get(pk=period_id, plan_id=plan_id)
-    if period.closed_at is None:
-        period.closed_at = timezone.now()
-        period.save(update_fields=["closed_at"])
     battle_ids = list(Battle.objects.filter(plan_id=plan_id).order_by("number").values_list("id", flat=True))
     ready = set(
         DispatchReport.objects.filter(
@@ -175,7 +196,12 @@ def close_period(plan_id, period_id):
     for kind, battle_id in reports_due_for(period, battle_ids):
         if (kind, battle_id) in ready:
             continue
-        built.append(build_report(plan_id, kind, period_id, battle_id, facts_cache=facts_cache))
+        report = build_report(plan_id, kind, period_id, battle_id, facts_cache=facts_cache)
+        if report is not None:
+            built.append(report)
+    if period.closed_at is None:
+        period.closed_at = timezone.now()
+        period.save(update_fields=["closed_at"])
     return built
 
 
@@ -190,17 +216,25 @@ def due_periods(plan, now=None):
 
 
 def missing_reports(plan, now=None):
-    """Periods due whose reports are not all ready (never built, failed, or left building)."""
+    """Periods due whose reports are not all ready (never built, failed, or left building).
+
+    A closed period owes the warning slips it decided on when it was closed: one with no red
+    item has none and is not missing; a slip row that failed or was left building is.
+    """
     periods = list(due_periods(plan, now))
     battle_ids = list(Battle.objects.filter(plan=plan).values_list("id", flat=True))
-    ready = set(
-        DispatchReport.objects.filter(plan=plan, is_current=True, status=DispatchReport.Status.READY).values_list(
-            "period_id", "kind", "battle_id"
+    current = {
+        (period_id, kind, battle_id): status
+        for period_id, kind, battle_id, status in DispatchReport.objects.filter(plan=plan, is_current=True).values_list(
+            "period_id", "kind", "battle_id", "status"
         )
-    )
+    }
     out = []
     for period in periods:
-        due = reports_due_for(period, battle_ids)
-        if period.closed_at is None or any((period.id, k, b) not in ready for k, b in due):
+        due = [(k, b) for k, b in reports_due_for(period, battle_ids) if k != Kind.WARNING_SLIP]
+        due += [key[1:] for key in current if key[0] == period.id and key[1] == Kind.WARNING_SLIP]
+        if period.closed_at is None or any(
+            current.get((period.id, k, b)) != DispatchReport.Status.READY for k, b in due
+        ):
             out.append(period)
     return out

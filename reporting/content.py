@@ -488,19 +488,25 @@ def quarterly_summary(facts, previous, battle_id, issue_number, issued_on):
     }
 
 
-def warning_slips(facts, battle_id, issue_number, issued_on, days=10):
-    """One slip per red target or task, to the battle's convener, with a working-day deadline."""
-    battles = battles_in_scope(facts, battle_id)
-    deadline, _certain = next_workday(issued_on + dt.timedelta(days=days))
-    doc = Doc()
-    slips = []
-    for b in battles:
+def red_items(facts, battle_id):
+    """(battle, item, responsible units, reason) of every red target and task in scope: what a
+    warning slip is issued for. No red item, no slip (reporting.build skips it)."""
+    items = []
+    for b in battles_in_scope(facts, battle_id):
         for t in facts["targets"]:
             if t["battle_id"] == b["id"] and t["light"] == RED:
-                slips.append((b, f"指标“{t['name']}”", t["lead"], t["reason"]))
+                items.append((b, f"指标“{t['name']}”", t["lead"], t["reason"]))
         for t in facts["tasks"]:
             if t["battle_id"] == b["id"] and t["light"] == RED:
-                slips.append((b, f"任务“{t['label']}”", t["lead"], t["reason"]))
+                items.append((b, f"任务“{t['label']}”", t["lead"], t["reason"]))
+    return items
+
+
+def warning_slips(facts, battle_id, issue_number, issued_on, days=10):
+    """One slip per red target or task, to the battle's convener, with a working-day deadline."""
+    deadline, _certain = next_workday(issued_on + dt.timedelta(days=days))
+    doc = Doc()
+    slips = red_items(facts, battle_id)
     for i, (b, item, dept, gap) in enumerate(slips, 1):
         doc.h1(f"提示事项{cn(i)}")
         doc.p(f"{b['convener']}：")

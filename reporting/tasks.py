@@ -15,11 +15,12 @@ log = logging.getLogger(__name__)
 
 @shared_task(name="reporting.build_dispatch_report")
 def build_dispatch_report(plan_id, kind, period_id, battle_id=None, regenerate=False, after_version=None, user_id=None):
-    """Build one report; run twice (or by two workers at once) it leaves one report."""
+    """Build one report; run twice (or by two workers at once) it leaves one report. None: a
+    warning slip for a battle with nothing red, which is not issued."""
     report = build.build_report(
         plan_id, kind, period_id, battle_id, regenerate=regenerate, after_version=after_version, user_id=user_id
     )
-    return report.pk
+    return report.pk if report is not None else None
 
 
 @shared_task(name="reporting.close_period")

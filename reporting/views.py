@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from reporting.access import can_generate, dispatch_report_for_user, generatable_battles, reports_for_user
+from reporting.build import slip_needed
 from reporting.models import DispatchReport, Notification
-from targets.models import Period, Plan
+from targets.models import Battle, Period, Plan
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,10 @@ def queue_build(plan_id, kind, period_id, battle_id, *, regenerate, after_versio
 
 @login_required
 def index(request):
+    # Usually the city runs one plan: its archive is the page the user came for.
+    plans = list(Plan.objects.order_by("-year", "code")[:2])
+    if len(plans) == 1:
+        return redirect("reporting:archive", plan_code=plans[0].code)
     plans = Plan.objects.order_by("-year", "code")
     return render(request, "reporting/index.html", {"plans": plans})
 
@@ -175,6 +180,12 @@ def generate(request, plan_code):
     battle_id = data["battle_id"]
     if not can_generate(request.user, battle_id):
         raise Http404
+    if data["kind"] == DispatchReport.Kind.WARNING_SLIP and not slip_needed(
+        plan, data["period"], get_object_or_404(Battle, pk=battle_id, plan=plan)
+    ):
+        # No slip is issued without a red item: the status page would wait for one forever.
+        messages.info(request, _("该仗本期没有亮红灯的指标或任务，不出具提示单。"))
+        return redirect("reporting:archive", plan_code=plan.code)
     current = DispatchReport.objects.filter(
         plan=plan, kind=data["kind"], period=data["period"], battle_id=battle_id, is_current=True
     ).first()

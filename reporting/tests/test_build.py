@@ -52,8 +52,9 @@ def test_issue_numbers_follow_the_calendar_whatever_the_build_order(seeded, plan
     battle = plan.battles.get(number=1)
     april, may = (DispatchReport.objects.get(kind="monthly_circular", battle=battle, period__number=n) for n in (4, 5))
     assert (april.issue_label, may.issue_label) == ("第4期", "第5期")
-    # May: a circular per battle and for the whole plan, a warning slip per battle.
-    assert DispatchReport.objects.filter(period=seeded["may"]).count() == 2 + 1 + 2
+    # May: a circular per battle and for the whole plan, a warning slip for battle 1 only (battle 2
+    # has nothing red in May).
+    assert DispatchReport.objects.filter(period=seeded["may"]).count() == 2 + 1 + 1
 
 
 def test_catch_up_builds_every_missing_report_of_closed_periods(plan, settings, monkeypatch):
@@ -111,3 +112,34 @@ def test_two_concurrent_builds_leave_one_report(plan, departments):
     assert len(set(results)) == 1
     rows = DispatchReport.objects.filter(kind="monthly_circular", period=period)
     assert rows.count() == 1 and rows.get().status == "ready"
+
+
+def test_no_warning_slip_and_no_file_for_a_battle_with_nothing_red(seeded, plan, settings):
+    may = seeded["may"]
+    first, second = plan.battles.order_by("number")
+    close_period(plan.id, may.id)
+    # Battle 1 has GDP and 促进旅游消费恢复 red in May; battle 2 has nothing red.
+    slips = DispatchReport.objects.filter(kind="warning_slip", period=may)
+    assert [s.battle_id for s in slips] == [first.id]
+    assert build.build_report(plan.id, "warning_slip", may.id, second.id) is None
+    assert build.build_report(plan.id, "warning_slip", may.id, second.id, regenerate=True) is None
+    assert not DispatchReport.objects.filter(kind="warning_slip", battle=second).exists()
+    files = {p.relative_to(settings.REPORTS_ROOT).as_posix() for p in settings.REPORTS_ROOT.rglob("*") if p.is_file()}
+    ready = DispatchReport.objects.filter(period=may, status="ready")
+    assert files >= {r.docx_path for r in ready} and len(files) == 2 * ready.count()
+
+
+def test_catch_up_does_not_count_a_period_with_nothing_red_as_missing_its_slip(seeded, plan):
+    may = seeded["may"]
+    now = dt.datetime(2023, 6, 5, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert may in build.missing_reports(plan, now)
+    close_period(plan.id, may.id)
+    # Battle 2's slip was never built (nothing red): May is complete.
+    assert may not in build.missing_reports(plan, now)
+    # A slip that was decided on but left half built makes May missing again, and catch-up builds it.
+    slip = DispatchReport.objects.get(kind="warning_slip", period=may)
+    DispatchReport.objects.filter(pk=slip.pk).update(status="building")
+    assert may in build.missing_reports(plan, now)
+    close_period(plan.id, may.id)
+    slip.refresh_from_db()
+    assert slip.status == "ready" and may not in build.missing_reports(plan, now)

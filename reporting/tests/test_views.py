@@ -50,14 +50,18 @@ def test_archive_query_count_does_not_grow_with_reports(
     close_period(plan.id, seeded["ten_day_15"].id)
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(url)
-    assert len(response.context["reports"]) == 8
+    # May: 3 circulars and battle 1's warning slip (battle 2 has nothing red); 旬15: 3 briefings.
+    assert len(response.context["reports"]) == 7
 
 
 def test_archive_filters_by_kind_and_battle(client, leader, may_reports, plan):
     login(client, leader)
     url = reverse("reporting:archive", args=[plan.code])
+    response = client.get(url, {"kind": "warning_slip", "battle": str(plan.battles.get(number=1).id)})
+    assert [r.pk for r in response.context["reports"]] == [may_reports[("warning_slip", 1)].pk]
+    # Battle 2 has nothing red in May: no slip was issued, the archive shows none.
     response = client.get(url, {"kind": "warning_slip", "battle": str(plan.battles.get(number=2).id)})
-    assert [r.pk for r in response.context["reports"]] == [may_reports[("warning_slip", 2)].pk]
+    assert list(response.context["reports"]) == []
     response = client.get(url, {"battle": "all"})
     assert {r.battle_id for r in response.context["reports"]} == {None}
 
@@ -180,3 +184,18 @@ def test_notifications_page_and_unread_count(client, staff_commerce, django_asse
     assert '<span class="badge">1</span>' in response.content.decode()
     client.post(reverse("reporting:notifications_read"))
     assert not Notification.objects.filter(read_at__isnull=True).exists()
+
+
+def test_generating_a_warning_slip_for_a_battle_with_nothing_red_says_so_and_builds_nothing(
+    client, office_science, seeded, plan
+):
+    login(client, office_science)
+    battle = plan.battles.get(number=2)
+    response = client.post(
+        reverse("reporting:generate", args=[plan.code]),
+        {"kind": "warning_slip", "period": seeded["may"].id, "battle": battle.id},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == reverse("reporting:archive", args=[plan.code])
+    assert "没有亮红灯的指标或任务，不出具提示单" in response.content.decode()
+    assert not DispatchReport.objects.filter(kind="warning_slip").exists()
