@@ -269,6 +269,8 @@ EXPECTED = {
             "admin": 200,
         },
     ),
+    # POST-only: a GET is refused for every signed-in role (removal itself is tested in tasks/tests).
+    "tasks:attachment_remove": ({"pk": "attachment"}, dict.fromkeys(ROLES[1:], 405)),
     "dash:target": (
         {"pk": "target"},
         {
