@@ -53,9 +53,13 @@ light is the worst of its reporting light and its progress light.
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
+
 GREEN, YELLOW, RED, GREY = "green", "yellow", "red", "grey"
 SEVERITY = {GREY: 0, GREEN: 1, YELLOW: 2, RED: 3}
-LIGHT_LABELS = {GREEN: "绿灯", YELLOW: "黄灯", RED: "红灯", GREY: "灰灯"}
+# Plain strings (marked for the catalogue): light_label and status_label translate them.
+LIGHT_LABELS = {GREEN: N_("绿灯"), YELLOW: N_("黄灯"), RED: N_("红灯"), GREY: N_("灰灯")}
 
 HUNDRED = Decimal(100)
 PERIODS_PER_YEAR = {"ten_day": 36, "month": 12, "quarter": 4, "year": 1}
@@ -73,11 +77,11 @@ COMPLETED, ON_SCHEDULE, LAGGING, NOT_REPORTED, NOT_DUE = (
     "not_due",
 )
 TASK_STATUS_LABELS = {
-    COMPLETED: "已完成",
-    ON_SCHEDULE: "按序时推进",
-    LAGGING: "滞后",
-    NOT_REPORTED: "未报送",
-    NOT_DUE: "未到报送期",
+    COMPLETED: N_("已完成"),
+    ON_SCHEDULE: N_("按序时推进"),
+    LAGGING: N_("滞后"),
+    NOT_REPORTED: N_("未报送"),
+    NOT_DUE: N_("未到报送期"),
 }
 REPORTED_STATUSES = frozenset({"submitted", "approved"})
 
@@ -163,12 +167,12 @@ class ReadingPoint:
     @property
     def label(self):
         if self.period_kind == "month":
-            return f"1–{self.number}月" if self.number > 1 else "1月"
+            return _("1–%(n)s月") % {"n": self.number} if self.number > 1 else _("1月")
         if self.period_kind == "quarter":
-            return f"1–{self.number}季度" if self.number > 1 else "一季度"
+            return _("1–%(n)s季度") % {"n": self.number} if self.number > 1 else _("一季度")
         if self.period_kind == "year":
-            return "全年"
-        return f"第{self.number}旬"
+            return _("全年")
+        return _("第%(n)s旬") % {"n": self.number}
 
 
 @dataclass(frozen=True)
@@ -185,7 +189,7 @@ class Judgement:
 
     @property
     def light_label(self):
-        return LIGHT_LABELS[self.light]
+        return _(LIGHT_LABELS[self.light])
 
 
 def _latest(readings, as_of_month, attr):
@@ -239,7 +243,7 @@ def judge_target(kind, comparator, target_value, frequency, readings, as_of_mont
 def _judge_qualitative(task_lights):
     lights = [light for light in (task_lights or ()) if light != GREY]
     if not lights:
-        return _grey("定性指标，相关任务尚无进展可供判断")
+        return _grey(_("定性指标，相关任务尚无进展可供判断"))
     counts = {c: lights.count(c) for c in (GREEN, YELLOW, RED)}
     # One late task should not turn a whole qualitative goal red: red needs over a third red.
     if counts[RED] * 3 > len(lights):
@@ -248,31 +252,50 @@ def _judge_qualitative(task_lights):
         light = GREEN
     else:
         light = YELLOW
-    reason = (
-        f"定性指标，按相关任务进展判断：{len(lights)}项任务中绿灯{counts[GREEN]}项、"
-        f"黄灯{counts[YELLOW]}项、红灯{counts[RED]}项"
-    )
+    reason = _("定性指标，按相关任务进展判断：%(total)s项任务中绿灯%(green)s项、黄灯%(yellow)s项、红灯%(red)s项") % {
+        "total": len(lights),
+        "green": counts[GREEN],
+        "yellow": counts[YELLOW],
+        "red": counts[RED],
+    }
     return Judgement(light=light, reason=reason, on_schedule=light == GREEN)
 
 
 def _judge_cumulative(target, readings, as_of_month, rules, unit, tolerance):
     latest = _latest(readings, as_of_month, "cumulative_value")
     if latest is None:
-        return _grey("暂无数据")
+        return _grey(_("暂无数据"))
     value = latest.cumulative_value
     schedule = latest.schedule
     if not target:
-        return _grey(f"{latest.label}累计 {fmt(value)} {unit}，未设年度目标值", latest_value=value)
+        return _grey(
+            _("%(period)s累计 %(value)s %(unit)s，未设年度目标值")
+            % {"period": latest.label, "value": fmt(value), "unit": unit},
+            latest_value=value,
+        )
     completion = value * HUNDRED / target
     gap = completion - schedule
     light = rules.light_for_gap(gap + tolerance)
-    word = "超过" if gap >= 0 else "落后"
-    reason = (
-        f"{latest.label}累计完成 {fmt(q1(value))} {unit}，完成率 {q1(completion)}%，"
-        f"序时进度 {q1(schedule)}%，{word} {q1(abs(gap))} 个百分点"
-    )
+    if gap >= 0:
+        text = _(
+            "%(period)s累计完成 %(value)s %(unit)s，完成率 %(completion)s%%，"
+            "序时进度 %(schedule)s%%，超过 %(gap)s 个百分点"
+        )
+    else:
+        text = _(
+            "%(period)s累计完成 %(value)s %(unit)s，完成率 %(completion)s%%，"
+            "序时进度 %(schedule)s%%，落后 %(gap)s 个百分点"
+        )
+    reason = text % {
+        "period": latest.label,
+        "value": fmt(q1(value)),
+        "unit": unit,
+        "completion": q1(completion),
+        "schedule": q1(schedule),
+        "gap": q1(abs(gap)),
+    }
     if tolerance:
-        reason += f"（“左右”容差 {fmt(tolerance)} 个百分点）"
+        reason += _("（“左右”容差 %(tolerance)s 个百分点）") % {"tolerance": fmt(tolerance)}
     return Judgement(
         light=light,
         reason=reason,
@@ -288,10 +311,14 @@ def _judge_cumulative(target, readings, as_of_month, rules, unit, tolerance):
 def _judge_growth(target, comparator, readings, as_of_month, rules):
     latest = _latest(readings, as_of_month, "cumulative_growth")
     if latest is None:
-        return _grey("暂无数据")
+        return _grey(_("暂无数据"))
     growth = latest.cumulative_growth
     if target is None:
-        return _grey(f"{latest.label}累计增长 {q1(growth)}%，未设目标增速", growth_pct=growth, latest_value=growth)
+        return _grey(
+            _("%(period)s累计增长 %(growth)s%%，未设目标增速") % {"period": latest.label, "growth": q1(growth)},
+            growth_pct=growth,
+            latest_value=growth,
+        )
     gap = growth - target
     if _meets(growth, target, comparator, rules):
         light = GREEN
@@ -301,8 +328,11 @@ def _judge_growth(target, comparator, readings, as_of_month, rules):
         light = YELLOW
     else:
         light = RED
-    word = "高于" if gap >= 0 else "低于"
-    reason = f"{latest.label}累计增长 {q1(growth)}%，目标 {fmt(target)}%，{word}目标 {q1(abs(gap))} 个百分点"
+    if gap >= 0:
+        text = _("%(period)s累计增长 %(growth)s%%，目标 %(target)s%%，高于目标 %(gap)s 个百分点")
+    else:
+        text = _("%(period)s累计增长 %(growth)s%%，目标 %(target)s%%，低于目标 %(gap)s 个百分点")
+    reason = text % {"period": latest.label, "growth": q1(growth), "target": fmt(target), "gap": q1(abs(gap))}
     return Judgement(
         light=light,
         reason=reason,
@@ -327,20 +357,32 @@ def _latest_value(readings, as_of_month):
 def _judge_level(target, comparator, readings, as_of_month, rules, unit):
     found = _latest_value(readings, as_of_month)
     if found is None:
-        return _grey("暂无数据")
+        return _grey(_("暂无数据"))
     latest, value = found
     if not target:
-        return _grey(f"{latest.label}为 {fmt(value)}{unit}，未设目标值", latest_value=value)
+        return _grey(
+            _("%(period)s为 %(value)s%(unit)s，未设目标值")
+            % {"period": latest.label, "value": fmt(value), "unit": unit},
+            latest_value=value,
+        )
     completion = value * HUNDRED / target
     gap = value - target if unit == "%" else None
     if _meets(value, target, comparator, rules):
         light = GREEN
     else:
         light = YELLOW if completion - HUNDRED >= -rules.yellow_gap_points else RED
-    word = "达到" if light == GREEN else "未达到"
-    reason = f"{latest.label}为 {fmt(q1(value) if unit != '%' else value)}{unit}，{word}目标 {fmt(target)}{unit}"
+    if light == GREEN:
+        text = _("%(period)s为 %(value)s%(unit)s，达到目标 %(target)s%(unit)s")
+    else:
+        text = _("%(period)s为 %(value)s%(unit)s，未达到目标 %(target)s%(unit)s")
+    reason = text % {
+        "period": latest.label,
+        "value": fmt(q1(value) if unit != "%" else value),
+        "unit": unit,
+        "target": fmt(target),
+    }
     if gap is not None and gap < 0:
-        reason += f"，差 {q1(-gap)} 个百分点"
+        reason += _("，差 %(gap)s 个百分点") % {"gap": q1(-gap)}
     return Judgement(
         light=light,
         reason=reason,
@@ -355,10 +397,13 @@ def _judge_level(target, comparator, readings, as_of_month, rules, unit):
 def _judge_ceiling(target, readings, as_of_month, rules, unit):
     found = _latest_value(readings, as_of_month)
     if found is None:
-        return _grey("暂无数据")
+        return _grey(_("暂无数据"))
     latest, value = found
     if target is None:
-        return _grey(f"{latest.label}为 {fmt(value)}{unit}，未设上限", latest_value=value)
+        return _grey(
+            _("%(period)s为 %(value)s%(unit)s，未设上限") % {"period": latest.label, "value": fmt(value), "unit": unit},
+            latest_value=value,
+        )
     gap = target - value if unit in {"%", "‰"} else None
     if value <= target:
         light = GREEN
@@ -366,8 +411,11 @@ def _judge_ceiling(target, readings, as_of_month, rules, unit):
         light = YELLOW
     else:
         light = RED
-    word = "控制在" if light == GREEN else "超出"
-    reason = f"{latest.label}为 {fmt(value)}{unit}，{word}上限 {fmt(target)}{unit}"
+    if light == GREEN:
+        text = _("%(period)s为 %(value)s%(unit)s，控制在上限 %(target)s%(unit)s")
+    else:
+        text = _("%(period)s为 %(value)s%(unit)s，超出上限 %(target)s%(unit)s")
+    reason = text % {"period": latest.label, "value": fmt(value), "unit": unit, "target": fmt(target)}
     return Judgement(
         light=light,
         reason=reason,
@@ -381,7 +429,7 @@ def _judge_ceiling(target, readings, as_of_month, rules, unit):
 def _judge_zero(readings, as_of_month, unit):
     usable = [r for r in readings if r.end_month <= as_of_month]
     if not usable:
-        return _grey("暂无数据")
+        return _grey(_("暂无数据"))
     occurrences = Decimal(0)
     for r in usable:
         # A period value counts the events of that period; a cumulative one counts them all so far.
@@ -392,14 +440,15 @@ def _judge_zero(readings, as_of_month, unit):
     if occurrences > 0:
         return Judgement(
             light=RED,
-            reason=f"截至{latest.label}发生 {fmt(occurrences)} {unit or '起'}，零容忍指标亮红灯",
+            reason=_("截至%(period)s发生 %(count)s %(unit)s，零容忍指标亮红灯")
+            % {"period": latest.label, "count": fmt(occurrences), "unit": unit or _("起")},
             on_schedule=False,
             latest_value=occurrences,
             latest_label=latest.label,
         )
     return Judgement(
         light=GREEN,
-        reason=f"截至{latest.label}未发生",
+        reason=_("截至%(period)s未发生") % {"period": latest.label},
         on_schedule=True,
         latest_value=Decimal(0),
         latest_label=latest.label,
@@ -409,24 +458,24 @@ def _judge_zero(readings, as_of_month, unit):
 def _judge_decrease(target, readings, as_of_month, rules):
     latest = _latest(readings, as_of_month, "cumulative_growth")
     if latest is None:
-        return _grey("暂无数据")
+        return _grey(_("暂无数据"))
     change = latest.cumulative_growth
     drop = -change
     if target is None:
         light = GREEN if change < 0 else (YELLOW if change == 0 else RED)
         gap = drop
-        need = "同比下降"
+        need = _("同比下降")
     else:
         gap = drop - target
         light = RED if change > 0 else rules.light_for_gap(gap)
-        need = f"同比减少 {fmt(target)}% 以上"
+        need = _("同比减少 %(target)s%% 以上") % {"target": fmt(target)}
     if change < 0:
-        said = f"同比下降 {q1(drop)}%"
+        said = _("同比下降 %(pct)s%%") % {"pct": q1(drop)}
     elif change > 0:
-        said = f"同比上升 {q1(change)}%"
+        said = _("同比上升 %(pct)s%%") % {"pct": q1(change)}
     else:
-        said = "与上年持平"
-    reason = f"{latest.label}{said}，要求{need}"
+        said = _("与上年持平")
+    reason = _("%(period)s%(change)s，要求%(need)s") % {"period": latest.label, "change": said, "need": need}
     return Judgement(
         light=light,
         reason=reason,
@@ -441,16 +490,27 @@ def _judge_decrease(target, readings, as_of_month, rules):
 def _judge_about_value(target, readings, as_of_month, rules, unit):
     found = _latest_value(readings, as_of_month)
     if found is None:
-        return _grey("暂无数据")
+        return _grey(_("暂无数据"))
     latest, value = found
     if not target:
-        return _grey(f"{latest.label}为 {fmt(value)}{unit}，未设目标值", latest_value=value)
+        return _grey(
+            _("%(period)s为 %(value)s%(unit)s，未设目标值")
+            % {"period": latest.label, "value": fmt(value), "unit": unit},
+            latest_value=value,
+        )
     deviation = abs(value - target) * HUNDRED / abs(target)
     tol = rules.approx_tolerance_pct
     light = GREEN if deviation <= tol else (YELLOW if deviation <= 2 * tol else RED)
-    reason = (
-        f"{latest.label}为 {fmt(value)}{unit}，目标 {fmt(target)}{unit}左右，偏差 {q1(deviation)}%（容差 {fmt(tol)}%）"
-    )
+    reason = _(
+        "%(period)s为 %(value)s%(unit)s，目标 %(target)s%(unit)s左右，偏差 %(deviation)s%%（容差 %(tolerance)s%%）"
+    ) % {
+        "period": latest.label,
+        "value": fmt(value),
+        "unit": unit,
+        "target": fmt(target),
+        "deviation": q1(deviation),
+        "tolerance": fmt(tol),
+    }
     return Judgement(
         light=light,
         reason=reason,
@@ -501,11 +561,11 @@ class TaskJudgement:
 
     @property
     def status_label(self):
-        return TASK_STATUS_LABELS[self.status]
+        return _(TASK_STATUS_LABELS[self.status])
 
     @property
     def light_label(self):
-        return LIGHT_LABELS[self.light]
+        return _(LIGHT_LABELS[self.light])
 
 
 def judge_task(reports_by_period, metric_progress, periods_due, rules):
@@ -554,22 +614,25 @@ def judge_task_summary(reported_periods, last_reported, latest_approved, metric_
         "metrics": tuple(metric_progress),
     }
     if not periods_due:
-        return TaskJudgement(status=NOT_DUE, light=GREY, reason="尚未到第一个报送期", **common)
+        return TaskJudgement(status=NOT_DUE, light=GREY, reason=_("尚未到第一个报送期"), **common)
     if latest is not None and latest.task_status == "completed":
-        return TaskJudgement(status=COMPLETED, light=GREEN, reason="已报告完成并经审核通过", **common)
+        return TaskJudgement(status=COMPLETED, light=GREEN, reason=_("已报告完成并经审核通过"), **common)
 
     report_light = GREEN if missed == 0 else (RED if missed >= rules.missed_periods_red else YELLOW)
     progress_light = rules.light_for_gap(metric_gap) if metric_gap is not None else GREEN
     reasons = []
     if metric_gap is not None:
-        word = "超过" if metric_gap >= 0 else "落后"
-        reasons.append(f"量化指标完成进度{word}序时 {q1(abs(metric_gap))} 个百分点")
+        if metric_gap >= 0:
+            text = _("量化指标完成进度超过序时 %(gap)s 个百分点")
+        else:
+            text = _("量化指标完成进度落后序时 %(gap)s 个百分点")
+        reasons.append(text % {"gap": q1(abs(metric_gap))})
     self_lagging = latest is not None and latest.task_status == "lagging"
     if self_lagging:
         progress_light = worst([progress_light, YELLOW])
-        reasons.insert(0, "最近一期报告自报滞后")
+        reasons.insert(0, _("最近一期报告自报滞后"))
     if missed:
-        reasons.append(f"连续 {missed} 期未报送" if missed > 1 else "最近一期未报送")
+        reasons.append(_("连续 %(n)s 期未报送") % {"n": missed} if missed > 1 else _("最近一期未报送"))
     light = worst([report_light, progress_light])
 
     if not reported_periods:
@@ -581,5 +644,5 @@ def judge_task_summary(reported_periods, last_reported, latest_approved, metric_
     else:
         status = ON_SCHEDULE
     if not reasons:
-        reasons.append("按期报送，进展正常" if latest else "已报送，待审核")
-    return TaskJudgement(status=status, light=light, reason="；".join(reasons), **common)
+        reasons.append(_("按期报送，进展正常") if latest else _("已报送，待审核"))
+    return TaskJudgement(status=status, light=light, reason=_("；").join(reasons), **common)
