@@ -262,3 +262,14 @@ def screenshot_dir():
     path = Path(__file__).resolve().parent / "test-artifacts" / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture(autouse=True)
+def site_language():
+    """Every test starts in the site's language (zh-hans): a request through LocaleMiddleware leaves
+    its language active in the thread, and the schedule engine's reasons go through gettext."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield

@@ -241,3 +241,25 @@ def test_task_summary_matches_the_full_judgement():
     full = judge_task(points, [], [1, 2, 3, 4], RULES)
     summary = judge_task_summary(2, 2, points[1], [], [1, 2, 3, 4], RULES)
     assert full == summary and full.missed_in_a_row == 2 and full.light == RED
+
+
+def test_reasons_read_in_chinese_by_default_and_in_english_with_the_catalogue():
+    from django.utils import translation
+
+    from targets.schedule import judge_task_summary
+
+    def reasons():
+        target = judge_target("cumulative", "reach", D(780), "monthly", [month(10, "617.2")], 12, RULES, "亿元")
+        task = judge_task_summary(3, 3, None, [], [1, 2, 3, 4, 5, 6], RULES)
+        return target.reason, task.reason
+
+    with translation.override("zh-hans"):
+        assert reasons() == (
+            "1–10月累计完成 617.2 亿元，完成率 79.1%，序时进度 83.3%，落后 4.2 个百分点",
+            "连续 3 期未报送",
+        )
+    with translation.override("en"):
+        assert reasons() == (
+            "Months 1–10 cumulative 617.2 亿元, 79.1% complete against a schedule of 83.3%: 4.2 points behind",
+            "Not reported for 3 periods in a row",
+        )
