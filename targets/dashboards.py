@@ -106,7 +106,8 @@ def _as_of(request, plan):
 def _context(request, plan, as_of, **extra):
     kinds = {"ten_day": _("旬"), "month": _("月"), "quarter": _("季")}
     choices = [(kinds[p.kind], p) for p in as_of.periods if p.kind in kinds]
-    return {"plan": plan, "as_of": as_of, "period_choices": choices, "light_labels": schedule.LIGHT_LABELS, **extra}
+    lights = {key: _(label) for key, label in schedule.LIGHT_LABELS.items()}
+    return {"plan": plan, "as_of": as_of, "period_choices": choices, "light_labels": lights, **extra}
 
 
 @login_required

@@ -239,7 +239,7 @@ def seed_reports(plan, until, rng, periods, user):
                 roll = rng.random()
                 # The latest 旬: the offices are still reviewing; a few reports are still drafts.
                 if recent == 0:
-                    status = "submitted" if roll < 0.5 else ("approved" if roll < 0.96 else "draft")
+                    status = "submitted" if roll < 0.35 else ("approved" if roll < 0.96 else "draft")
                 elif recent == 1:
                     status = "approved" if roll < 0.88 else ("submitted" if roll < 0.97 else "returned")
                 else:
