@@ -212,19 +212,20 @@ def target(request, pk):
 def target_history(target):
     """Changes to a target's definition and to its responsible departments, newest first, in a
     fixed number of queries (history_rows: the records and the battles named; departments: the
-    records, their m2m snapshots and the departments named)."""
+    records and their m2m snapshots with the departments' names)."""
     rows = history_rows(target.history.all(), label=lambda r: _("指标"))
     records = list(target.history.select_related("history_user").order_by("history_date", "history_id"))
     snapshots = defaultdict(set)
-    for history_id, department_id in HistoricalTarget_departments.objects.filter(
+    names = {}
+    for history_id, department_id, name in HistoricalTarget_departments.objects.filter(
         history_id__in=[r.history_id for r in records]
-    ).values_list("history_id", "department_id"):
+    ).values_list("history_id", "department_id", "department__name"):
         snapshots[history_id].add(department_id)
-    names = Department.objects.in_bulk({d for ids in snapshots.values() for d in ids})
+        names[department_id] = name
     kinds = {"+": _("新建"), "~": _("修改"), "-": _("删除")}
 
     def listed(ids):
-        return "、".join(sorted((str(names[i]) if i in names else f"#{i}") for i in ids)) or "—"
+        return "、".join(sorted(names[i] or f"#{i}" for i in ids)) or "—"
 
     before = set()
     for record in records:
