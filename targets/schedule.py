@@ -54,12 +54,17 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 GREEN, YELLOW, RED, GREY = "green", "yellow", "red", "grey"
 SEVERITY = {GREY: 0, GREEN: 1, YELLOW: 2, RED: 3}
 # Plain strings (marked for the catalogue): light_label and status_label translate them.
-LIGHT_LABELS = {GREEN: N_("绿灯"), YELLOW: N_("黄灯"), RED: N_("红灯"), GREY: N_("灰灯")}
+LIGHT_LABELS = {
+    GREEN: gettext_noop("绿灯"),
+    YELLOW: gettext_noop("黄灯"),
+    RED: gettext_noop("红灯"),
+    GREY: gettext_noop("灰灯"),
+}
 
 HUNDRED = Decimal(100)
 PERIODS_PER_YEAR = {"ten_day": 36, "month": 12, "quarter": 4, "year": 1}
@@ -77,11 +82,11 @@ COMPLETED, ON_SCHEDULE, LAGGING, NOT_REPORTED, NOT_DUE = (
     "not_due",
 )
 TASK_STATUS_LABELS = {
-    COMPLETED: N_("已完成"),
-    ON_SCHEDULE: N_("按序时推进"),
-    LAGGING: N_("滞后"),
-    NOT_REPORTED: N_("未报送"),
-    NOT_DUE: N_("未到报送期"),
+    COMPLETED: gettext_noop("已完成"),
+    ON_SCHEDULE: gettext_noop("按序时推进"),
+    LAGGING: gettext_noop("滞后"),
+    NOT_REPORTED: gettext_noop("未报送"),
+    NOT_DUE: gettext_noop("未到报送期"),
 }
 REPORTED_STATUSES = frozenset({"submitted", "approved"})
 
