@@ -32,6 +32,14 @@ def test_leader_follows_overview_to_battle_to_target_and_sees_the_engines_figure
         card = page.locator('.battle-card[data-battle="1"]')
         for light, count in b1.light_counts.items():
             assert card.locator(f'[data-count="{light}"]').inner_text() == str(count)
+        # The red list, grouped by battle: the engine's red targets in full and red-task counts.
+        assert page.locator(".red-group").count() == len(status.red_by_battle)
+        for group in status.red_by_battle:
+            shown = page.locator(f'.red-group[data-battle="{group.battle.number}"]')
+            assert shown.locator("tr[data-target]").count() == len(group.targets)
+            if group.task_count:
+                assert shown.locator("[data-red-tasks]").inner_text() == str(group.task_count)
+                assert shown.locator("li[data-task]").count() == len(group.worst_tasks)
 
         card.locator("h2 a").click()
         page.wait_for_url("**/battle/1/**")
