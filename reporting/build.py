@@ -18,7 +18,7 @@ import logging
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from reporting import content as content_builders
 from reporting import figures
@@ -120,6 +120,9 @@ def compute_content(report, plan, period, facts_cache):
     )
 
 
+# Dispatch reports are official documents in the site language (Chinese), whatever language
+# the person who pressed "generate now" reads the interface in.
+@translation.override(settings.LANGUAGE_CODE)
 def build_report(
     plan_id, kind, period_id, battle_id=None, *, regenerate=False, after_version=None, user_id=None, facts_cache=None
 ):

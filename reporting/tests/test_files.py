@@ -109,3 +109,14 @@ def test_text_starting_with_formula_characters_is_stored_as_text(tmp_path):
     with zipfile.ZipFile(path) as z:
         xml = z.read("xl/worksheets/sheet2.xml").decode()
     assert "<f>" not in xml  # no formula anywhere
+
+
+def test_report_built_while_english_is_active_is_still_in_chinese(seeded, plan):
+    from django.utils import translation
+
+    with translation.override("en"):
+        report = build_report(plan.id, "monthly_circular", seeded["may"].id)
+    text = str(report.content)
+    # Reason sentences and period labels come from gettext: they must be the Chinese ones.
+    assert "百分点" in text and "2023年5月" in text
+    assert "percentage point" not in text and "May 2023" not in text
