@@ -110,32 +110,33 @@ class MetricValueInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ReportEventInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    """A report's record (events, files) shown in the admin but changed only by the workflow."""
+
+    extra = 0
+    can_delete = False
+    select_related = ()
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.select_related)
+
+
+class ReportEventInline(ReadOnlyInline):
     model = ReportEvent
     fields = ["action", "actor", "at", "reason", "version_number"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
+    select_related = ["actor"]
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(ReadOnlyInline):
     model = Attachment
     fields = ["original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("uploaded_by")
+    select_related = ["uploaded_by"]
 
 
 @admin.register(ProgressReport)
