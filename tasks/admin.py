@@ -1,4 +1,7 @@
+from functools import partial
+
 from django.contrib import admin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from targets.admin import HistoryAdmin, SpreadsheetAdmin
@@ -181,3 +184,24 @@ class AttachmentAdmin(admin.ModelAdmin):
     search_fields = ["original_name", "report__task__title"]
     autocomplete_fields = ["report", "uploaded_by"]
     readonly_fields = ["uploaded_at"]
+
+    # Files come in only through the report form, where their type is checked from the content;
+    # the admin may look at them and delete them.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, Attachment.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        files = [(a.file.storage, a.file.name) for a in queryset]
+        with transaction.atomic():
+            for attachment in queryset:
+                attachment._history_user = request.user
+                attachment.delete()  # one by one, so each removal is in the history
+            # Only once the rows are surely gone: a rollback must not leave rows without files.
+            for storage, name in files:
+                transaction.on_commit(partial(storage.delete, name))

@@ -259,3 +259,18 @@ def test_lead_department_cannot_remove_a_contributions_file(client, plan, contri
     client.force_login(staff_culture)
     assert remove(client, attachment).status_code == 404
     assert Attachment.objects.filter(pk=attachment.pk).exists()
+
+
+def test_admin_deleting_an_attachment_removes_its_file_and_cannot_upload_one(
+    client, plan, staff_commerce, plan_admin, settings, django_capture_on_commit_callbacks
+):
+    attachment = draft_with_file(client, plan, staff_commerce)
+    stored = settings.PRIVATE_MEDIA_ROOT / attachment.file.name
+    client.force_login(plan_admin)
+    assert client.get(reverse("admin:tasks_attachment_add")).status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:tasks_attachment_delete", args=[attachment.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Attachment.objects.filter(pk=attachment.pk).exists()
+    assert not stored.exists()
+    assert Attachment.history.filter(id=attachment.pk, history_type="-").get().history_user == plan_admin
