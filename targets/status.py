@@ -380,93 +380,56 @@ def _judge_task(task, summary, resp, metrics, current, due, rules):
     )
 
 
-def plan_status(plan, as_of, battle=None):
-    """Every battle's targets and tasks judged as of `as_of` (an AsOf), in a fixed number of queries.
-    With `battle`, only that battle (its page needs nothing else: a qualitative target is judged
-    from the lead tasks of its own battle)."""
-    rules = Rules.from_plan(plan)
-    first_due = first_due_ten_day(plan)
-    due = list(range(first_due, as_of.ten_day + 1))
-    ten_day = as_of.ten_day
-
-    if battle is not None:
-        battles = [battle]
-    else:
-        battles = list(Battle.objects.filter(plan=plan).select_related("task_force__office").order_by("number"))
-    statuses = {b.pk: BattleStatus(b) for b in battles}
-    battle_ids = list(statuses)
-
-    tasks = list(
-        Task.objects.filter(section__battle_id__in=battle_ids)
-        .select_related("section")
-        .defer("text", "responsibility_note")  # long texts the tables never show
-        .order_by("section__battle__number", "section__number", "number")
-    )
-    task_ids = [t.pk for t in tasks]
-    summaries = _task_summaries(task_ids, as_of, first_due)
-    responsibilities = _responsibilities(Q(section__battle_id__in=battle_ids))
-    metrics = _metrics_with_latest(task_ids, as_of)
-    current = defaultdict(dict)
-    if ten_day and task_ids:
-        # order_by(): the model's default ordering would join period, task, section and battle.
-        rows = ProgressReport.objects.filter(task_id__in=task_ids, period_id=_current_ten_day_id(as_of)).order_by()
-        for row in rows.values("task_id", "department_id", "status"):
-            current[row["task_id"]][row["department_id"]] = row["status"]
-    # The review queue is "now", whatever the as-of period: every submitted report on these tasks.
-    if task_ids:
-        # Grouped by task, not by battle: a join to the task table made PostgreSQL hash all tasks of
-        # every plan. Index report_task_period_status alone answers this.
-        battle_of = {t.pk: t.section.battle_id for t in tasks}
-        for row in (
-            ProgressReport.objects.filter(task_id__in=task_ids, status="submitted")
-            .values("task_id")
-            .annotate(n=Count("*"))
-            .order_by()
-        ):
-            statuses[battle_of[row["task_id"]]].review_queue += row["n"]
-
+def _effective_responsibilities(tasks, responsibilities):
+    """Task id → its responsibilities: its own rows, or else those stated on its section."""
     by_task = defaultdict(list)
     by_section = defaultdict(list)
     for r in responsibilities:
         (by_task[r.task_id] if r.task_id else by_section[r.section_id]).append(r)
+    return {task.pk: by_task.get(task.pk) or by_section.get(task.section_id, []) for task in tasks}
+
+
+def _task_statuses(tasks, resp_of, as_of, first_due, rules):
+    """`tasks` judged as of `as_of`, in their order (four queries: summaries, metrics and their
+    latest values, the as-of 旬's reports)."""
+    task_ids = [t.pk for t in tasks]
+    summaries = _task_summaries(task_ids, as_of, first_due)
+    metrics = _metrics_with_latest(task_ids, as_of)
+    current = defaultdict(dict)
+    if as_of.ten_day and task_ids:
+        # order_by(): the model's default ordering would join period, task, section and battle.
+        rows = ProgressReport.objects.filter(task_id__in=task_ids, period_id=_current_ten_day_id(as_of)).order_by()
+        for row in rows.values("task_id", "department_id", "status"):
+            current[row["task_id"]][row["department_id"]] = row["status"]
     metrics_by_task = defaultdict(list)
     for m in metrics:
         metrics_by_task[m.task_id].append(m)
-
-    tasks_by_id = {}
-    lead_lights = defaultdict(list)  # (battle id, department id) → task lights, for qualitative targets
-    for task in tasks:
-        resp = by_task.get(task.pk) or by_section.get(task.section_id, [])
-        status = _judge_task(
+    due = list(range(first_due, as_of.ten_day + 1))
+    return [
+        _judge_task(
             task,
             summaries.get(task.pk),
-            resp,
+            resp_of[task.pk],
             metrics_by_task[task.pk],
             current.get(task.pk, {}),
             due,
             rules,
         )
-        battle_status = statuses[task.section.battle_id]
-        battle_status.tasks.append(status)
-        tasks_by_id[task.pk] = status
-        for dept in status.leads:
-            lead_lights[(task.section.battle_id, dept.pk)].append(status.judgement.light)
-        if ten_day:
-            for dept in status.reporters:
-                row = battle_status.departments.setdefault(dept.pk, DepartmentReporting(dept))
-                row.rate.expected += 1
-                battle_status.reporting.expected += 1
-                if status.current.get(dept.pk) in REPORTED:
-                    row.rate.reported += 1
-                    battle_status.reporting.reported += 1
-                else:
-                    row.missing_tasks.append(task)
+        for task in tasks
+    ]
 
-    targets = list(
-        Target.objects.filter(battle_id__in=battle_ids)
-        .prefetch_related("departments")
-        .order_by("battle__number", "order", "code")
-    )
+
+def _lead_lights(task_statuses):
+    """(battle id, department id) → the lights of the tasks it leads, for qualitative targets."""
+    lights = defaultdict(list)
+    for status in task_statuses:
+        for dept in status.leads:
+            lights[(status.task.section.battle_id, dept.pk)].append(status.judgement.light)
+    return lights
+
+
+def _target_statuses(targets, as_of, rules, lead_lights):
+    """`targets` (departments prefetched) judged as of `as_of`, in their order (one query: readings)."""
     readings = defaultdict(list)
     ended = [p.pk for p in as_of.periods if p.end <= as_of.date]
     # Index reading_target_area_period: these targets' city-wide rows, periods ending by the date.
@@ -474,7 +437,7 @@ def plan_status(plan, as_of, battle=None):
         target_id__in=[t.pk for t in targets], area__isnull=True, period_id__in=ended
     ).values("target_id", "period__kind", "period__number", "period_value", "cumulative_value", "cumulative_growth"):
         readings[row["target_id"]].append(_reading_point(row))
-    targets_by_id = {}
+    statuses = []
     for target in targets:
         departments = list(target.departments.all())
         task_lights = [light for d in departments for light in lead_lights.get((target.battle_id, d.pk), [])]
@@ -489,9 +452,76 @@ def plan_status(plan, as_of, battle=None):
             unit=target.unit,
             task_lights=task_lights,
         )
-        status = TargetStatus(target, judgement, departments)
-        statuses[target.battle_id].targets.append(status)
-        targets_by_id[target.pk] = status
+        statuses.append(TargetStatus(target, judgement, departments))
+    return statuses
+
+
+def _tasks_query():
+    return (
+        Task.objects.select_related("section")
+        .defer("text", "responsibility_note")  # long texts the tables never show
+        .order_by("section__battle__number", "section__number", "number")
+    )
+
+
+def _targets_query():
+    return Target.objects.prefetch_related("departments").order_by("battle__number", "order", "code")
+
+
+def plan_status(plan, as_of, battle=None):
+    """Every battle's targets and tasks judged as of `as_of` (an AsOf), in a fixed number of queries.
+    With `battle`, only that battle (its page needs nothing else: a qualitative target is judged
+    from the lead tasks of its own battle)."""
+    rules = Rules.from_plan(plan)
+    first_due = first_due_ten_day(plan)
+    ten_day = as_of.ten_day
+
+    if battle is not None:
+        battles = [battle]
+    else:
+        battles = list(Battle.objects.filter(plan=plan).select_related("task_force__office").order_by("number"))
+    statuses = {b.pk: BattleStatus(b) for b in battles}
+    battle_ids = list(statuses)
+
+    tasks = list(_tasks_query().filter(section__battle_id__in=battle_ids))
+    task_ids = [t.pk for t in tasks]
+    resp_of = _effective_responsibilities(tasks, _responsibilities(Q(section__battle_id__in=battle_ids)))
+    task_statuses = _task_statuses(tasks, resp_of, as_of, first_due, rules)
+    # The review queue is "now", whatever the as-of period: every submitted report on these tasks.
+    if task_ids:
+        # Grouped by task, not by battle: a join to the task table made PostgreSQL hash all tasks of
+        # every plan. Index report_task_period_status alone answers this.
+        battle_of = {t.pk: t.section.battle_id for t in tasks}
+        for row in (
+            ProgressReport.objects.filter(task_id__in=task_ids, status="submitted")
+            .values("task_id")
+            .annotate(n=Count("*"))
+            .order_by()
+        ):
+            statuses[battle_of[row["task_id"]]].review_queue += row["n"]
+
+    tasks_by_id = {}
+    for status in task_statuses:
+        task = status.task
+        battle_status = statuses[task.section.battle_id]
+        battle_status.tasks.append(status)
+        tasks_by_id[task.pk] = status
+        if ten_day:
+            for dept in status.reporters:
+                row = battle_status.departments.setdefault(dept.pk, DepartmentReporting(dept))
+                row.rate.expected += 1
+                battle_status.reporting.expected += 1
+                if status.current.get(dept.pk) in REPORTED:
+                    row.rate.reported += 1
+                    battle_status.reporting.reported += 1
+                else:
+                    row.missing_tasks.append(task)
+
+    targets = list(_targets_query().filter(battle_id__in=battle_ids))
+    targets_by_id = {}
+    for status in _target_statuses(targets, as_of, rules, _lead_lights(task_statuses)):
+        statuses[status.target.battle_id].targets.append(status)
+        targets_by_id[status.target.pk] = status
     return PlanStatus(plan, as_of, rules, [statuses[b.pk] for b in battles], targets_by_id, tasks_by_id)
 
 
@@ -530,12 +560,62 @@ class DepartmentStatus:
     current: Rate
 
 
+def _department_judgements(plan, department, as_of):
+    """The department's tasks and targets judged exactly as plan_status judges them, reading only
+    the tasks it leads or must report on, the targets it is responsible for, and — for those
+    targets that are qualitative — the tasks their departments lead in their battle (their lights
+    judge the target). A fixed number of queries; returns (tasks, targets, the plan's task ids)."""
+    rules = Rules.from_plan(plan)
+    targets = list(_targets_query().filter(battle__plan=plan, departments=department))
+    # (battle id, department id) whose lead tasks judge one of these qualitative targets.
+    judging = {(t.battle_id, d.pk) for t in targets if t.kind == "qualitative" for d in t.departments.all()}
+    wanted = {department.pk} | {d for _, d in judging}
+    # Every task of the plan with its section and battle (small: ids only), to find the candidates
+    # below in Python and to name the plan's tasks for the on-time count.
+    plan_tasks = list(Task.objects.filter(section__battle__plan=plan).values_list("pk", "section_id").order_by())
+    candidate_tasks, candidate_sections = set(), set()
+    for task_id, section_id in (
+        Responsibility.objects.filter(section_id__in={s for _, s in plan_tasks}, department_id__in=wanted)
+        .values_list("task_id", "section_id")
+        .order_by()
+    ):
+        if task_id:
+            candidate_tasks.add(task_id)
+        else:
+            candidate_sections.add(section_id)
+    ids = [pk for pk, section_id in plan_tasks if pk in candidate_tasks or section_id in candidate_sections]
+    tasks = list(_tasks_query().filter(pk__in=ids))
+    resp_of = _effective_responsibilities(
+        tasks,
+        _responsibilities(Q(task_id__in=ids) | Q(section_id__in={t.section_id for t in tasks}, task__isnull=True)),
+    )
+
+    def needed(task):
+        # A task's own responsibilities replace its section's, so a candidate may not be needed.
+        return any(
+            (r.department_id == department.pk and r.role in REPORTING_ROLES)
+            or (r.role == "lead" and (task.section.battle_id, r.department_id) in judging)
+            for r in resp_of[task.pk]
+        )
+
+    tasks = [t for t in tasks if needed(t)]
+    task_statuses = _task_statuses(tasks, resp_of, as_of, first_due_ten_day(plan), rules)
+    target_statuses = _target_statuses(targets, as_of, rules, _lead_lights(task_statuses))
+    return task_statuses, target_statuses, [pk for pk, _ in plan_tasks]
+
+
 def department_status(plan, department, as_of, status=None):
     """A department's tasks (it leads or must report on) and targets across battles, and how many
-    of its owed reports up to the as-of 旬 were first submitted by their deadline."""
-    status = status or plan_status(plan, as_of)
-    tasks = [t for b in status.battles for t in b.tasks if any(d.pk == department.pk for d in t.reporters + t.leads)]
-    targets = [t for b in status.battles for t in b.targets if any(d.pk == department.pk for d in t.departments)]
+    of its owed reports up to the as-of 旬 were first submitted by their deadline. Without `status`
+    (a PlanStatus already computed), only what the department needs is judged."""
+    if status is None:
+        tasks, targets, plan_task_ids = _department_judgements(plan, department, as_of)
+    else:
+        tasks = [t for b in status.battles for t in b.tasks]
+        targets = [t for b in status.battles for t in b.targets]
+        plan_task_ids = list(status.tasks_by_id)
+    tasks = [t for t in tasks if any(d.pk == department.pk for d in t.reporters + t.leads)]
+    targets = [t for t in targets if any(d.pk == department.pk for d in t.departments)]
     first_due = first_due_ten_day(plan)
     owed = [t for t in tasks if any(d.pk == department.pk for d in t.reporters)]
     on_time = Rate(expected=len(owed) * max(as_of.ten_day - first_due + 1, 0))
@@ -545,7 +625,7 @@ def department_status(plan, department, as_of, status=None):
     # plan (given the 旬 alone it scanned the whole plan's rows). The database counts those first
     # submitted on or before the deadline, as a date in Asia/Shanghai.
     on_time.reported = ProgressReport.objects.filter(
-        task_id__in=list(status.tasks_by_id),
+        task_id__in=plan_task_ids,
         department=department,
         period_id__in=due_ids,
         first_submitted_at__date__lte=F("period__deadline"),

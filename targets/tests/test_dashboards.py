@@ -340,3 +340,35 @@ def test_target_page_shows_changes_to_definition_and_departments_in_fixed_querie
     assert "目标值" in html and "800" in html
     assert "责任单位" in html and departments["stats"].name in html and "新增责任单位4" in html
     assert "社会消费品零售总额4" in html
+
+
+def test_department_page_path_judges_exactly_as_the_whole_plan(plan, departments):
+    from django.core.management import call_command
+
+    from targets.status import department_status
+
+    call_command("seed_demo", plan.code, "--until", "2023-06-30", "--seed", "5")
+    # A qualitative target of commerce's is judged from the lead tasks of all its departments:
+    # culture's among them, which commerce neither leads nor reports on.
+    qualitative = Target.objects.filter(battle__plan=plan, departments=departments["commerce"]).first()
+    qualitative.kind = "qualitative"
+    qualitative.save()
+    qualitative.departments.add(departments["culture"])
+    as_of = resolve_as_of(plan, "month-6")
+    whole = plan_status(plan, as_of)
+    assert len({t.judgement.light for t in whole.tasks_by_id.values()}) > 1
+    assert qualitative.pk in whole.targets_by_id
+    compared = 0
+    for dept in Department.objects.filter(responsibilities__section__battle__plan=plan).distinct():
+        own = department_status(plan, dept, as_of)
+        full = department_status(plan, dept, as_of, status=whole)
+        assert [t.task.pk for t in own.tasks] == [t.task.pk for t in full.tasks], dept
+        assert [t.judgement for t in own.tasks] == [t.judgement for t in full.tasks], dept
+        assert [(t.current, [d.pk for d in t.reporters]) for t in own.tasks] == [
+            (t.current, [d.pk for d in t.reporters]) for t in full.tasks
+        ]
+        assert [t.target.pk for t in own.targets] == [t.target.pk for t in full.targets], dept
+        assert [t.judgement for t in own.targets] == [t.judgement for t in full.targets], dept
+        assert (own.on_time, own.current) == (full.on_time, full.current), dept
+        compared += len(own.tasks) + len(own.targets)
+    assert compared and whole.targets_by_id[qualitative.pk].judgement.light != "grey"
