@@ -25,8 +25,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db import connection
-from django.db.models import CharField, Count, F, Max, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Cast, Concat, LPad
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from targets import schedule
@@ -285,24 +284,35 @@ def _task_summaries(task_ids, as_of, first_due):
     """Per task, grouped in the database over its (task, period) rows up to the as-of 旬: the count
     of due 旬 reported, the last one reported, and the latest approved report as "NNstatus" (the
     zero-padded 旬 number and its task_status, so one MAX finds both; ties in a 旬 take the
-    alphabetically last status: not_started, lagging, in_progress, then completed)."""
+    alphabetically last status: not_started, lagging, in_progress, then completed).
+
+    Grouped twice — by (task, 旬), then by task — in plain SQL that PostgreSQL and SQLite both
+    read: the ORM's one-level COUNT(DISTINCT 旬) made PostgreSQL sort every report row and build
+    the "NNstatus" string per row (20 ms for the 170 tasks of a plan among 1 million reports;
+    this form: 11 ms)."""
     if not task_ids or not as_of.ten_day:
         return {}
-    due = Q(status__in=REPORTED, period__number__gte=first_due)
-    rows = (
-        ProgressReport.objects.filter(_up_to(as_of), task_id__in=task_ids)
-        .values("task_id")
-        .annotate(
-            reported=Count("period_id", distinct=True, filter=due),
-            last=Max("period__number", filter=due),
-            approved=Max(
-                Concat(LPad(Cast("period__number", CharField()), 2, Value("0")), "task_status"),
-                filter=Q(status="approved"),
-            ),
-        )
-        .order_by()
-    )
-    return {row["task_id"]: row for row in rows}
+    report, period = ProgressReport._meta.db_table, Period._meta.db_table
+    sql = f"""
+        SELECT task_id, COUNT(*) FILTER (WHERE due = 1), MAX(number) FILTER (WHERE due = 1),
+               MAX(CASE WHEN number < 10 THEN '0' ELSE '' END || CAST(number AS TEXT) || approved)
+        FROM (
+            SELECT r.task_id, p.number,
+                   MAX(CASE WHEN r.status IN (%s, %s) AND p.number >= %s THEN 1 ELSE 0 END) AS due,
+                   MAX(CASE WHEN r.status = %s THEN r.task_status END) AS approved
+            FROM {report} r INNER JOIN {period} p ON p.id = r.period_id
+            WHERE r.task_id IN ({", ".join(["%s"] * len(task_ids))}) AND p.kind = %s AND p.number <= %s
+            GROUP BY r.task_id, p.number
+        ) g
+        GROUP BY task_id
+    """  # table names from the models; every value a parameter
+    params = [*REPORTED, first_due, "approved", *task_ids, "ten_day", as_of.ten_day]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {
+            task_id: {"task_id": task_id, "reported": reported, "last": last, "approved": approved}
+            for task_id, reported, last, approved in cursor.fetchall()
+        }
 
 
 def _metrics_with_latest(task_ids, as_of):
@@ -318,7 +328,8 @@ def _metrics_with_latest(task_ids, as_of):
             # per metric kept. Not the correlated subquery below: its estimated cost set off JIT
             # compilation, 15 ms per page.
             latest = dict(
-                values.filter(metric_id__in=ids, report__task_id__in=task_ids)
+                # Only the tasks that have metrics: a third of the reports to join (10 ms, not 15).
+                values.filter(metric_id__in=ids, report__task_id__in={m.task_id for m in metrics})
                 .order_by("metric_id", "-report__period__number")
                 .distinct("metric_id")
                 .values_list("metric_id", "value")
