@@ -372,3 +372,12 @@ def test_department_page_path_judges_exactly_as_the_whole_plan(plan, departments
         assert (own.on_time, own.current) == (full.on_time, full.current), dept
         compared += len(own.tasks) + len(own.targets)
     assert compared and whole.targets_by_id[qualitative.pk].judgement.light != "grey"
+
+
+def test_department_page_of_a_department_without_tasks_or_targets_shows_empty_tables(client, plan, leader):
+    add_reports(plan, None, 15)
+    idle = Department.objects.create(name="无任务单位")
+    response = login(client, leader).get(reverse("dash:department", args=[plan.code, idle.pk]), {"as_of": AS_OF})
+    html = response.content.decode()
+    assert response.status_code == 200 and "无任务单位" in html
+    assert "没有任务。" in html and "没有指标。" in html and "（0/0）" in html
