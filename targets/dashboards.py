@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 
 from sixbattles.history import HistoryRow, history_rows
 from targets import schedule
+from targets.access import target_for_user
 from targets.charts import line_chart
-from targets.models import Battle, Department, HistoricalTarget_departments, Plan, Target
+from targets.models import Battle, Department, HistoricalTarget_departments, Plan
 from targets.status import (
     MISSING_SHOWN,
     BadAsOf,
@@ -34,7 +35,7 @@ from targets.status import (
     task_history,
     task_status,
 )
-from tasks.models import Responsibility, Task
+from tasks.access import task_for_user
 
 # --- access helpers ---------------------------------------------------------------------------
 
@@ -64,30 +65,6 @@ def department_for_user(user, pk):
     department = get_object_or_404(Department, pk=pk)
     if user.reads_everything or user.department_id == department.pk:
         return department
-    raise Http404
-
-
-def target_for_user(user, pk):
-    target = get_object_or_404(Target.objects.select_related("battle__plan"), pk=pk)
-    if user.reads_everything or target.battle_id in user.office_battle_ids():
-        return target
-    if user.department_id and target.departments.filter(pk=user.department_id).exists():
-        return target
-    raise Http404
-
-
-def task_for_user(user, pk):
-    task = get_object_or_404(Task.objects.select_related("section__battle__plan"), pk=pk)
-    if user.reads_everything or task.section.battle_id in user.office_battle_ids():
-        return task
-    if (
-        user.department_id
-        and Responsibility.objects.filter(department_id=user.department_id, section_id=task.section_id)
-        .filter(task__isnull=True)
-        .union(Responsibility.objects.filter(department_id=user.department_id, task=task))
-        .exists()
-    ):
-        return task
     raise Http404
 
 
