@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,28 +11,16 @@ from django.utils.translation import gettext as _
 from sixbattles.history import SKIPPED_FIELDS, history_rows
 from targets.access import can_write_target, target_for_user, targets_for_user
 from targets.forms import reading_forms
-from targets.models import Department, Period, Plan, Target, TargetReading
+from targets.models import Department, Period, Target, TargetReading
 from targets.readings import StaleReadings, due_period, reading_period_kind, record_readings, value_fields_for
-from tasks.current import pick_date
+from tasks.current import pick_date, pick_plan
 
 HISTORY_LIMIT = 200
 
 
-def chosen_plan(request):
-    """The plan named in ?plan=, else the most recent one; None when no plan is loaded yet."""
-    plans = list(Plan.objects.order_by("-year", "code"))
-    code = request.GET.get("plan")
-    if code:
-        for plan in plans:
-            if plan.code == code:
-                return plan, plans
-        raise Http404
-    return (plans[0] if plans else None), plans
-
-
 @login_required
 def reading_list(request):
-    plan, plans = chosen_plan(request)
+    plan, plans = pick_plan(request)
     today = pick_date(request)
     rows = []
     if plan is not None:
