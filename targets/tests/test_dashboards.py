@@ -381,3 +381,12 @@ def test_department_page_of_a_department_without_tasks_or_targets_shows_empty_ta
     html = response.content.decode()
     assert response.status_code == 200 and "无任务单位" in html
     assert "没有任务。" in html and "没有指标。" in html and "（0/0）" in html
+
+
+def test_the_two_task_pages_link_to_each_other(client, plan, leader):
+    task = Task.objects.get(section__battle__number=1, number=1)
+    login(client, leader)
+    work_page = client.get(reverse("tasks:task_detail", args=[task.pk])).content.decode()
+    assert reverse("dash:task", args=[task.pk]) in work_page
+    dashboard = client.get(reverse("dash:task", args=[task.pk])).content.decode()
+    assert reverse("tasks:task_detail", args=[task.pk]) in dashboard
