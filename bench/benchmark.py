@@ -37,9 +37,9 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
+from targets.management.commands.seed_demo import seed_plan  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from targets.management.commands.seed_demo import seed_plan  # noqa: E402
 from targets.models import Department, Plan, Target  # noqa: E402
 from tasks.models import ProgressReport, Task  # noqa: E402
 

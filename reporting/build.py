@@ -24,8 +24,8 @@ from reporting import content as content_builders
 from reporting import figures
 from reporting.models import DispatchReport
 from reporting.render import write_docx, write_xlsx
+from reporting.status import plan_status, resolve_as_of
 from targets.models import Battle, Period, Plan
-from targets.status import plan_status, resolve_as_of
 
 log = logging.getLogger(__name__)
 Kind = DispatchReport.Kind

@@ -4,7 +4,7 @@
 the period's end and returns plain dicts (JSON-ready numbers, no model instances), so the content
 builders in reporting/content.py stay pure functions of these facts. Every judgement of targets
 and tasks (light, gap, completion or growth, 序时进度, task status) is taken from
-targets.status.plan_status as of the period, the same call the dashboards make, never re-derived.
+reporting.status.plan_status as of the period, the same call the dashboards make, never re-derived.
 """
 
 import datetime as dt
@@ -13,9 +13,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from reporting import status as status_module
 from targets import schedule
-from targets import status as status_module
 from targets.models import Department, Period, Target, TargetReading
+from targets.periods import first_due_ten_day
 from tasks.models import ProgressReport, Responsibility, Task
 
 REPORTING_ROLES = (Responsibility.Role.LEAD, Responsibility.Role.RESPONSIBLE)
@@ -74,11 +75,11 @@ def collect(plan, period):
     """Everything the four report kinds need for `plan` as of the end of `period`.
 
     Lights, gaps, completion and growth rates, 序时进度 and task statuses are those of
-    targets.status.plan_status as of this period, so a report says what the dashboards say.
+    reporting.status.plan_status as of this period, so a report says what the dashboards say.
     """
     as_of = status_module.resolve_as_of(plan, str(period.id))
     status = status_module.plan_status(plan, as_of)
-    first_due = status_module.first_due_ten_day(plan)
+    first_due = first_due_ten_day(plan)
     battles = [b.battle for b in status.battles]
     departments = {d.id: d.name for d in Department.objects.all().only("id", "name")}
     tasks = {ts.task.id: ts.task for ts in status.tasks_by_id.values()}
@@ -283,7 +284,7 @@ def target_facts(plan, period, as_of, status, departments):
 
 
 def area_facts(targets, readings, departments, as_of, rules):
-    """County rankings of the by-area targets, ranked as targets.status.area_ranking ranks them
+    """County rankings of the by-area targets, ranked as reporting.status.area_ranking ranks them
     (best light first, then completion rate or growth), from readings already loaded: that
     function reads one target at a time, a query per target here."""
     areas = []

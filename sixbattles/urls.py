@@ -11,7 +11,7 @@ urlpatterns = [
     path("", include("targets.urls")),
     path("", include("accounts.urls")),
     path("reports/", include("reporting.urls")),
-    path("dashboard/", include("targets.dashboard_urls")),
+    path("dashboard/", include("reporting.dashboard_urls")),
 ]
 
 admin.site.site_header = "怀化市打好发展“六仗”调度系统"

@@ -81,6 +81,14 @@ def period_number_of(kind, day):
     raise ValueError(f"unknown period kind {kind!r}")
 
 
+def first_due_ten_day(plan):
+    """Reports are owed from the 旬 the plan was published (or signed) in; from the first otherwise."""
+    start = plan.published_on or plan.issued_on
+    if start and start.year == plan.year:
+        return period_number_of("ten_day", start)
+    return 1
+
+
 def period_label(kind, year, number):
     """Chinese label: 2023年3月中旬, 2023年3月, 2023年第一季度, 2023年."""
     if kind == TEN_DAY:

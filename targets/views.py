@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 
 from sixbattles.history import SKIPPED_FIELDS, history_rows
 from targets.access import can_write_target, target_for_user, targets_for_user
+from targets.current import pick_date, pick_plan
 from targets.forms import reading_forms
 from targets.models import Department, Period, Target, TargetReading
 from targets.readings import StaleReadings, due_period, reading_period_kind, record_readings, value_fields_for
-from tasks.current import pick_date, pick_plan
 
 HISTORY_LIMIT = 200
 

@@ -214,7 +214,7 @@ class ProgressReport(models.Model):
             models.Index(fields=["department", "period"], name="report_department_period"),
             # Task page and latest-report lookups.
             models.Index(fields=["task", "period"], name="report_task_period"),
-            # Dashboards (targets/status.py _task_summaries, the review queue, the as-of 旬's
+            # Dashboards (reporting/status.py _task_summaries, the review queue, the as-of 旬's
             # statuses): a plan's tasks × its 旬 read from the index alone, without heap visits;
             # id is included so that joins on the report id can stay in the index too.
             models.Index(

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from sixbattles.history import HistoryRow, history_rows
+from targets.current import EARLIER_OPEN_PERIODS, pick_date, pick_plan, window_periods
 from targets.models import Battle, Department, Period, Target
 from tasks import access, actions
-from tasks.current import EARLIER_OPEN_PERIODS, pick_date, pick_plan, window_periods
 from tasks.forms import ReasonForm, ReportForm
 from tasks.models import Attachment, MetricValue, ProgressReport, ReportEvent, Responsibility, Task
 

@@ -5,9 +5,9 @@ from django.urls import reverse
 
 from reporting import figures
 from reporting.build import build_report
+from reporting.status import plan_status, resolve_as_of
 from targets import schedule
 from targets.models import Period, Plan
-from targets.status import plan_status, resolve_as_of
 
 GOOD = (schedule.COMPLETED, schedule.ON_SCHEDULE)
 # figures.collect reads a plan in this many queries whatever its size: the same for the two-battle

@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from conftest import make_user
 from targets.models import Department, DepartmentAlias, Plan, Target, TargetReading
-from targets.plan_file import load_plan, read_plan_file
-from targets.tests.plan_files import REAL_PLAN
 from tasks.models import Attachment, MetricValue, ProgressReport, ReportEvent, Responsibility, Task, TaskMetric
+from tasks.plan_file import load_plan, read_plan_file
+from tasks.tests.plan_files import REAL_PLAN
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 
 from targets.models import Battle, Plan, Target
-from targets.plan_file import load_plan, read_plan_file
-from targets.tests.plan_files import DOCUMENT, REAL_PLAN
 from tasks.models import Responsibility, Section, Task, TaskMetric
+from tasks.plan_file import load_plan, read_plan_file
+from tasks.tests.plan_files import DOCUMENT, REAL_PLAN
 
 OFFICES = ["市发展改革委", "市科技局", "市优化办", "市财政局", "市应急局", "市人力资源社会保障局"]
 

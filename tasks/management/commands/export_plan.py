@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from targets.models import Plan
-from targets.plan_file import dump_plan, export_plan
+from tasks.plan_file import dump_plan, export_plan
 
 
 class Command(BaseCommand):

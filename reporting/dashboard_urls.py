@@ -1,6 +1,6 @@
 from django.urls import path
 
-from targets import dashboards
+from reporting import dashboards
 
 app_name = "dash"
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from targets.plan_file import PlanFileError, load_plan_file
+from tasks.plan_file import PlanFileError, load_plan_file
 
 
 class Command(BaseCommand):

@@ -19,12 +19,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from sixbattles.history import HistoryRow, history_rows
-from targets import schedule
-from targets.access import target_for_user
-from targets.charts import line_chart
-from targets.models import Battle, Department, HistoricalTarget_departments, Plan
-from targets.status import (
+from reporting.charts import line_chart
+from reporting.status import (
     MISSING_SHOWN,
     BadAsOf,
     area_ranking,
@@ -35,6 +31,10 @@ from targets.status import (
     task_history,
     task_status,
 )
+from sixbattles.history import HistoryRow, history_rows
+from targets import schedule
+from targets.access import target_for_user
+from targets.models import Battle, Department, HistoricalTarget_departments, Plan
 from tasks.access import task_for_user
 
 # --- access helpers ---------------------------------------------------------------------------

@@ -8,9 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from targets.models import Battle, Department, Period, Plan, Target, TaskForce
-from targets.plan_file import PlanFileError, dump_plan, export_plan, load_plan, parse_plan, read_plan_file
-from targets.tests.plan_files import MINI_YAML, REAL_PLAN, history_rows
 from tasks.models import Responsibility, Section, Task, TaskMetric
+from tasks.plan_file import PlanFileError, dump_plan, export_plan, load_plan, parse_plan, read_plan_file
+from tasks.tests.plan_files import MINI_YAML, REAL_PLAN, history_rows
 
 pytestmark = pytest.mark.django_db
 

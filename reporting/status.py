@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from targets import schedule
 from targets.models import Battle, Department, Period, Target, TargetReading
-from targets.periods import period_number_of
+from targets.periods import first_due_ten_day, period_number_of
 from targets.schedule import MetricPoint, ReadingPoint, Rules, TaskReportPoint
 from tasks.models import MetricValue, ProgressReport, Responsibility, Task, TaskMetric
 
@@ -97,14 +97,6 @@ def resolve_as_of(plan, value=None, today=None, periods=None):
     if next((p for p in periods if p.kind == "ten_day" and p.number == ten_day and p.end == day), None) is None:
         ten_day -= 1
     return AsOf(period=chosen, date=day, ten_day=ten_day, months=_complete_months(day), periods=tuple(periods))
-
-
-def first_due_ten_day(plan):
-    """Reports are owed from the 旬 the plan was published (or signed) in; from the first otherwise."""
-    start = plan.published_on or plan.issued_on
-    if start and start.year == plan.year:
-        return period_number_of("ten_day", start)
-    return 1
 
 
 @dataclass

@@ -15,8 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from targets.models import Department, Period, Plan, Target, TargetReading
-from targets.periods import period_number_of
-from targets.status import first_due_ten_day
+from targets.periods import first_due_ten_day, period_number_of
 from tasks.models import MetricValue, ProgressReport, ReportEvent, Responsibility, Task, TaskMetric
 
 PROGRESS = [

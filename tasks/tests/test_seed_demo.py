@@ -4,8 +4,8 @@ import datetime as dt
 
 from django.core.management import call_command
 
+from reporting.status import plan_status, resolve_as_of
 from targets.models import TargetReading
-from targets.status import plan_status, resolve_as_of
 from tasks.models import ProgressReport
 
 

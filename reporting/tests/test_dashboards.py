@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from reporting.status import plan_status, resolve_as_of
 from targets.models import Department, Period, Target, TargetReading
-from targets.status import plan_status, resolve_as_of
 from tasks.models import ProgressReport, Responsibility, Section, Task
 
 AS_OF = "ten_day-15"  # 2023年5月下旬
@@ -203,8 +203,8 @@ def test_query_count_does_not_grow_with_departments_or_months(
 def test_task_page_and_battle_page_paths_judge_exactly_as_the_whole_plan(plan):
     from django.core.management import call_command
 
+    from reporting.status import task_status
     from targets.models import Battle
-    from targets.status import task_status
 
     call_command("seed_demo", plan.code, "--until", "2023-06-30", "--seed", "5")
     as_of = resolve_as_of(plan, "month-6")
@@ -345,7 +345,7 @@ def test_target_page_shows_changes_to_definition_and_departments_in_fixed_querie
 def test_department_page_path_judges_exactly_as_the_whole_plan(plan, departments):
     from django.core.management import call_command
 
-    from targets.status import department_status
+    from reporting.status import department_status
 
     call_command("seed_demo", plan.code, "--until", "2023-06-30", "--seed", "5")
     # A qualitative target of commerce's is judged from the lead tasks of all its departments:

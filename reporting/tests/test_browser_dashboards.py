@@ -4,7 +4,7 @@ is what the engine computed."""
 import pytest
 from django.core.management import call_command
 
-from targets.status import plan_status, resolve_as_of
+from reporting.status import plan_status, resolve_as_of
 from targets.templatetags.dash import pct1, signed1
 
 pytestmark = [pytest.mark.browser]
