@@ -16,6 +16,7 @@ from django.utils import timezone
 from reporting import status as status_module
 from targets import schedule
 from targets.models import Department, Period, Target, TargetReading
+from targets.numbers import as_float
 from targets.periods import first_due_ten_day
 from tasks.models import ProgressReport, Responsibility, Task
 
@@ -23,10 +24,8 @@ REPORTING_ROLES = (Responsibility.Role.LEAD, Responsibility.Role.RESPONSIBLE)
 
 
 def num(value, places=1):
-    """Decimal/float → rounded float for JSON; None stays None."""
-    if value is None:
-        return None
-    return round(float(value), places)
+    """Decimal/float → a float rounded half up (targets.numbers) for the JSON content."""
+    return as_float(value, places)
 
 
 def expected_pairs(plan):

@@ -51,10 +51,12 @@ light is the worst of its reporting light and its progress light.
 """
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+
+from targets.numbers import fmt, q1  # noqa: F401  (re-exported: the engine's callers print with them)
 
 GREEN, YELLOW, RED, GREY = "green", "yellow", "red", "grey"
 SEVERITY = {GREY: 0, GREEN: 1, YELLOW: 2, RED: 3}
@@ -98,21 +100,6 @@ def worst(lights):
         if SEVERITY[light] > SEVERITY[result]:
             result = light
     return result
-
-
-def q1(value):
-    """One decimal place, half up — how the circulars print percentages."""
-    if value is None:
-        return None
-    return Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
-def fmt(value):
-    """A figure for a sentence: trailing zeros dropped (617.2, 7.5, 150)."""
-    if value is None:
-        return "—"
-    text = format(Decimal(value).normalize(), "f")
-    return text
 
 
 def schedule_pct(frequency_or_kind, number):

@@ -1,0 +1,44 @@
+"""Every figure the app shows is rounded here, so that a dashboard, a circular's web page, its Word
+file and its Excel file cannot disagree: half up (never Python's float rounding, which turns
+101.25 into 101.2), one decimal for percentages and 百分点 unless a unit asks for more. Pure
+functions, no ORM.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+HUNDRED = Decimal(100)
+
+
+def round_half_up(value, places=1):
+    """A Decimal rounded half up to `places` decimals; None stays None. Floats go through str() so
+    that 0.1 + 0.2 is not 0.30000000000000004."""
+    if value is None:
+        return None
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def q1(value):
+    """One decimal place, half up: how the circulars print percentages and points."""
+    return round_half_up(value, 1)
+
+
+def percent(part, whole, places=1):
+    """part ÷ whole in percent, rounded half up; None when whole is 0 or either is None."""
+    if part is None or whole in (None, 0):
+        return None
+    return round_half_up(Decimal(part) * HUNDRED / Decimal(whole), places)
+
+
+def as_float(value, places=1):
+    """Rounded half up, then a float for JSON content (the float prints the same digits)."""
+    rounded = round_half_up(value, places)
+    return None if rounded is None else float(rounded)
+
+
+def fmt(value):
+    """A figure for a sentence: trailing zeros dropped (617.2, 7.5, 150)."""
+    if value is None:
+        return "—"
+    return format(Decimal(value).normalize(), "f")
