@@ -4,6 +4,8 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 
 SEEN_KEY = "_seen_at"
 
@@ -31,3 +33,11 @@ class IdleSessionRefreshMiddleware:
             # Saved anyway (a login, a language switch): it counts as the refresh.
             session[SEEN_KEY] = int(time.time())
         return response
+
+
+@receiver(user_logged_in, dispatch_uid="sixbattles.session_seen_at_login")
+def note_login_time(sender, request, **_kwargs):
+    """A login saves the session anyway: record it as the first refresh, so the next page does not
+    write the session again."""
+    if getattr(request, "session", None) is not None:
+        request.session[SEEN_KEY] = int(time.time())

@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "targets",
     "tasks",
     "reporting",
+    "sixbattles.apps.SixBattlesConfig",
 ]
 
 MIDDLEWARE = [
@@ -284,14 +285,25 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
-        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
-        "control_folder": str(CELERY_BROKER_DIR / "control"),
-    }
-else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 60}
+# A web request that publishes a job ("generate now") must not hang on a broker that is down or
+# frozen (accepting connections, answering nothing): connecting and every command give up after
+# CELERY_BROKER_TIMEOUT seconds and publishing is not retried, so the request answers in about a
+# second and the job, already recorded in the database (BuildRequest), is built by the catch-up.
+# The worker's BRPOP is read by its event loop, so the socket timeout does not cut its waits.
+CELERY_BROKER_TIMEOUT = float(env_int("CELERY_BROKER_TIMEOUT_MS", 1000)) / 1000
+CELERY_BROKER_CONNECTION_TIMEOUT = CELERY_BROKER_TIMEOUT
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
+# Each transport reads its own keys and ignores the others'.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis: an unacknowledged job comes back after this long (a job's time limit plus a margin).
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 60,
+    "socket_connect_timeout": CELERY_BROKER_TIMEOUT,
+    "socket_timeout": CELERY_BROKER_TIMEOUT,
+    # Filesystem (the embedded default): message files under DATA_DIR.
+    "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
+    "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
+    "control_folder": str(CELERY_BROKER_DIR / "control"),
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Dispatch reports: a warning slip's deadline is the first working day this many days after it.
