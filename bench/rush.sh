@@ -79,4 +79,27 @@ for r in rows:
     name = r["Name"] if r["Name"] != "Aggregated" else "all"
     print(f"{name:26} {r['Request Count']:>8} {r['Failure Count']:>6} {r['50%']:>7} {r['95%']:>7} {r['99%']:>7} {float(r['Requests/s']):6.1f}")
 PY
+$py - "$out/access.log" <<'PY'
+# Server time per endpoint under the load (gunicorn's access log, %(M)s = ms in the worker): the
+# difference to Locust's figures is the time requests queued for a free worker.
+import re, statistics, sys
+names = [
+    ("GET", r"/login/", "login form"), ("POST", r"/login/", "login"), ("GET", r"/", "home"),
+    ("GET", r"/tasks/\d+/report/\d+/", "report form"), ("POST", r"/tasks/\d+/report/\d+/", "submit"),
+    ("GET", r"/dashboard/[\w-]+/", "dashboard overview"), ("GET", r"/dashboard/[\w-]+/battle/\d+/", "dashboard battle"),
+    ("GET", r"/dashboard/[\w-]+/department/\d+/", "dashboard department"),
+]
+times = {}
+for line in open(sys.argv[1]):
+    m = re.search(r'"(\w+) ([^ ?]+)[^"]*" (\d+) \S+ (\d+)ms', line)
+    if not m:
+        continue
+    for method, pattern, name in names:
+        if m.group(1) == method and re.fullmatch(pattern, m.group(2)):
+            times.setdefault(name, []).append(int(m.group(4)))
+print(f"\nserver time under the load (gunicorn access log, ms):\n{'endpoint':26} {'count':>6} {'median':>7} {'p95':>7}")
+for name, values in sorted(times.items()):
+    values.sort()
+    print(f"{name:26} {len(values):>6} {statistics.median(values):7.0f} {values[int(0.95 * (len(values) - 1))]:7d}")
+PY
 echo "results: $out (locust_stats.csv, locust_failures.csv, access.log, profile.txt)"

@@ -56,7 +56,8 @@ fi
   --workers "${WEB_CONCURRENCY:-2}" --threads "${WEB_THREADS:-1}" \
   --preload --timeout 30 --graceful-timeout 20 \
   --max-requests 5000 --max-requests-jitter 500 \
-  --no-control-socket --access-logfile "$log_dir/access.log" --error-logfile - &
+  --no-control-socket --access-logfile "$log_dir/access.log" --error-logfile - \
+  --access-logformat '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms' &
 pids+=($!)
 echo "生产模式已启动：http://${BIND:-127.0.0.1:${PORT:-8000}}/ （健康检查 /healthz，日志 $log_dir/）"
 # Whichever process ends first (a crash, a signal) stops the others.
