@@ -416,3 +416,57 @@ def test_an_empty_registry_flags_every_department_as_unknown_and_guesses_kinds(d
     assert kinds["怀化国际陆港经开区管委会"] == "park"
     assert kinds["市中级人民法院"] == "judicial"
     assert kinds["市安委会相关成员单位"] == "collective"
+
+
+# --- manage.py read_plan --------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_read_plan_command_writes_a_plan_file_that_load_plan_accepts(document_text, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from targets.models import Plan
+
+    source = tmp_path / "方案.docx"
+    source.write_bytes(docx_bytes(lines(document_text)).getvalue())
+    output = tmp_path / "plan.yaml"
+    out = StringIO()
+
+    call_command(
+        "read_plan",
+        str(source),
+        "-o",
+        str(output),
+        "--code",
+        "huaihua-2023",
+        "--departments",
+        str(REAL_PLAN),
+        stdout=out,
+    )
+
+    assert "仗 6，任务板块 26，任务 170" in out.getvalue()
+    assert "可用 manage.py load_plan 载入" in out.getvalue()
+    written = yaml.safe_load(output.read_text(encoding="utf-8"))
+    assert structure_differences(yaml.safe_load(REAL_PLAN.read_text(encoding="utf-8")), written) == []
+    load_out = StringIO()
+    call_command("load_plan", str(output), "--dry-run", stdout=load_out)
+    assert "任务 170" in load_out.getvalue()
+    assert not Plan.objects.exists()
+
+
+@pytest.mark.django_db
+def test_read_plan_command_refuses_an_old_word_file_and_a_document_without_work_plans(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    old = tmp_path / "方案.doc"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100)
+    with pytest.raises(CommandError, match="旧版 Word"):
+        call_command("read_plan", str(old), "-o", str(tmp_path / "a.yaml"))
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("会议纪要\n一、会议议定事项\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="没有找到工作方案"):
+        call_command("read_plan", str(notes), "-o", str(tmp_path / "b.yaml"))
+    assert not (tmp_path / "b.yaml").exists()
