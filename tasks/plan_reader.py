@@ -579,6 +579,7 @@ class _Reader:
                     "unknown_department",
                     f"单位“{written}”不在单位名录中",
                     written=written,
+                    name=name,
                     candidates=candidates,
                     role=role,
                 )
@@ -589,6 +590,7 @@ class _Reader:
                     "abbreviated_department",
                     f"“{written}”按简称读作“{name}”，请确认",
                     written=written,
+                    name=name,
                     candidates=candidates,
                     role=role,
                 )
