@@ -18,6 +18,9 @@ from tasks.plan_file import PlanFileError, dump_plan, export_plan, load_plan, pa
 from tasks.plan_reader import ReadError, guess_kind, known_departments, plan_file_data, read_document
 
 PATH_PART = re.compile(r"(\w+)(?:\[(\d+)\])?")
+TASK_PATH = re.compile(r"^battles\[\d+\]\.sections\[\d+\]\.tasks\[\d+\]$")
+TARGET_PATH = re.compile(r"^battles\[\d+\]\.targets\[\d+\]$")
+METRIC_OWNER_PATH = re.compile(r"^battles\[\d+\]\.sections\[\d+\](?:\.tasks\[\d+\])?$")
 
 # Review groups, in the order the review page lists them.
 FLAG_GROUPS = [
@@ -199,6 +202,8 @@ def resolve_department(draft, written, department_name, kind=None):
 @transaction.atomic
 def set_lead(draft, path, lead_names):
     """Confirm or change the lead of a task whose lead the reader inferred."""
+    if not TASK_PATH.match(path):
+        raise KeyError(path)
     task = record_object(draft, path)
     lead = list(dict.fromkeys(n for n in lead_names if n))
     if not lead:
@@ -218,6 +223,8 @@ TARGET_FIELDS = ("name", "comparator", "value", "unit", "kind", "frequency")
 
 @transaction.atomic
 def update_target(draft, path, values, departments):
+    if not TARGET_PATH.match(path):
+        raise KeyError(path)
     target = record_object(draft, path)
     for key in TARGET_FIELDS:
         target[key] = values[key]
@@ -258,6 +265,8 @@ def delete_target(draft, path):
 
 @transaction.atomic
 def update_metric(draft, path, index, values):
+    if not METRIC_OWNER_PATH.match(path) or index < 0:
+        raise KeyError(path)
     obj = record_object(draft, path)
     metric = obj["metrics"][index]
     for key in ("name", "comparator", "value", "unit"):
@@ -273,6 +282,8 @@ def update_metric(draft, path, index, values):
 
 @transaction.atomic
 def dismiss_flag(draft, path, index):
+    if index < 0:
+        raise IndexError(index)
     record = _record(draft, path)
     del record["flags"][index]
     draft.save(update_fields=["records", "updated_at"])

@@ -775,6 +775,8 @@ class _Reader:
             # No 工作任务 chapter heading: take every section-looking paragraph of the work plan.
             task_blocks = [p for _h, ps in chapters for p in ps]
         battle["sections"] = self.read_sections(task_blocks, path, office, battle_flags)
+        if not any(section["tasks"] for section in battle["sections"]):
+            battle_flags.append(_flag("no_tasks", "这份工作方案没有读出任务（(一)…下的 1. 2. …），请核对原文"))
         battle["targets"] = self.read_targets(number, goal_paragraphs, general_goal, battle, path)
         return battle
 
@@ -1390,7 +1392,8 @@ def read_document(file, filename, registry=None, code=None):
             raise ReadError(f"无法读取“{filename}”：既不是 .docx，也不是 UTF-8 或 GB18030 编码的文本")
         blocks = blocks_from_text(text)
     reading = read_plan(blocks, registry, code=code)
-    if not reading.plan["battles"]:
+    tasks = sum(len(s["tasks"]) for b in reading.plan["battles"] for s in b["sections"])
+    if not reading.plan["battles"] or not tasks:
         raise ReadError(
             f"在“{filename}”中没有找到工作方案（“附件N”后的“打好……仗工作方案”及其“工作任务”）：请确认上传的是方案全文"
         )

@@ -276,3 +276,63 @@ def test_pasted_text_reads_like_the_document(admin_client):
     pasted, word = PlanDraft.objects.order_by("id")
     assert pasted.data == word.data
     assert pasted.filename == "粘贴的文本"
+
+
+@pytest.mark.parametrize(
+    ("view", "data"),
+    [
+        ("draft_lead", {"path": "battles[0]", "lead": "市商务局"}),
+        ("draft_lead", {"path": "battles[9].sections[0].tasks[0]", "lead": "市商务局"}),
+        ("draft_metric", {"path": "plan", "index": "0", "name": "x", "comparator": "reach", "value": "1", "unit": ""}),
+        (
+            "draft_metric",
+            {
+                "path": "battles[0].sections[0].tasks[0]",
+                "index": "-1",
+                "name": "x",
+                "comparator": "reach",
+                "value": "1",
+            },
+        ),
+        ("draft_dismiss", {"path": "battles[0].targets[0]", "index": "-1"}),
+        ("draft_dismiss", {"path": "nowhere", "index": "0"}),
+        (
+            "draft_target",
+            {
+                "path": "battles[0].task_force",
+                "name": "x",
+                "comparator": "reach",
+                "value": "",
+                "unit": "",
+                "kind": "qualitative",
+                "frequency": "yearly",
+            },
+        ),
+    ],
+)
+def test_a_tampered_record_path_answers_404_and_leaves_the_draft_unchanged(admin_client, view, data):
+    upload(admin_client, as_docx(NEXT_YEAR))
+    draft = PlanDraft.objects.get()
+    before = (draft.data, draft.records)
+
+    response = post(admin_client, view, draft, **data)
+
+    draft.refresh_from_db()
+    assert response.status_code == 404
+    assert (draft.data, draft.records) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("方案.txt", bytes(range(256)) * 4, "既不是 .docx，也不是 UTF-8 或 GB18030 编码的文本"),
+        ("方案.docx", b"PK\x03\x04" + b"\x00" * 200, "不是有效的 .docx"),
+        ("方案.txt", "附件1\n打好经济增长主动仗工作方案\n一、工作目标\n".encode(), "没有找到工作方案"),
+    ],
+)
+def test_unreadable_documents_are_refused_with_a_chinese_message(admin_client, name, content, message):
+    response = upload(admin_client, content, name=name)
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not PlanDraft.objects.exists()
