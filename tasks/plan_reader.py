@@ -18,6 +18,8 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 # Both the full-width punctuation of Word documents and the ASCII forms of web copies.
 LP, RP = "(（", ")）"
 COMMA = ",，"
@@ -493,7 +495,11 @@ def _metric_from_match(text, m, clause_start, clause_end, more_in_clause):
     if upper:
         comparator = "at_least"
         flags.append(
-            _flag("range", f"区间 {m.group('value')}—{upper}{unit}：按下限 {m.group('value')} 记为“不低于”，请核对")
+            _flag(
+                "range",
+                _("区间 %(low)s—%(high)s%(unit)s：按下限 %(low)s 记为“不低于”，请核对")
+                % {"low": m.group("value"), "high": upper, "unit": unit},
+            )
         )
     elif word in ("以上", "及以上"):
         comparator = "at_least"
@@ -577,7 +583,7 @@ class _Reader:
             flags.append(
                 _flag(
                     "unknown_department",
-                    f"单位“{written}”不在单位名录中",
+                    _("单位“%s”不在单位名录中") % written,
                     written=written,
                     name=name,
                     candidates=candidates,
@@ -588,7 +594,7 @@ class _Reader:
             flags.append(
                 _flag(
                     "abbreviated_department",
-                    f"“{written}”按简称读作“{name}”，请确认",
+                    _("“%(written)s”按简称读作“%(name)s”，请确认") % {"written": written, "name": name},
                     written=written,
                     name=name,
                     candidates=candidates,
@@ -654,7 +660,9 @@ class _Reader:
                 header["document_number"] = f"{m.group(1)}〔{m.group(2)}〕{m.group(3)}号"
                 flags.append(
                     _flag(
-                        "document_number", f"文号原文不完整（{m.group(0)}），读作“{header['document_number']}”，请核对"
+                        "document_number",
+                        _("文号原文不完整（%(text)s），读作“%(number)s”，请核对")
+                        % {"text": m.group(0), "number": header["document_number"]},
                     )
                 )
         m = re.search(r"信息来源[:：]\s*(\S+)", text)
@@ -676,7 +684,7 @@ class _Reader:
         if not header["code"]:
             header["code"] = f"plan-{header['year'] or 'draft'}"
         if not header["title"]:
-            flags.append(_flag("title", "未找到总体方案标题，请填写"))
+            flags.append(_flag("title", _("未找到总体方案标题，请填写")))
         self.record("plan", "plan", header["title"], header["document_number"], "stated", flags)
         return header
 
@@ -751,7 +759,7 @@ class _Reader:
                     task_force = self.read_task_force(p, f"{path}.task_force", name)
         battle_flags = []
         if task_force is None:
-            battle_flags.append(_flag("no_task_force", "未找到工作专班（成立……工作专班）；请补写召集人和专班办公室"))
+            battle_flags.append(_flag("no_task_force", _("未找到工作专班（成立……工作专班）；请补写召集人和专班办公室")))
             task_force = {
                 "name": "",
                 "convener": "",
@@ -776,7 +784,7 @@ class _Reader:
             task_blocks = [p for _h, ps in chapters for p in ps]
         battle["sections"] = self.read_sections(task_blocks, path, office, battle_flags)
         if not any(section["tasks"] for section in battle["sections"]):
-            battle_flags.append(_flag("no_tasks", "这份工作方案没有读出任务（(一)…下的 1. 2. …），请核对原文"))
+            battle_flags.append(_flag("no_tasks", _("这份工作方案没有读出任务（(一)…下的 1. 2. …），请核对原文")))
         battle["targets"] = self.read_targets(number, goal_paragraphs, general_goal, battle, path)
         return battle
 
@@ -815,13 +823,13 @@ class _Reader:
                     if canonical not in members:
                         members.append(canonical)
         else:
-            flags.append(_flag("no_members", "未读出成员单位"))
+            flags.append(_flag("no_members", _("未读出成员单位")))
         office = None
         if office_m:
             office, f = self.dept(office_m.group(1).strip(), path, "", source, "office")
             flags += f
         else:
-            flags.append(_flag("no_office", "未读出专班办公室所在单位"))
+            flags.append(_flag("no_office", _("未读出专班办公室所在单位")))
         tf = {
             "name": name_m.group(1) if name_m else f"{battle_name}工作专班",
             "convener": convener.group(1).strip() if convener else "",
@@ -831,7 +839,7 @@ class _Reader:
             "source": source,
         }
         if not convener:
-            flags.append(_flag("no_convener", "未读出召集人"))
+            flags.append(_flag("no_convener", _("未读出召集人")))
         self.record(path, "task_force", tf["name"], source, "stated", flags)
         return tf
 
@@ -929,7 +937,7 @@ class _Reader:
             first = (resp or coop)[0]
             lead = [first]
             flags.append(
-                _flag("inferred_lead", f"未写牵头单位，取第一个负责单位“{first}”为牵头，请确认", department=first)
+                _flag("inferred_lead", _("未写牵头单位，取第一个负责单位“%s”为牵头，请确认") % first, department=first)
             )
         else:
             basis = "task_force_office"
@@ -937,9 +945,9 @@ class _Reader:
             flags.append(
                 _flag(
                     "inferred_lead",
-                    f"任务未写责任单位，按专班办公室“{office}”牵头，请确认"
+                    _("任务未写责任单位，按专班办公室“%s”牵头，请确认") % office
                     if office
-                    else "任务未写责任单位，且未读出专班办公室",
+                    else _("任务未写责任单位，且未读出专班办公室"),
                     department=office,
                 )
             )
@@ -970,7 +978,9 @@ class _Reader:
         for inner, closed, parsed in parens:
             notes.append(inner.strip())
             if not closed:
-                flags.append(_flag("unclosed_parenthesis", f"责任括号未闭合：“({_short(inner)}”，已按括号读到段末"))
+                flags.append(
+                    _flag("unclosed_parenthesis", _("责任括号未闭合：“(%s”，已按括号读到段末") % _short(inner))
+                )
             for role, names in parsed:
                 for written in names:
                     name, f = self.dept(written, path, "", source, role)
@@ -996,7 +1006,11 @@ class _Reader:
             if section["number"] != expected:
                 self._flag_record(
                     f"{path}.sections[{j}]",
-                    _flag("number_jump", f"板块序号从 {expected - 1} 跳到 {section['number']}，请核对是否漏读"),
+                    _flag(
+                        "number_jump",
+                        _("板块序号从 %(previous)s 跳到 %(number)s，请核对是否漏读")
+                        % {"previous": expected - 1, "number": section["number"]},
+                    ),
                 )
             expected = section["number"] + 1
         # Tasks: numbered per section, or continuously across the work plan (battle 4 of 2023).
@@ -1007,7 +1021,11 @@ class _Reader:
                 if n not in (1, previous + 1) or (k > 0 and n != previous + 1):
                     self._flag_record(
                         f"{path}.sections[{j}].tasks[{k}]",
-                        _flag("number_jump", f"任务序号从 {previous} 跳到 {n}，请核对是否漏读或顺序有误"),
+                        _flag(
+                            "number_jump",
+                            _("任务序号从 %(previous)s 跳到 %(number)s，请核对是否漏读或顺序有误")
+                            % {"previous": previous, "number": n},
+                        ),
                     )
                 previous = n
 
@@ -1116,7 +1134,11 @@ class _Reader:
             if general_source:
                 target["general_plan_source"] = general_source
             flags = list(flags) + [
-                _flag("inferred_departments", f"指标未写责任单位，暂定专班办公室“{office}”，请核对", department=office)
+                _flag(
+                    "inferred_departments",
+                    _("指标未写责任单位，暂定专班办公室“%s”，请核对") % office,
+                    department=office,
+                )
             ]
             targets.append(target)
             self.record(
@@ -1151,7 +1173,7 @@ class _Reader:
                 add(
                     metric,
                     metric["source"],
-                    flags + [_flag("general_plan_only", "只见于总体方案“主要目标”，工作方案未重复，请确认")],
+                    flags + [_flag("general_plan_only", _("只见于总体方案“主要目标”，工作方案未重复，请确认"))],
                     "inferred" if metric["value"] is None else "stated",
                 )
         # Ceilings and decreases stated only in task text (不良贷款率, 森林火灾受害率) are targets too.
@@ -1159,7 +1181,7 @@ class _Reader:
             for task in section["tasks"]:
                 for metric in task["metrics"]:
                     if metric["comparator"] in ("at_most", "decrease") and metric["unit"] in ("%", "‰"):
-                        add(dict(metric), "", [_flag("from_task", "指标取自任务原文，请确认是否列为目标")])
+                        add(dict(metric), "", [_flag("from_task", _("指标取自任务原文，请确认是否列为目标"))])
         return targets
 
 
@@ -1282,7 +1304,7 @@ def _clause_targets(clause):
                     "unit": "起" if s.endswith("起数") else "人" if s.endswith("人数") else "",
                     "source": clause,
                 },
-                [_flag("comparator_guessed", "“持续下降”未写幅度：下降幅度留空，请核对")],
+                [_flag("comparator_guessed", _("“持续下降”未写幅度：下降幅度留空，请核对"))],
             )
             for s in subjects
         ]
@@ -1291,7 +1313,7 @@ def _clause_targets(clause):
         return [
             (
                 {"name": name, "comparator": "reach", "value": None, "unit": "", "source": clause},
-                [_flag("qualitative", "定性目标（无数值）：由任务进展判断，请确认是否列为指标")],
+                [_flag("qualitative", _("定性目标（无数值）：由任务进展判断，请确认是否列为指标"))],
             )
         ]
     return []
@@ -1376,9 +1398,12 @@ def read_document(file, filename, registry=None, code=None):
         try:
             blocks = docx_blocks(file)
         except Exception as exc:  # python-docx raises several types for a damaged or foreign zip
-            raise ReadError(f"无法读取 Word 文件“{filename}”：不是有效的 .docx（{type(exc).__name__}）") from None
+            raise ReadError(
+                _("无法读取 Word 文件“%(file)s”：不是有效的 .docx（%(error)s）")
+                % {"file": filename, "error": type(exc).__name__}
+            ) from None
     elif head.startswith(b"\xd0\xcf\x11\xe0") or name.endswith(".doc"):
-        raise ReadError(f"“{filename}”是旧版 Word（.doc）文件：请在 Word 中另存为 .docx 后上传")
+        raise ReadError(_("“%s”是旧版 Word（.doc）文件：请在 Word 中另存为 .docx 后上传") % filename)
     else:
         raw = file.read()
         text = None
@@ -1389,13 +1414,14 @@ def read_document(file, filename, registry=None, code=None):
             except UnicodeDecodeError:
                 continue
         if text is None or "\x00" in text:
-            raise ReadError(f"无法读取“{filename}”：既不是 .docx，也不是 UTF-8 或 GB18030 编码的文本")
+            raise ReadError(_("无法读取“%s”：既不是 .docx，也不是 UTF-8 或 GB18030 编码的文本") % filename)
         blocks = blocks_from_text(text)
     reading = read_plan(blocks, registry, code=code)
     tasks = sum(len(s["tasks"]) for b in reading.plan["battles"] for s in b["sections"])
     if not reading.plan["battles"] or not tasks:
         raise ReadError(
-            f"在“{filename}”中没有找到工作方案（“附件N”后的“打好……仗工作方案”及其“工作任务”）：请确认上传的是方案全文"
+            _("在“%s”中没有找到工作方案（“附件N”后的“打好……仗工作方案”及其“工作任务”）：请确认上传的是方案全文")
+            % filename
         )
     return reading
 
@@ -1405,12 +1431,22 @@ def summary_lines(reading):
     plan = reading.plan
     tasks = sum(len(s["tasks"]) for b in plan["battles"] for s in b["sections"])
     lines = [
-        f"《{plan['plan']['title']}》（{plan['plan']['document_number']}）：仗 {len(plan['battles'])}，"
-        f"任务板块 {sum(len(b['sections']) for b in plan['battles'])}，任务 {tasks}，"
-        f"目标指标 {sum(len(b['targets']) for b in plan['battles'])}，单位 {len(plan['departments'])}。"
+        _(
+            "《%(title)s》（%(number)s）：仗 %(battles)d，任务板块 %(sections)d，任务 %(tasks)d，"
+            "目标指标 %(targets)d，单位 %(departments)d。"
+        )
+        % {
+            "title": plan["plan"]["title"],
+            "number": plan["plan"]["document_number"],
+            "battles": len(plan["battles"]),
+            "sections": sum(len(b["sections"]) for b in plan["battles"]),
+            "tasks": tasks,
+            "targets": sum(len(b["targets"]) for b in plan["battles"]),
+            "departments": len(plan["departments"]),
+        }
     ]
     flagged = reading.flagged()
-    lines.append(f"需要核对的记录 {len(flagged)} 条：")
+    lines.append(_("需要核对的记录 %d 条：") % len(flagged))
     for record in flagged:
         for flag in record["flags"]:
             lines.append(f"  {record['path']}（{record['label'][:24]}）：{flag['message']}")
