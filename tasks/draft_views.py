@@ -264,6 +264,36 @@ def draft_target(request, pk):
     return _back(draft, "targets")
 
 
+class TaskForceForm(forms.Form):
+    battle = forms.IntegerField(min_value=0)
+    name = forms.CharField(max_length=100)
+    convener = forms.CharField(max_length=100)
+    office = forms.CharField(max_length=100)
+    members = forms.CharField(max_length=2000, required=False)
+
+
+@login_required
+@require_POST
+def draft_task_force(request, pk):
+    draft = plan_draft_for_user(request.user, pk)
+    form = TaskForceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("工作专班须填写名称、召集人和专班办公室"))
+        return _back(draft, "task-forces")
+    data = form.cleaned_data
+    if data["battle"] >= len(draft.data["battles"]):
+        raise Http404
+    known = set(plan_drafts.department_names(draft))
+    members = [n.strip() for n in data["members"].replace(",", "、").replace("，", "、").split("、") if n.strip()]
+    unknown = [n for n in [data["office"], *members] if n not in known]
+    if unknown:
+        messages.error(request, _("单位不在名录中：%s") % "、".join(unknown))
+        return _back(draft, "task-forces")
+    plan_drafts.update_task_force(draft, data["battle"], data, members)
+    messages.success(request, _("工作专班已保存。"))
+    return _back(draft, "task-forces")
+
+
 @login_required
 @require_POST
 def draft_metric(request, pk):

@@ -218,6 +218,39 @@ def set_lead(draft, path, lead_names):
     draft.save(update_fields=["data", "records", "updated_at"])
 
 
+@transaction.atomic
+def update_task_force(draft, battle_index, values, members):
+    """Name, convener and office of a battle's task force (when the reader found none or misread it).
+
+    Tasks whose lead was the old office by default (nobody named in the document) follow the new office.
+    """
+    battle = draft.data["battles"][battle_index]
+    old = battle["task_force"] or {}
+    office = values["office"]
+    battle["task_force"] = {
+        "name": values["name"],
+        "convener": values["convener"],
+        "deputy_conveners": old.get("deputy_conveners", []),
+        "office": office,
+        "members": members,
+        "source": old.get("source", ""),
+    }
+    for section in battle["sections"]:
+        for task in section["tasks"]:
+            if task["basis"] == "task_force_office":
+                task["lead"] = [office]
+    path = f"battles[{battle_index}]"
+    for record in draft.records:
+        if record["path"] in (path, f"{path}.task_force"):
+            record["flags"] = [
+                f
+                for f in record["flags"]
+                if f["code"] not in ("no_task_force", "no_office", "no_convener", "no_members")
+            ]
+    _rebuild_departments(draft.data)
+    draft.save(update_fields=["data", "records", "updated_at"])
+
+
 TARGET_FIELDS = ("name", "comparator", "value", "unit", "kind", "frequency")
 
 

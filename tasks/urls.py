@@ -20,6 +20,7 @@ urlpatterns = [
     path("plans/drafts/<int:pk>/", draft_views.draft_review, name="draft_review"),
     path("plans/drafts/<int:pk>/department/", draft_views.draft_department, name="draft_department"),
     path("plans/drafts/<int:pk>/lead/", draft_views.draft_lead, name="draft_lead"),
+    path("plans/drafts/<int:pk>/task-force/", draft_views.draft_task_force, name="draft_task_force"),
     path("plans/drafts/<int:pk>/target/", draft_views.draft_target, name="draft_target"),
     path("plans/drafts/<int:pk>/metric/", draft_views.draft_metric, name="draft_metric"),
     path("plans/drafts/<int:pk>/dismiss/", draft_views.draft_dismiss, name="draft_dismiss"),

@@ -99,6 +99,31 @@ def test_loading_a_draft_with_errors_shows_them_in_chinese_and_loads_nothing(adm
     assert draft.status == PlanDraft.Status.REVIEWING
 
 
+def test_a_missing_task_force_is_written_in_the_browser_and_the_plan_then_loads(admin_client, departments):
+    text = NEXT_YEAR.split("三、推进机制")[0] + "附件2" + NEXT_YEAR.split("附件2")[1]
+    upload(admin_client, text=text)
+    draft = PlanDraft.objects.get()
+    assert "未找到工作专班" in review(admin_client, draft).content.decode()
+
+    post(
+        admin_client,
+        "draft_task_force",
+        draft,
+        battle="0",
+        name="测试市打好经济增长主动仗工作专班",
+        convener="市政府常务副市长",
+        office="市发展改革委",
+        members="市发展改革委、市商务局",
+    )
+    post(admin_client, "draft_department", draft, written="市大数据局", new_name="市大数据局", kind="municipal")
+    response = post(admin_client, "draft_load", draft)
+
+    assert response.status_code == 302
+    battle = Battle.objects.get(plan__code="ceshi-2024", number=1)
+    assert (battle.task_force.office.name, battle.task_force.convener) == ("市发展改革委", "市政府常务副市长")
+    assert [d.name for d in battle.task_force.members.order_by("name")] == sorted(["市发展改革委", "市商务局"])
+
+
 def test_the_draft_is_kept_and_a_reviewer_can_come_back_to_it(client, plan_admin):
     client.force_login(plan_admin)
     upload(client, as_docx(NEXT_YEAR))
