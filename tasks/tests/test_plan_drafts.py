@@ -1,5 +1,7 @@
 """Reading a plan document in the browser: upload → review → resolve → load (tasks/draft_views.py)."""
 
+import io
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -361,3 +363,33 @@ def test_unreadable_documents_are_refused_with_a_chinese_message(admin_client, n
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not PlanDraft.objects.exists()
+
+
+def test_a_word_table_layout_uploads_and_its_uncertain_records_are_listed_first(admin_client, departments):
+    import docx as python_docx
+
+    document = python_docx.Document()
+    for line in NEXT_YEAR.split("(一)激发释放消费潜力")[0].splitlines():
+        document.add_paragraph(line)
+    document.add_paragraph("(一)激发释放消费潜力。力争社会消费品零售总额达到820亿元。")
+    rows = [
+        ["序号", "工作任务", "牵头单位", "责任单位", "完成时限"],
+        ["1", "开展系列消费促进活动。开展消费季活动。", "市商务局", "发改委", "6月底前"],
+        ["3", "优化提升消费环境。改造升级农贸市场12个。", "", "市商务局、市统计局", "三季度"],
+    ]
+    table = document.add_table(rows=len(rows), cols=len(rows[0]))
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            table.cell(r, c).text = cell
+    for line in ("三、推进机制" + NEXT_YEAR.split("三、推进机制")[1]).splitlines():
+        document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+
+    upload(admin_client, buffer.getvalue(), name="表格版.docx")
+
+    page = review(admin_client, PlanDraft.objects.get()).content.decode()
+    tasks_at = page.index("读出的任务")
+    for text in ("“发改委”按简称读作“市发展改革委”", "任务序号从 1 跳到 3", "取第一个负责单位“市商务局”为牵头"):
+        assert text in page[:tasks_at]
+    assert "<td>6月底前</td>" in page[tasks_at:]
