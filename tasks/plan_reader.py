@@ -31,8 +31,9 @@ CN_NUMERALS = "一二三四五六七八九十"
 SECTION_RE = re.compile(rf"^[{LP}]([{CN_NUMERALS}]+)[{RP}]\s*(.*)$", re.S)
 TASK_RE = re.compile(r"^(\d{1,3})\s*[.．、]\s*(?!\d)(.*)$", re.S)
 CHAPTER_RE = re.compile(rf"^([{CN_NUMERALS}]+)、\s*(.+)$")
-ANNEX_RE = re.compile(r"^附件\s*(\d+)\s*$")
-WORK_PLAN_TITLE_RE = re.compile(r"^(打好.+?仗)(?:工作)?方案$")
+ANNEX_RE = re.compile(r"^附件\s*(\d+)\s*[:：]?\s*$")
+# 打好经济增长主动仗工作方案, also with the issuing city or county in front (怀化市打好…, 某某县打好…).
+WORK_PLAN_TITLE_RE = re.compile(r"^(?:[\u4e00-\u9fff]{2,10}?(?:市|县|区|州))?(打好.+?仗)(?:工作|实施)?方案$")
 GOAL_RE = re.compile(rf"^[{LP}]([{CN_NUMERALS}]+)[{RP}]")
 
 BATTLE_SUFFIXES = ("主动", "攻坚", "持久", "阻击", "狙击", "翻身", "保卫", "歼灭", "突围", "总体", "整体")

@@ -304,6 +304,23 @@ def test_a_section_level_parenthesis_covers_its_tasks_and_several_parentheses_ad
     assert "(市中级人民法院、市司法局牵头)" in justice["text"]
 
 
+def test_annex_lines_with_a_colon_and_titles_with_the_city_in_front_read_the_same(
+    fixture_plan, document_text, registry
+):
+    variant = document_text
+    for n in range(1, 7):
+        variant = variant.replace(f"\n附件{n}\n", f"\n附件{n}：\n", 1)
+    variant = variant.replace("\n打好经济增长主动仗工作方案\n", "\n怀化市打好经济增长主动仗实施方案\n", 1)
+
+    reading = read_plan(variant, registry)
+
+    assert [b["number"] for b in reading.plan["battles"]] == [1, 2, 3, 4, 5, 6]
+    assert reading.plan["battles"][0]["work_plan_title"] == "怀化市打好经济增长主动仗实施方案"
+    assert reading.plan["battles"][0]["name"] == "打好经济增长主动仗"
+    expected = {**fixture_plan, "battles": fixture_plan["battles"][1:]}
+    assert structure_differences(expected, {**reading.plan, "battles": reading.plan["battles"][1:]}) == []
+
+
 def test_abbreviated_and_unknown_department_names_are_resolved_or_flagged(document_text, registry):
     variant = document_text.replace(
         "(市商务局牵头,市发展改革委等负责)", "(市商务局牵头,发改委、市工信局、市大数据局等负责)", 1
