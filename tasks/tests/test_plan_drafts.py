@@ -393,3 +393,24 @@ def test_a_word_table_layout_uploads_and_its_uncertain_records_are_listed_first(
     for text in ("“发改委”按简称读作“市发展改革委”", "任务序号从 1 跳到 3", "取第一个负责单位“市商务局”为牵头"):
         assert text in page[:tasks_at]
     assert "<td>6月底前</td>" in page[tasks_at:]
+
+
+def test_the_2023_plan_as_docx_reviews_in_a_fixed_number_of_queries_and_loads_whole(
+    admin_client, django_assert_num_queries
+):
+    from tasks.tests.plan_files import DOCUMENT
+
+    upload(admin_client, as_docx(DOCUMENT.read_text(encoding="utf-8")), name="2023.docx", code="huaihua-2023")
+    draft = PlanDraft.objects.get()
+    admin_client.get(reverse("tasks:draft_list"))  # shows (and clears) the upload message
+
+    # session, user, notifications, the draft, the department registry; the session save (3)
+    with django_assert_num_queries(8):
+        page = review(admin_client, draft).content.decode()
+    response = post(admin_client, "draft_load", draft)
+
+    assert "开展系列消费促进活动" in page
+    assert response.status_code == 302
+    plan = Plan.objects.get(code="huaihua-2023")
+    assert Task.objects.filter(section__battle__plan=plan).count() == 170
+    assert plan.document_number == "怀政办发〔2023〕4号"
