@@ -45,9 +45,8 @@ def test_staff_sees_only_targets_of_their_department_with_fixed_queries(
 ):
     login(client, staff_commerce)
     # session, user, plans, targets + departments, writable ids, periods, readings; base.html: department,
-    # unread notifications;
-    # session save (SAVEPOINT, UPDATE, RELEASE)
-    with django_assert_num_queries(10):  # no session write per request
+    # unread notifications (the session is written only when it changes)
+    with django_assert_num_queries(10):
         response = client.get(reverse("targets:reading_list"))
     text = response.content.decode()
     assert "社会消费品零售总额" in text
@@ -261,8 +260,8 @@ def test_entry_page_query_count_is_fixed(client, plan, staff_commerce, departmen
             data[f"area{area_id}-version"] = str(version) if version else ""
         assert client.post(entry_url(retail, april), data).status_code == 302
     # session, user, target, period, can-write, areas, readings, periods, the year's readings, history + users;
-    # base.html: department, unread notifications; session save (3)
-    with django_assert_num_queries(13):  # no session write per request
+    # base.html: department, unread notifications (no session write)
+    with django_assert_num_queries(13):
         assert client.get(entry_url(retail, april)).status_code == 200
 
 
