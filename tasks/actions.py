@@ -5,6 +5,7 @@ saves with update_fields and bumps the version (the optimistic lock the forms ca
 Evidence files are written to storage only after every check has passed, and an action that
 still fails afterwards deletes what it wrote: a refused save never leaves an orphan file."""
 
+import hashlib
 from contextlib import contextmanager
 
 from django.db import transaction
@@ -97,13 +98,33 @@ def _atomic_with_files():
         raise
 
 
+def content_hash(upload):
+    """SHA-256 of an uploaded file, read in chunks; the file is rewound for storing."""
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
 def _store_uploads(report, user, uploads, written):
+    """Store the files; a file whose content the report already has (under any name) is skipped
+    and its name listed in report.duplicate_uploads, so the page can say so."""
+    report.duplicate_uploads = []
+    known = set(report.attachments.exclude(sha256="").values_list("sha256", flat=True))
     for upload, content_type in uploads:
+        digest = content_hash(upload)
+        if digest in known:
+            report.duplicate_uploads.append(upload.name[-200:])
+            continue
+        known.add(digest)
         attachment = Attachment(
             report=report,
             original_name=upload.name[-200:],
             content_type=content_type,
             size=upload.size,
+            sha256=digest,
             uploaded_by=user,
         )
         attachment.file.save(upload.name, upload, save=False)

@@ -20,9 +20,11 @@ from accounts.models import User
 from sixbattles.history import HistoryRow, history_rows
 from targets.current import EARLIER_OPEN_PERIODS, pick_date, pick_plan, window_periods
 from targets.models import Battle, Department, Period, Target
+from targets.numbers import fmt
 from tasks import access, actions
 from tasks.forms import ReasonForm, ReportForm
 from tasks.models import Attachment, MetricValue, ProgressReport, ReportEvent, Responsibility, Task
+from tasks.todo import department_todo
 
 DONE = (ProgressReport.Status.SUBMITTED, ProgressReport.Status.APPROVED)
 
@@ -56,66 +58,6 @@ def metric_rows(report):
 
 
 # ---------------------------------------------------------------- home
-
-
-@dataclass
-class HomeRow:
-    period: Period
-    task: Task
-    role: str
-    report: ProgressReport | None
-    overdue: bool
-
-    @property
-    def done(self):
-        return self.report is not None and self.report.status in DONE
-
-    @property
-    def status_key(self):
-        return self.report.status if self.report else "missing"
-
-    @property
-    def status_label(self):
-        return self.report.get_status_display() if self.report else _("未填报")
-
-
-def _department_rows(user, plan, periods, today):
-    """Rows of the staff home page; five queries whatever the number of tasks and periods."""
-    dept = user.department_id
-    responsibilities = list(
-        Responsibility.objects.filter(department_id=dept, section__battle__plan=plan).only(
-            "task_id", "section_id", "role"
-        )
-    )
-    tasks = list(
-        Task.objects.filter(access.department_task_filter(dept), section__battle__plan=plan)
-        .distinct()
-        .select_related("section__battle")
-        .order_by("section__battle__number", "section__number", "number")
-    )
-    reports = {
-        (r.task_id, r.period_id): r
-        for r in ProgressReport.objects.filter(department_id=dept, period__in=[p.pk for p in periods]).only(
-            "id", "task_id", "period_id", "status", "updated_at", "return_reason"
-        )
-    }
-    roles = {}
-    for task in tasks:
-        found = [
-            r.role
-            for r in responsibilities
-            if r.task_id == task.pk or (r.task_id is None and r.section_id == task.section_id)
-        ]
-        roles[task.pk] = min(found, key=access.ROLE_RANK.get) if found else None
-    rows = []
-    for index, period in enumerate(periods):
-        for task in tasks:
-            report = reports.get((task.pk, period.pk))
-            done = report is not None and report.status in DONE
-            if index > 0 and done:
-                continue  # an earlier period only stays on the list while it is still open
-            rows.append(HomeRow(period, task, roles[task.pk], report, overdue=not done and period.deadline < today))
-    return rows
 
 
 def _lead_pairs(battle_ids):
@@ -221,12 +163,12 @@ def home(request):
     current = periods[0] if periods else None
     context.update(current=current, periods=periods)
     if user.role == User.Role.STAFF and user.department_id:
-        rows = _department_rows(user, plan, periods, today.date)
+        todo = department_todo(user.department_id, plan, periods, today.date, request.GET)
         targets = list(
             Target.objects.filter(departments=user.department_id, battle__plan=plan).select_related("battle")
         )
         context.update(
-            rows=rows,
+            todo=todo,
             targets=targets,
             reading_url=optional_url("targets:reading_list"),
             estimate=any(p.deadline_is_estimate for p in periods),
@@ -323,7 +265,7 @@ def report_edit(request, task_pk, period_pk):
             content = {name: form.cleaned_data[name] for name in actions.CONTENT_FIELDS}
             action = actions.submit_report if submitting else actions.save_draft
             try:
-                action(
+                saved = action(
                     report.pk,
                     user,
                     version=form.cleaned_data["version"],
@@ -346,6 +288,8 @@ def report_edit(request, task_pk, period_pk):
                 stored = shown = ProgressReport.objects.get(pk=report.pk)
                 form.is_valid()
             else:
+                for name in saved.duplicate_uploads:
+                    messages.info(request, _("文件“%(name)s”与已有附件内容相同，未重复保存。") % {"name": name})
                 if submitting:
                     messages.success(request, _("报告已提交，等待专班办公室审核。"))
                     return redirect("tasks:report_detail", pk=report.pk)
@@ -357,7 +301,13 @@ def report_edit(request, task_pk, period_pk):
         initial = {"version": shown.version, "task_status": shown.task_status}
         if report is not None:
             initial.update(progress=report.progress, problems=report.problems, next_steps=report.next_steps)
-            initial.update({f"metric_{mv.metric_id}": mv.value for mv in report.metric_values.all()})
+            # As entered: 16, not the column's 16.0000.
+            initial.update(
+                {
+                    f"metric_{mv.metric_id}": None if mv.value is None else fmt(mv.value)
+                    for mv in report.metric_values.all()
+                }
+            )
         form = ReportForm(initial=initial, metrics=metrics)
     is_lead = _is_lead(task, user.department_id)
     context = {
