@@ -18,3 +18,9 @@ def entered(value):
         return fmt(Decimal(str(value)))
     except InvalidOperation:
         return str(value)
+
+
+@register.filter
+def changed(comparison, name):
+    """Whether a review comparison (tasks.review.Comparison) marks field `name` as changed."""
+    return comparison.field_changed(name)

@@ -219,8 +219,12 @@ def test_review_queue_runs_a_fixed_number_of_queries(client, plan, office_dev, d
     add_tasks(plan, departments["culture"], 20)
     with django_assert_num_queries(few):
         response = client.get(url)
-    assert len(response.context["reports"]) == 4 + 80
-    times = [r.submitted_at for r in response.context["reports"]]
+    reports = [row.report for row in response.context["queue"].rows]
+    assert len(reports) == 4 + 80
+    # Each is compared with the previous 旬's report, whose figure is lower: changed, not unchanged.
+    assert sum(1 for row in response.context["queue"].rows if row.previous is not None) == 3 + 60
+    assert not response.context["queue"].unchanged
+    times = [r.submitted_at for r in reports]
     assert times == sorted(times)  # oldest first
 
 
