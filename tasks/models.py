@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from targets.models import Battle, Comparator, Department, Period
+from targets.numbers import fmt
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
 
@@ -142,7 +143,7 @@ class TaskMetric(models.Model):
         ordering = ["order", "id"]
 
     def __str__(self):
-        return f"{self.name} {self.value or ''}{self.unit}"
+        return f"{self.name} {'' if self.value is None else fmt(self.value)}{self.unit}"
 
 
 class ProgressReport(models.Model):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from sixbattles.history import HistoryRow, history_rows
+from sixbattles.history import SKIPPED_FIELDS, HistoryRow, history_rows
 from targets.current import EARLIER_OPEN_PERIODS, pick_date, pick_plan, window_periods
 from targets.models import Battle, Department, Period, Target
 from targets.numbers import fmt
@@ -361,6 +361,8 @@ def report_detail(request, pk):
     history = history_rows(report.history.all())
     history += history_rows(
         MetricValue.history.filter(report_id=report.pk).select_related("metric"),
+        # The label names the metric and the page is the report: the two keys would repeat them.
+        skip=SKIPPED_FIELDS | {"report", "metric"},
         label=lambda record: _("量化指标“%(name)s”") % {"name": record.metric.name},
     )
     history += removed_attachment_rows(report)

@@ -26,6 +26,9 @@ def test_saved_figures_show_as_entered_not_with_the_columns_four_decimals(client
     assert ">1000<" in page and "1E+3" not in page and "1000.0000" not in page
     version = client.get(reverse("tasks:report_version", args=[report.pk, 1])).content.decode()
     assert ">1000<" in version and "1000.0000" not in version
+    history = page[page.index("修改记录") :]
+    assert "接待游客 5000万人次" not in history and "5000.0000" not in history  # the metric key is not repeated
+    assert "<td>累计完成</td>" in history
 
 
 def test_the_same_file_uploaded_twice_is_one_attachment(client, plan, staff_commerce):
