@@ -195,9 +195,15 @@ def test_home_runs_a_fixed_number_of_queries(client, plan, staff_commerce, djang
     count_queries(client, url, {"as_of": "2023-05-15"})  # warm caches (content types, sessions)
     few = count_queries(client, url, {"as_of": "2023-05-15"})
     add_tasks(plan, staff_commerce.department, 25)
+    # Returned reports long before the window are read by the same query.
+    for t in Task.objects.filter(title__startswith="追加任务")[:10]:
+        ProgressReport.objects.create(
+            task=t, department=staff_commerce.department, period=ten_day(plan, 5), status="returned"
+        )
     with django_assert_num_queries(few):
         response = client.get(url, {"as_of": "2023-05-15"})
     assert len(todo_items(response)) > 25
+    assert sum(1 for key, _item in todo_items(response) if key == "returned") == 10
 
 
 def test_office_home_runs_a_fixed_number_of_queries(client, plan, office_dev, departments, django_assert_num_queries):
