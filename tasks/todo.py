@@ -26,7 +26,7 @@ from tasks.models import ProgressReport, Responsibility, Task
 RETURNED, DUE, OVERDUE, DONE = "returned", "due", "overdue", "done"
 GROUPS = (
     (RETURNED, gettext_lazy("被退回，待修改")),
-    (DUE, gettext_lazy("本旬待报")),
+    (DUE, gettext_lazy("待报送（未到截止日）")),
     (OVERDUE, gettext_lazy("已逾期未报")),
     (DONE, gettext_lazy("已提交、已通过")),
 )
