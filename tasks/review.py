@@ -8,7 +8,7 @@ queries whatever the queue's length (asserted in the tests).
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy
 
@@ -93,33 +93,28 @@ def compare(report, previous):
 
 
 def previous_reports(reports):
-    """report id → the same department's latest earlier ten-day report on the task (two queries)."""
+    """report id → the same department's latest earlier ten-day report on the task, or None.
+
+    Three queries whatever the number of reports: the previous ids by a correlated subquery
+    (index report_task_period), then only those reports, then their figures."""
     if not reports:
         return {}
-    candidates = (
-        ProgressReport.objects.filter(
-            task_id__in={r.task_id for r in reports},
-            department_id__in={r.department_id for r in reports},
-            period__kind=Period.Kind.TEN_DAY,
-            period__plan_id__in={r.period.plan_id for r in reports},
-            period__number__lt=max(r.period.number for r in reports),
-        )
-        .select_related("period")
-        .prefetch_related("metric_values")
-        .order_by("period__number")
+    earlier = ProgressReport.objects.filter(
+        task_id=OuterRef("task_id"),
+        department_id=OuterRef("department_id"),
+        period__kind=Period.Kind.TEN_DAY,
+        period__plan_id=OuterRef("period__plan_id"),
+        period__number__lt=OuterRef("period__number"),
+    ).order_by("-period__number")
+    chosen = dict(
+        ProgressReport.objects.filter(pk__in=[r.pk for r in reports])
+        .annotate(previous_id=Subquery(earlier.values("id")[:1]))
+        .values_list("id", "previous_id")
     )
-    latest = {}
-    by_pair = {}
-    for candidate in candidates:
-        by_pair.setdefault((candidate.task_id, candidate.department_id), []).append(candidate)
-    for report in reports:
-        earlier = [
-            c
-            for c in by_pair.get((report.task_id, report.department_id), [])
-            if c.period.plan_id == report.period.plan_id and c.period.number < report.period.number
-        ]
-        latest[report.pk] = earlier[-1] if earlier else None
-    return latest
+    found = ProgressReport.objects.select_related("period").prefetch_related("metric_values").in_bulk(
+        {pk for pk in chosen.values() if pk is not None}
+    )
+    return {report.pk: found.get(chosen.get(report.pk)) for report in reports}
 
 
 def _scope(user, status):
