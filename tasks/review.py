@@ -111,8 +111,10 @@ def previous_reports(reports):
         .annotate(previous_id=Subquery(earlier.values("id")[:1]))
         .values_list("id", "previous_id")
     )
-    found = ProgressReport.objects.select_related("period").prefetch_related("metric_values").in_bulk(
-        {pk for pk in chosen.values() if pk is not None}
+    found = (
+        ProgressReport.objects.select_related("period")
+        .prefetch_related("metric_values")
+        .in_bulk({pk for pk in chosen.values() if pk is not None})
     )
     return {report.pk: found.get(chosen.get(report.pk)) for report in reports}
 
@@ -246,6 +248,21 @@ def _scope_counts(user, plan):
     for row in others.values("status").annotate(n=Count("id")):
         counts[row["status"]] = row["n"]
     return counts
+
+
+QUEUE_KEYS = ("plan", "status", "battle", "department", "period")
+
+
+def clean_queue(raw):
+    """The queue's query string as carried by the report page's forms, rebuilt from its known
+    keys only (so nothing else, e.g. a line break, reaches a redirect)."""
+    given = QueryDict((raw or "")[:500])
+    query = QueryDict(mutable=True)
+    for key in QUEUE_KEYS:
+        value = given.get(key, "")
+        if value and value.isprintable() and len(value) <= 60:
+            query[key] = value
+    return query.urlencode()
 
 
 def next_in_queue(user, plan, query_string, after_pk):

@@ -369,7 +369,7 @@ def report_detail(request, pk):
     history.sort(key=lambda row: row.when, reverse=True)
     prefetch_related_objects([report], "task__metrics", "metric_values")
     previous = _previous_report(report.task, report.department_id, report.period)
-    queue = request.GET.get("queue", "")[:500]
+    queue = review.clean_queue(request.GET.get("queue"))
     context = {
         "report": report,
         "task": report.task,
@@ -420,7 +420,7 @@ def _review_action(request, pk, action, kind):
     if not (user.is_plan_admin or user.role == User.Role.OFFICE):
         raise Http404
     needs_reason = kind in ("return", "reopen")
-    queue = request.POST.get("queue", "")[:500]
+    queue = review.clean_queue(request.POST.get("queue"))
     back = reverse("tasks:report_detail", args=[report.pk]) + (f"?{urlencode({'queue': queue})}" if queue else "")
     reason = ""
     if needs_reason:
@@ -489,7 +489,7 @@ def review_approve_unchanged(request):
     user = request.user
     if not (user.role == User.Role.OFFICE or user.is_plan_admin):
         raise Http404
-    queue = request.POST.get("queue", "")[:500]
+    queue = review.clean_queue(request.POST.get("queue"))
     ids = {int(v) for v in request.POST.getlist("report") if v.isascii() and v.isdigit() and len(v) <= 18}
     candidates = list(
         access.reviewable_reports(user)

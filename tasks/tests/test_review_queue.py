@@ -145,3 +145,15 @@ def test_staff_cannot_use_the_queue_or_bulk_approval(client, plan, departments, 
     assert client.post(reverse("tasks:review_approve_unchanged"), {"report": [same.pk]}).status_code == 404
     same.refresh_from_db()
     assert same.status == "submitted"
+
+
+def test_a_hostile_queue_value_never_reaches_the_redirect(client, plan, departments, office_dev):
+    first = report(plan, departments["culture"], 2, 13)
+    client.force_login(office_dev)
+    hostile = "plan=test-2023&status=submitted\r\nSet-Cookie: x=1&evil=//example.org&battle=1"
+    response = client.post(reverse("tasks:report_approve", args=[first.pk]), {"next": "1", "queue": hostile})
+    assert response.status_code == 302
+    assert response.url == f"{reverse('tasks:review_queue')}?plan=test-2023&battle=1"
+    second = report(plan, departments["culture"], 2, 14)
+    page = client.get(reverse("tasks:report_detail", args=[second.pk]), {"queue": hostile}).content.decode()
+    assert 'name="queue" value="plan=test-2023&amp;battle=1"' in page
