@@ -157,3 +157,25 @@ def test_a_hostile_queue_value_never_reaches_the_redirect(client, plan, departme
     second = report(plan, departments["culture"], 2, 14)
     page = client.get(reverse("tasks:report_detail", args=[second.pk]), {"queue": hostile}).content.decode()
     assert 'name="queue" value="plan=test-2023&amp;battle=1"' in page
+
+
+def test_report_page_with_its_comparison_runs_a_fixed_number_of_queries(
+    client, plan, departments, office_dev, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    report(plan, departments["culture"], 2, 13, values=["1200", "80"], status="approved")
+    current = report(plan, departments["culture"], 2, 14, values=["1100", "90"])
+    url = reverse("tasks:report_detail", args=[current.pk])
+    client.force_login(office_dev)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    t2 = task(1, 1, 2)
+    for n in range(5):
+        metric = TaskMetric.objects.create(section=t2.section, task=t2, name=f"指标{n}", comparator="reach", value=10)
+        MetricValue.objects.create(report=current, metric=metric, value=n)
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert len(response.context["comparison"].metrics) == 7
