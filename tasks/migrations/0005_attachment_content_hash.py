@@ -23,7 +23,7 @@ def hash_stored_files(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0003_historicalattachment'),
+        ('tasks', '0004_plan_draft'),
     ]
 
     operations = [
