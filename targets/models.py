@@ -197,6 +197,19 @@ class Comparator(models.TextChoices):
     DECREASE = "decrease", _("下降/减少")
 
 
+class IndicatorKind(models.TextChoices):
+    """How an indicator is judged (targets/schedule.py): shared by targets and task metrics."""
+
+    GROWTH_RATE = "growth_rate", _("增速")
+    CUMULATIVE = "cumulative", _("累计量")
+    LEVEL = "level", _("水平/占比")
+    CEILING = "ceiling", _("上限")
+    ZERO_TOLERANCE = "zero_tolerance", _("零容忍")
+    DECREASE = "decrease", _("下降")
+    APPROXIMATE = "approximate", _("约数")
+    QUALITATIVE = "qualitative", _("定性")
+
+
 class Frequency(models.TextChoices):
     TEN_DAY = "ten_day", _("每旬")
     MONTHLY = "monthly", _("每月")
@@ -207,16 +220,7 @@ class Frequency(models.TextChoices):
 class Target(models.Model):
     """A quantitative or qualitative indicator (指标) of a battle."""
 
-    class Kind(models.TextChoices):
-        GROWTH_RATE = "growth_rate", _("增速")
-        CUMULATIVE = "cumulative", _("累计量")
-        LEVEL = "level", _("水平/占比")
-        CEILING = "ceiling", _("上限")
-        ZERO_TOLERANCE = "zero_tolerance", _("零容忍")
-        DECREASE = "decrease", _("下降")
-        APPROXIMATE = "approximate", _("约数")
-        QUALITATIVE = "qualitative", _("定性")
-
+    Kind = IndicatorKind
     Comparator = Comparator
     Frequency = Frequency
 
@@ -228,6 +232,15 @@ class Target(models.Model):
     unit = models.CharField(_("单位"), max_length=16, blank=True)
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     frequency = models.CharField(_("报送频次"), max_length=16, choices=Frequency.choices)
+    # Expected cumulative share of the year's total at the end of each period, e.g. the previous
+    # year's quarterly shares of GDP {"quarter": [22.6, 47.3, 72.4, 100]}; used for a cumulative
+    # target in place of straight 序时进度 (targets/schedule.py, validate_profile).
+    profile = models.JSONField(
+        _("序时进度曲线"),
+        null=True,
+        blank=True,
+        help_text=_("累计量指标按此曲线代替均匀序时进度，如上年各季累计占全年比重：{\"quarter\": [22.6, 47.3, 72.4, 100]}。"),
+    )
     departments = models.ManyToManyField(Department, verbose_name=_("责任单位"), related_name="targets", blank=True)
     departments_inferred = models.BooleanField(
         _("责任单位为推定"), default=False, help_text=_("方案未写明责任单位，由系统按职能推定。")
