@@ -239,7 +239,9 @@ class Target(models.Model):
         _("序时进度曲线"),
         null=True,
         blank=True,
-        help_text=_("累计量指标按此曲线代替均匀序时进度，如上年各季累计占全年比重：{\"quarter\": [22.6, 47.3, 72.4, 100]}。"),
+        help_text=_(
+            "累计量指标按此曲线代替均匀序时进度，如上年各季累计占全年比重：{\"quarter\": [22.6, 47.3, 72.4, 100]}。"
+        ),
     )
     departments = models.ManyToManyField(Department, verbose_name=_("责任单位"), related_name="targets", blank=True)
     departments_inferred = models.BooleanField(

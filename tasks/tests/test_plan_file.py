@@ -235,7 +235,7 @@ BAD_FILES = [
         id="metric-kind-qualitative",
     ),
     pytest.param(
-        ("unit: 万人次, kind: cumulative, ", "unit: 万人次, "),
+        ("unit: 万人次, kind: cumulative,", "unit: 万人次,"),
         ["battles[0].sections[0].tasks[0].metrics[0]", "“kind”", "缺少必填字段"],
         id="metric-without-kind",
     ),
