@@ -50,13 +50,13 @@ at least yellow; metric completion against the 旬 schedule like a cumulative ta
 light is the worst of its reporting light and its progress light.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from targets.numbers import fmt, q1  # noqa: F401  (re-exported: the engine's callers print with them)
+from targets.numbers import fmt, q1
 
 GREEN, YELLOW, RED, GREY = "green", "yellow", "red", "grey"
 SEVERITY = {GREY: 0, GREEN: 1, YELLOW: 2, RED: 3}
@@ -113,10 +113,28 @@ def schedule_pct(frequency_or_kind, number):
 
 @dataclass(frozen=True)
 class Rules:
+    """The thresholds of the lights; every one is printed in the circulars' 说明 (``rule_text``).
+
+    - ``yellow_gap_points`` (Plan setting, default 10): a cumulative amount behind 序时进度 by at
+      most this many 百分点 of completion is yellow, further red; also how far under 100% of its
+      target a level in other units than % may be for yellow, and how far short of the required
+      fall a decrease may be.
+    - ``approx_tolerance_pct`` (Plan setting, default 5): "左右" accepts this much below schedule
+      (cumulative) or this share of the target either way (a single value).
+    - ``missed_periods_red`` (Plan setting, default 2): ten-day reports missed in a row for red.
+    - ``growth_yellow_points`` (default 2): a growth rate under its target by at most this many
+      百分点 is yellow, further red (7.5% target: 5.5% yellow, 5.4% red).
+    - ``share_yellow_points`` (default 2): a share or level in % under its target by at most this
+      many 百分点 is yellow, further red (18.5% target: 16.6% yellow, 16.4% red).
+    - ``ceiling_yellow_pct`` (default 10): over a ceiling by at most this share of the limit is
+      yellow (1.5% limit: up to 1.65% yellow), further red.
+    """
+
     yellow_gap_points: Decimal = Decimal(10)
     approx_tolerance_pct: Decimal = Decimal(5)
     missed_periods_red: int = 2
-    growth_yellow_share: Decimal = Decimal(1) / Decimal(3)
+    growth_yellow_points: Decimal = Decimal(2)
+    share_yellow_points: Decimal = Decimal(2)
     ceiling_yellow_pct: Decimal = Decimal(10)
 
     @classmethod
@@ -127,13 +145,14 @@ class Rules:
             missed_periods_red=int(plan.missed_periods_red),
         )
 
-    def light_for_gap(self, gap):
-        """Light for a gap in points against a requirement (positive = ahead)."""
+    def light_for_gap(self, gap, yellow_points=None):
+        """Light for a gap in points against a requirement (positive = ahead); yellow when behind
+        by at most `yellow_points` (default ``yellow_gap_points``)."""
         if gap is None:
             return GREY
         if gap >= 0:
             return GREEN
-        if gap >= -self.yellow_gap_points:
+        if gap >= -(self.yellow_gap_points if yellow_points is None else yellow_points):
             return YELLOW
         return RED
 
@@ -178,6 +197,7 @@ class Judgement:
     on_schedule: bool | None = None
     latest_value: Decimal | None = None
     latest_label: str = ""
+    rule: str = ""  # the rule applied, one sentence for the circular's 说明 (rule_text)
 
     @property
     def light_label(self):
@@ -207,16 +227,24 @@ def _grey(reason, **extra):
     return Judgement(light=GREY, reason=reason, **extra)
 
 
-def judge_target(kind, comparator, target_value, frequency, readings, as_of_month, rules, unit="", task_lights=None):
-    """Judge one target as of the end of month `as_of_month` (1–12) from its city-wide readings."""
+def judge_target(
+    kind, comparator, target_value, frequency, readings, as_of_month, rules, unit="", task_lights=None, profile=None
+):
+    """Judge one target as of the end of month `as_of_month` (1–12) from its city-wide readings;
+    `profile` (Target.profile) replaces straight 序时进度 for cumulative amounts."""
     rules = rules or Rules()
+    judgement = _judge(kind, comparator, target_value, readings, as_of_month, rules, unit, task_lights, profile)
+    return replace(judgement, rule=rule_text(kind, comparator, profile, rules, unit, frequency, target_value))
+
+
+def _judge(kind, comparator, target_value, readings, as_of_month, rules, unit, task_lights, profile):
     target = Decimal(target_value) if target_value is not None else None
     if kind == "qualitative":
         return _judge_qualitative(task_lights)
     if kind == "cumulative":
-        return _judge_cumulative(target, readings, as_of_month, rules, unit, tolerance=Decimal(0))
+        return _judge_cumulative(target, readings, as_of_month, rules, unit, Decimal(0), profile)
     if kind == "growth_rate":
-        return _judge_growth(target, comparator, readings, as_of_month, rules)
+        return _judge_growth(target, comparator, readings, as_of_month, rules, unit)
     if kind == "level":
         return _judge_level(target, comparator, readings, as_of_month, rules, unit)
     if kind == "ceiling":
@@ -227,9 +255,136 @@ def judge_target(kind, comparator, target_value, frequency, readings, as_of_mont
         return _judge_decrease(target, readings, as_of_month, rules)
     if kind == "approximate":
         if _latest(readings, as_of_month, "cumulative_value") is not None:
-            return _judge_cumulative(target, readings, as_of_month, rules, unit, tolerance=rules.approx_tolerance_pct)
+            return _judge_cumulative(target, readings, as_of_month, rules, unit, rules.approx_tolerance_pct, profile)
         return _judge_about_value(target, readings, as_of_month, rules, unit)
     raise ValueError(f"unknown target kind {kind!r}")
+
+
+def metric_reading(kind, value, ten_day):
+    """A task metric's latest reported value as the reading a target of its kind would have: a
+    growth rate (or a change in points) is a cumulative growth; a decrease metric is reported as
+    the fall in % (同比减少 32 → growth −32); every other kind reports its value to date."""
+    value = None if value is None else Decimal(value)
+    if kind == "growth_rate":
+        return ReadingPoint("ten_day", ten_day, cumulative_growth=value)
+    if kind == "decrease":
+        return ReadingPoint("ten_day", ten_day, cumulative_growth=None if value is None else -value)
+    return ReadingPoint("ten_day", ten_day, cumulative_value=value)
+
+
+def judge_metric(kind, comparator, target_value, value, ten_day, rules, unit=""):
+    """Judge a task metric exactly as a target of its kind: its latest approved value taken as of
+    the `ten_day`-th 旬 (a cumulative amount compares with 序时进度 = 旬 ÷ 36; ceilings, rates,
+    shares, decreases and zero tolerance are never prorated)."""
+    if value is None or not ten_day:
+        return Judgement(
+            light=GREY,
+            reason=_("暂无数据"),
+            rule=rule_text(kind, comparator, None, rules, unit, "ten_day", target_value),
+        )
+    return judge_target(
+        kind, comparator, target_value, "ten_day", [metric_reading(kind, value, ten_day)], 12, rules, unit
+    )
+
+
+def _profile_pct(profile, point):
+    """Expected cumulative share (percent) at the end of `point`'s period from a profile
+    ({"quarter": [4 shares]} or {"month": [12 shares]}); months inside a quarter are interpolated
+    linearly from the quarter ends. None when the profile does not apply (no profile, 旬 figures)."""
+    if not profile or point.period_kind not in ("month", "quarter", "year"):
+        return None
+    month = point.end_month
+    if "month" in profile:
+        return Decimal(str(profile["month"][month - 1]))
+    shares = [Decimal(0)] + [Decimal(str(x)) for x in profile["quarter"]]
+    quarter, into = divmod(month, 3)
+    if not into:
+        return shares[quarter]
+    return shares[quarter] + (shares[quarter + 1] - shares[quarter]) * into / 3
+
+
+def validate_profile(profile):
+    """Chinese error messages for a Target.profile (empty list when it is fine or empty)."""
+    if not profile:
+        return []
+    counts = {"month": 12, "quarter": 4}
+    if not isinstance(profile, dict) or len(profile) != 1 or next(iter(profile)) not in counts:
+        return [_('应写作 {"quarter": [4个数]} 或 {"month": [12个数]}')]
+    kind, shares = next(iter(profile.items()))
+    if not isinstance(shares, list) or len(shares) != counts[kind]:
+        return [_("%(kind)s 应有 %(n)d 个累计占比（%%）") % {"kind": kind, "n": counts[kind]}]
+    if any(isinstance(x, bool) or not isinstance(x, (int, float)) or not 0 < x <= 100 for x in shares):
+        return [_("累计占比应为 0–100 之间的数")]
+    if shares != sorted(shares) or shares[-1] != 100:
+        return [_("累计占比应逐期不减，最后一期为 100")]
+    return []
+
+
+PROFILE_LABELS = {
+    "quarter": (gettext_noop("一季度"), gettext_noop("上半年"), gettext_noop("前三季度"), gettext_noop("全年")),
+}
+
+
+def _profile_text(profile):
+    kind, shares = next(iter(profile.items()))
+    if kind == "quarter":
+        parts = [
+            f"{_(label)}{fmt(Decimal(str(x)))}%" for label, x in zip(PROFILE_LABELS["quarter"], shares, strict=True)
+        ]
+    else:
+        parts = [_("%(n)s月") % {"n": n} + f"{fmt(Decimal(str(x)))}%" for n, x in enumerate(shares, 1)]
+    return _("、").join(parts)
+
+
+def rule_text(kind, comparator="", profile=None, rules=None, unit="", frequency="", target_value=None):
+    """The rule an indicator of this kind is judged by, as one sentence for a circular's 说明."""
+    rules = rules or Rules()
+    if kind in ("cumulative", "approximate") and frequency == "ten_day":
+        schedule = _("序时进度（已过旬数÷36）")
+    elif kind in ("cumulative", "approximate") and profile:
+        schedule = _("按上年同期进度设定的应完成比例（%(shares)s）") % {"shares": _profile_text(profile)}
+    else:
+        schedule = _("序时进度（月报按月数÷12，季报按季数÷4）")
+    if kind == "cumulative":
+        return _(
+            "累计量：累计完成÷年度目标为完成率，与%(schedule)s比较；达到为绿灯，落后不超过%(yellow)s个百分点为黄灯，"
+            "超过为红灯"
+        ) % {"schedule": schedule, "yellow": fmt(rules.yellow_gap_points)}
+    if kind == "approximate":
+        return _(
+            "约数（左右）：累计量与%(schedule)s比较，落后%(tol)s个百分点以内视为达到；单一数值偏离目标不超过%(tol)s%%"
+            "为绿灯，不超过%(tol2)s%%为黄灯，超过为红灯"
+        ) % {"schedule": schedule, "tol": fmt(rules.approx_tolerance_pct), "tol2": fmt(2 * rules.approx_tolerance_pct)}
+    if kind == "growth_rate":
+        return _(
+            "增速：累计同比增速（或提升幅度）与目标直接比较，不按序时折算，差值按百分点计；达到为绿灯，"
+            "低于目标不超过%(yellow)s个百分点为黄灯，超过为红灯"
+        ) % {"yellow": fmt(rules.growth_yellow_points)}
+    if kind == "level" and unit == "%":
+        return _(
+            "占比/水平：最新值与目标直接比较，不按序时折算，差值按百分点计；达到为绿灯，"
+            "低于目标不超过%(yellow)s个百分点为黄灯，超过为红灯"
+        ) % {"yellow": fmt(rules.share_yellow_points)}
+    if kind == "level":
+        return _(
+            "水平值：最新值与目标直接比较，不按序时折算；达到为绿灯，达到目标的%(floor)s%%以上为黄灯，不足为红灯"
+        ) % {"floor": fmt(HUNDRED - rules.yellow_gap_points)}
+    if kind == "ceiling":
+        return _("上限：最新值不超过上限为绿灯（不按序时折算），超出上限不超过其%(pct)s%%为黄灯，超过为红灯") % {
+            "pct": fmt(rules.ceiling_yellow_pct)
+        }
+    if kind == "zero_tolerance":
+        return _("零容忍：截至本期未发生为绿灯，发生即为红灯")
+    if kind == "decrease":
+        if target_value is None:
+            return _("下降：同比下降为绿灯，持平为黄灯，上升为红灯")
+        return _(
+            "下降：同比降幅与要求降幅比较，差值按百分点计；达到为绿灯，差距不超过%(yellow)s个百分点为黄灯，"
+            "超过或同比上升为红灯"
+        ) % {"yellow": fmt(rules.yellow_gap_points)}
+    if kind == "qualitative":
+        return _("定性：按相关牵头任务亮灯判断，全部绿灯为绿灯，红灯超过三分之一为红灯，其余为黄灯")
+    raise ValueError(f"unknown indicator kind {kind!r}")
 
 
 def _judge_qualitative(task_lights):
@@ -253,12 +408,13 @@ def _judge_qualitative(task_lights):
     return Judgement(light=light, reason=reason, on_schedule=light == GREEN)
 
 
-def _judge_cumulative(target, readings, as_of_month, rules, unit, tolerance):
+def _judge_cumulative(target, readings, as_of_month, rules, unit, tolerance, profile=None):
     latest = _latest(readings, as_of_month, "cumulative_value")
     if latest is None:
         return _grey(_("暂无数据"))
     value = latest.cumulative_value
-    schedule = latest.schedule
+    expected = _profile_pct(profile, latest)
+    schedule = latest.schedule if expected is None else expected
     if not target:
         return _grey(
             _("%(period)s累计 %(value)s %(unit)s，未设年度目标值")
@@ -268,7 +424,18 @@ def _judge_cumulative(target, readings, as_of_month, rules, unit, tolerance):
     completion = value * HUNDRED / target
     gap = completion - schedule
     light = rules.light_for_gap(gap + tolerance)
-    if gap >= 0:
+    if expected is not None:
+        if gap >= 0:
+            text = _(
+                "%(period)s累计完成 %(value)s %(unit)s，完成率 %(completion)s%%，"
+                "按上年进度应完成 %(schedule)s%%，超过 %(gap)s 个百分点"
+            )
+        else:
+            text = _(
+                "%(period)s累计完成 %(value)s %(unit)s，完成率 %(completion)s%%，"
+                "按上年进度应完成 %(schedule)s%%，落后 %(gap)s 个百分点"
+            )
+    elif gap >= 0:
         text = _(
             "%(period)s累计完成 %(value)s %(unit)s，完成率 %(completion)s%%，"
             "序时进度 %(schedule)s%%，超过 %(gap)s 个百分点"
@@ -300,7 +467,7 @@ def _judge_cumulative(target, readings, as_of_month, rules, unit, tolerance):
     )
 
 
-def _judge_growth(target, comparator, readings, as_of_month, rules):
+def _judge_growth(target, comparator, readings, as_of_month, rules, unit="%"):
     latest = _latest(readings, as_of_month, "cumulative_growth")
     if latest is None:
         return _grey(_("暂无数据"))
@@ -314,13 +481,17 @@ def _judge_growth(target, comparator, readings, as_of_month, rules):
     gap = growth - target
     if _meets(growth, target, comparator, rules):
         light = GREEN
-    elif target > 0 and growth >= target * (1 - rules.growth_yellow_share):
-        light = YELLOW
-    elif target <= 0 and gap >= -rules.yellow_gap_points:
+    elif gap >= -rules.growth_yellow_points:
         light = YELLOW
     else:
         light = RED
-    if gap >= 0:
+    if unit == "个百分点":
+        # A rise in points (城镇化率提升1个百分点) rather than a growth rate.
+        if gap >= 0:
+            text = _("%(period)s提升 %(growth)s 个百分点，目标 %(target)s 个百分点，高于目标 %(gap)s 个百分点")
+        else:
+            text = _("%(period)s提升 %(growth)s 个百分点，目标 %(target)s 个百分点，低于目标 %(gap)s 个百分点")
+    elif gap >= 0:
         text = _("%(period)s累计增长 %(growth)s%%，目标 %(target)s%%，高于目标 %(gap)s 个百分点")
     else:
         text = _("%(period)s累计增长 %(growth)s%%，目标 %(target)s%%，低于目标 %(gap)s 个百分点")
@@ -361,6 +532,9 @@ def _judge_level(target, comparator, readings, as_of_month, rules, unit):
     gap = value - target if unit == "%" else None
     if _meets(value, target, comparator, rules):
         light = GREEN
+    elif gap is not None:
+        # A share or rate in %: how far short in 百分点, whatever the size of the target.
+        light = YELLOW if gap >= -rules.share_yellow_points else RED
     else:
         light = YELLOW if completion - HUNDRED >= -rules.yellow_gap_points else RED
     if light == GREEN:
@@ -530,6 +704,8 @@ class MetricPoint:
     target_value: Decimal | None
     value: Decimal | None
     unit: str = ""
+    kind: str = "cumulative"  # TaskMetric.kind: judged as a target of this kind (judge_metric)
+    judgement: Judgement | None = None  # set by judge_task_summary
 
     @property
     def completion_pct(self):
@@ -589,12 +765,21 @@ def judge_task_summary(reported_periods, last_reported, latest_approved, metric_
     latest = latest_approved
     schedule = schedule_pct("ten_day", periods_due[-1]) if periods_due else None
 
-    gaps = []
-    for metric in metric_progress:
-        completion = metric.completion_pct
-        if completion is not None and schedule is not None:
-            gaps.append(completion - schedule)
-    metric_gap = min(gaps) if gaps else None
+    ten_day = periods_due[-1] if periods_due else None
+    judged = tuple(
+        replace(m, judgement=judge_metric(m.kind, m.comparator, m.target_value, m.value, ten_day, rules, m.unit))
+        for m in metric_progress
+    )
+    with_data = [m for m in judged if m.judgement.light != GREY]
+    # The metric that decides the task: the most severe light, then the largest shortfall.
+    ranked = sorted(
+        with_data,
+        key=lambda m: (
+            -SEVERITY[m.judgement.light],
+            m.judgement.gap_points if m.judgement.gap_points is not None else 0,
+        ),
+    )
+    metric_gap = ranked[0].judgement.gap_points if ranked else None
 
     common = {
         "missed_in_a_row": missed,
@@ -603,7 +788,7 @@ def judge_task_summary(reported_periods, last_reported, latest_approved, metric_
         "schedule_pct": schedule,
         "metric_gap_points": metric_gap,
         "latest_period": latest.period_number if latest else None,
-        "metrics": tuple(metric_progress),
+        "metrics": judged,
     }
     if not periods_due:
         return TaskJudgement(status=NOT_DUE, light=GREY, reason=_("尚未到第一个报送期"), **common)
@@ -611,14 +796,13 @@ def judge_task_summary(reported_periods, last_reported, latest_approved, metric_
         return TaskJudgement(status=COMPLETED, light=GREEN, reason=_("已报告完成并经审核通过"), **common)
 
     report_light = GREEN if missed == 0 else (RED if missed >= rules.missed_periods_red else YELLOW)
-    progress_light = rules.light_for_gap(metric_gap) if metric_gap is not None else GREEN
+    progress_light = worst(m.judgement.light for m in with_data) if with_data else GREEN
     reasons = []
-    if metric_gap is not None:
-        if metric_gap >= 0:
-            text = _("量化指标完成进度超过序时 %(gap)s 个百分点")
-        else:
-            text = _("量化指标完成进度落后序时 %(gap)s 个百分点")
-        reasons.append(text % {"gap": q1(abs(metric_gap))})
+    behind = [m for m in ranked if m.judgement.light != GREEN]
+    for m in behind:
+        reasons.append(_("%(name)s：%(reason)s") % {"name": m.name, "reason": m.judgement.reason})
+    if with_data and not behind:
+        reasons.append(_("量化指标均达到要求"))
     self_lagging = latest is not None and latest.task_status == "lagging"
     if self_lagging:
         progress_light = worst([progress_light, YELLOW])
