@@ -115,6 +115,14 @@ def collect(plan, period):
             "yellow_gap_points": num(plan.yellow_gap_points),
             "laggard_completion_pct": num(plan.laggard_completion_pct),
             "missed_periods_red": plan.missed_periods_red,
+            "growth_yellow_points": num(status.rules.growth_yellow_points),
+            "share_yellow_points": num(status.rules.share_yellow_points),
+            "ceiling_yellow_pct": num(status.rules.ceiling_yellow_pct),
+            # How each kind of indicator is judged, one sentence each, for the 说明.
+            "kinds": {
+                kind: schedule.rule_text(kind, rules=status.rules, unit="%" if kind == "level" else "")
+                for kind in schedule.RULE_KINDS
+            },
         },
         # Complete months elapsed, as the targets are judged (0 before the end of January).
         "schedule_pct": num(schedule.schedule_pct("month", as_of.months)) if as_of.months else 0.0,
@@ -271,6 +279,7 @@ def target_facts(plan, period, as_of, status, departments):
                     "on_schedule": j.on_schedule,
                     "light": j.light,
                     "reason": j.reason,
+                    "rule": j.rule,
                     "latest_label": j.latest_label,
                     "lead": "、".join(d.name for d in ts.departments),
                 }
@@ -304,7 +313,9 @@ def area_facts(targets, readings, departments, as_of, rules):
                 )
                 for h in history
             ]
-            j = schedule.judge_target(t.kind, t.comparator, t.value, t.frequency, points, as_of.months, rules, t.unit)
+            j = schedule.judge_target(
+                t.kind, t.comparator, t.value, t.frequency, points, as_of.months, rules, t.unit, profile=t.profile
+            )
             measure = j.gap_points if j.gap_points is not None else (j.completion_pct or j.growth_pct)
             key = (schedule.SEVERITY[j.light] if j.light != schedule.GREY else 9, -(measure or 0), departments[area_id])
             ranked.append(
@@ -341,13 +352,21 @@ def task_facts(status, task_label):
                     "lead": "、".join(d.name for d in ts.leads),
                     "lead_ids": [d.pk for d in ts.leads],
                     "quantified": bool(metric_points),
+                    # Each metric as the engine judged it (a target of its kind): light, rate, gap, rule.
                     "metrics": [
                         {
                             "name": m.name,
                             "unit": m.unit,
+                            "kind": m.kind,
                             "target": num(m.target_value, 2),
                             "value": num(m.value, 2),
-                            "completion_pct": num(m.completion_pct),
+                            "completion_pct": num(m.judgement.completion_pct),
+                            "rate": num(m.judgement.rate_pct),
+                            "schedule_pct": num(m.judgement.schedule_pct),
+                            "gap": num(m.judgement.gap_points),
+                            "light": m.judgement.light,
+                            "reason": m.judgement.reason,
+                            "rule": m.judgement.rule,
                         }
                         for m in metric_points
                     ],

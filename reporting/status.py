@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from targets import schedule
 from targets.models import Battle, Department, Period, Target, TargetReading
+from targets.numbers import percent
 from targets.periods import first_due_ten_day, period_number_of
 from targets.schedule import MetricPoint, ReadingPoint, Rules, TaskReportPoint
 from tasks.models import MetricValue, ProgressReport, Responsibility, Task, TaskMetric
@@ -106,7 +107,7 @@ class Rate:
 
     @property
     def pct(self):
-        return round(self.reported * 100 / self.expected, 1) if self.expected else None
+        return percent(self.reported, self.expected)
 
 
 @dataclass

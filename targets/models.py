@@ -240,7 +240,7 @@ class Target(models.Model):
         null=True,
         blank=True,
         help_text=_(
-            "累计量指标按此曲线代替均匀序时进度，如上年各季累计占全年比重：{\"quarter\": [22.6, 47.3, 72.4, 100]}。"
+            '累计量指标按此曲线代替均匀序时进度，如上年各季累计占全年比重：{"quarter": [22.6, 47.3, 72.4, 100]}。'
         ),
     )
     departments = models.ManyToManyField(Department, verbose_name=_("责任单位"), related_name="targets", blank=True)
@@ -263,6 +263,17 @@ class Target(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from targets.schedule import COMPLETION_KINDS, validate_profile
+
+        errors = validate_profile(self.profile)
+        if self.profile and not errors and self.kind not in COMPLETION_KINDS:
+            errors = [_("只有累计量和约数指标可以设序时进度曲线")]
+        if errors:
+            raise ValidationError({"profile": errors})
 
 
 class Period(models.Model):

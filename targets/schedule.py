@@ -8,9 +8,16 @@ Public API (stable; the dashboards and the dispatch reports both call it):
 - ``Rules`` (frozen dataclass) and ``Rules.from_plan(plan)``: the per-plan thresholds.
 - ``ReadingPoint(period_kind, number, period_value, cumulative_value, cumulative_growth)``.
 - ``judge_target(kind, comparator, target_value, frequency, readings, as_of_month, rules,
-  unit="", task_lights=None)`` → ``Judgement``.
+  unit="", task_lights=None, profile=None)`` → ``Judgement`` (light, reason, gap_points,
+  completion_pct, growth_pct, schedule_pct, ``rule``: the sentence ``rule_text`` gives).
+- ``judge_metric(kind, comparator, target_value, value, ten_day, rules, unit="")`` → ``Judgement``:
+  a task metric judged as a target of the same kind (``metric_reading`` turns its value into the
+  reading such a target would have).
+- ``rule_text(kind, comparator, profile, rules, unit, frequency, target_value)`` → the rule as one
+  Chinese sentence for a circular's 说明; ``RULE_KINDS`` lists the kinds in 说明 order.
+- ``validate_profile(profile)`` → Chinese error messages for a ``Target.profile``.
 - ``TaskReportPoint(period_number, status, task_status)``, ``MetricPoint(name, comparator,
-  target_value, value, unit)``.
+  target_value, value, unit, kind)``.
 - ``judge_task(reports_by_period, metric_progress, periods_due, rules)`` → ``TaskJudgement``;
   ``judge_task_summary(reported_periods, last_reported, latest_approved, metric_progress,
   periods_due, rules)`` is the same judgement from per-task aggregates (what the dashboards use).
@@ -18,35 +25,63 @@ Public API (stable; the dashboards and the dispatch reports both call it):
 
 Lights: green = at or ahead of schedule / meets the target; yellow = behind by up to the plan's
 threshold; red = further behind; grey = no data yet. ``gap_points`` is always "actual minus
-required" in 百分点 (positive = ahead) and is None when the comparison is not in percent.
+required" in 百分点 (positive = ahead, or under a ceiling) and is None when the comparison is not in
+percent. The thresholds are ``Rules`` fields (documented there) and every circular prints them.
 
-How each kind is judged (the documented defaults; thresholds are per-plan settings in ``Rules``):
+How each kind is judged, and why (the project's domain notes on the plan, sections "Indicator kinds
+and how they are judged" and "序时进度"):
 
-- cumulative: completion = latest cumulative ÷ annual target; compared with 序时进度 of the period
-  the latest figure describes; yellow when behind by ≤ ``yellow_gap_points`` (default 10).
-- growth_rate: latest cumulative YoY growth against the target rate itself (never prorated);
-  gap = growth − target; yellow when behind by at most ``growth_yellow_share`` (default 1/3) of the
-  target rate (7.5% target: yellow from 5.0% up), red further behind.
-- level: latest value ÷ target as a completion rate against 100%: yellow within
-  ``yellow_gap_points`` of it. With unit "%" the gap is latest − target in points.
-- ceiling: latest ≤ limit is green; over the limit by up to ``ceiling_yellow_pct`` (default 10%) of
-  the limit is yellow; further is red.
-- zero_tolerance: any occurrence (a positive period or cumulative value) is red; all zero green.
-- decrease: YoY change (``cumulative_growth``, negative = fell) against the required drop (the
-  target value in %; none stated = any fall). gap = drop − required; yellow when short by up to
-  ``yellow_gap_points``; a rise is red. With no required figure: fell = green, flat = yellow.
-- approximate ("左右"): with cumulative figures, like cumulative but green already within
-  ``approx_tolerance_pct`` points under 序时进度; with a single value, green within the tolerance
-  of the target (as a share of it), yellow within twice the tolerance, red beyond.
-- qualitative: from the lights of the related tasks (``task_lights``, the battle's tasks its
-  departments lead): green when all are green, red when over a third are red, else yellow; grey
-  when there are none.
+- cumulative (新认定高新技术企业150家, 社零780亿元, 地区生产总值总量2000亿元): completion = latest
+  cumulative ÷ annual target, compared with 序时进度 of the period the figure describes (month N →
+  N/12, quarter N → N/4, 旬 N → N/36), never with the date it is read: "时间过半，任务过半" is the
+  notes' definition of 达到序时, and statistics arrive a month late, so judging October's figure
+  against December would light every indicator red for the publication lag. A within-year total
+  (GDP 总量) is such an amount: its first-quarter figure covers a quarter of the year and is judged
+  against 25%, not against the year's 2000亿. Where the year is not even (GDP is 22–23% in the
+  first quarter), ``Target.profile`` gives the expected cumulative share per quarter or month —
+  typically last year's — in place of the straight schedule; quarterly profiles are interpolated
+  for monthly figures. Yellow when behind by ≤ ``yellow_gap_points`` (notes: 10 by default).
+- growth_rate (地区生产总值增长7.5%, 园区规模工业增加值增长9.5%, 城镇化率提升1个百分点): the latest
+  cumulative YoY growth against the target rate itself, never prorated — a growth rate is already
+  a rate of the period so far ("1–N月 compared with the target rate itself"). The gap is in 百分点
+  and yellow when short by ≤ ``growth_yellow_points``: a shortfall in points means the same
+  whatever the target's size, where a share of the target made 21.9 points short of a 100% import
+  target yellow and 1.9 points short of an 18.5% share red.
+- level (研发经费投入强度1.6%, 制造业占比18.5%, 存贷比70%, 低保标准650元/月): the latest value
+  against the target ("level or share at a date" — a share is not accumulated over the year, so
+  prorating it is meaningless). In % the gap is in 百分点 and yellow within
+  ``share_yellow_points``, like growth rates; in other units the share of the target reached, yellow
+  from 100 − ``yellow_gap_points``%.
+- ceiling (不良贷款率1.5%以内, 森林火灾受害率0.9‰以内): the latest value must stay at or under the limit
+  — green whenever it does (1.09% against 1.5% is met, never "behind schedule"); over the limit by
+  ≤ ``ceiling_yellow_pct`` of the limit is yellow, further red. A ceiling is a bound, not a
+  quantity to accumulate, so neither 序时进度 nor a completion rate applies.
+- zero_tolerance (杜绝较大以上事故): any occurrence so far this year (a positive period or
+  cumulative value) is red, otherwise green — "any occurrence fails"; there is no yellow.
+- decrease (森林火灾数量同比减少30%, 事故起数持续下降): the YoY change (``cumulative_growth``, negative =
+  fell) against the required fall; the gap is in 百分点, yellow when short by ≤
+  ``yellow_gap_points`` (counts of accidents and fires are small and noisy), a rise is red. With no
+  figure (持续下降): fell = green, flat = yellow, rose = red.
+- approximate ("左右", 新增高价值发明专利35件左右): with cumulative figures, like cumulative but green
+  already within ``approx_tolerance_pct`` points under 序时进度; with a single value, green within the
+  tolerance of the target (as a share of it), yellow within twice the tolerance, red beyond —
+  "within a tolerance of the value".
+- qualitative (完成政府债务化解年度目标任务): from the lights of the related tasks (``task_lights``, the
+  battle's tasks its departments lead), since the notes say it is "judged from task reports":
+  green when all are green, red when over a third are red, else yellow; grey when there are none.
 - Comparator "about" on any other kind accepts the tolerance below the target as meeting it.
 
-Tasks: a period counts as reported when the report is submitted or approved. Trailing missed
-periods (up to the latest due one) light the task: one yellow, ``missed_periods_red`` in a row red.
-Progress comes from the latest *approved* report: completed → green; self-reported lagging →
-at least yellow; metric completion against the 旬 schedule like a cumulative target. The task's
+Task metrics carry the same kinds (``TaskMetric.kind``) and go through the same judge: the notes'
+"task metrics keep the direction of their words". Their value is the latest approved one, read as
+of the latest due 旬 (a cumulative amount against 旬 ÷ 36); a growth metric reports its growth, a
+decrease metric the fall in % (减少 32 = growth −32), a zero-tolerance metric the occurrences so far.
+
+Tasks: a period counts as reported when the LEAD unit's report is submitted or approved (status.py
+counts per lead unit; co-responsible units' misses show on their own department rows). Trailing
+missed periods (up to the latest due one) light the task: one yellow, ``missed_periods_red`` in a
+row red (the notes: "yellow for one missed period, red for two in a row"). Progress comes from the
+latest *approved* report: completed → green; self-reported lagging → at least yellow; otherwise the
+most severe of its metrics' lights (``metric_gap_points`` is the gap of that metric). The task's
 light is the worst of its reporting light and its progress light.
 """
 
@@ -91,6 +126,20 @@ TASK_STATUS_LABELS = {
     NOT_DUE: gettext_noop("未到报送期"),
 }
 REPORTED_STATUSES = frozenset({"submitted", "approved"})
+# Kinds whose progress is a completion rate (value ÷ target) compared with 序时进度; every other
+# kind compares its value with the target itself.
+COMPLETION_KINDS = frozenset({"cumulative", "approximate"})
+# Every indicator kind (targets.models.IndicatorKind), in the order the 说明 lists their rules.
+RULE_KINDS = (
+    "cumulative",
+    "growth_rate",
+    "level",
+    "ceiling",
+    "decrease",
+    "zero_tolerance",
+    "approximate",
+    "qualitative",
+)
 
 
 def worst(lights):
@@ -202,6 +251,12 @@ class Judgement:
     @property
     def light_label(self):
         return _(LIGHT_LABELS[self.light])
+
+    @property
+    def rate_pct(self):
+        """The rate column of the indicator tables: cumulative growth (or change) for growth rates
+        and decreases, else the completion rate; None for ceilings and zero tolerance."""
+        return self.growth_pct if self.growth_pct is not None else self.completion_pct
 
 
 def _latest(readings, as_of_month, attr):

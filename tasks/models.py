@@ -133,9 +133,7 @@ class TaskMetric(models.Model):
     unit = models.CharField(_("单位"), max_length=16, blank=True)
     # Judged as a target of the same kind is (targets/schedule.py judge_metric): only cumulative
     # amounts are compared with 序时进度; ceilings, rates and shares never are.
-    kind = models.CharField(
-        _("类型"), max_length=16, choices=IndicatorKind.choices, default=IndicatorKind.CUMULATIVE
-    )
+    kind = models.CharField(_("类型"), max_length=16, choices=IndicatorKind.choices, default=IndicatorKind.CUMULATIVE)
     source = models.TextField(_("原文"), blank=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 

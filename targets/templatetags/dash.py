@@ -1,10 +1,8 @@
 """Template helpers for the dashboards: figures printed the way the circulars print them."""
 
-from decimal import Decimal
-
 from django import template
 
-from targets.schedule import q1
+from targets.numbers import fmt, q1
 
 register = template.Library()
 
@@ -29,8 +27,7 @@ def figure(value):
     """617.2 — one decimal at most, trailing zeros dropped."""
     if value is None:
         return "—"
-    text = format(q1(Decimal(value)).normalize(), "f")
-    return text
+    return fmt(q1(value))
 
 
 @register.filter

@@ -6,9 +6,6 @@ import pytest
 
 from targets.schedule import (
     COMPLETED,
-    judge_metric,
-    rule_text,
-    validate_profile,
     GREEN,
     GREY,
     LAGGING,
@@ -21,9 +18,12 @@ from targets.schedule import (
     ReadingPoint,
     Rules,
     TaskReportPoint,
+    judge_metric,
     judge_target,
     judge_task,
+    rule_text,
     schedule_pct,
+    validate_profile,
     worst,
 )
 
