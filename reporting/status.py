@@ -707,7 +707,10 @@ def target_series(target, as_of, rules=None):
             target.unit,
             profile=target.profile,
         )
-        sched = point.schedule if point.period_kind != "ten_day" else None
+        # The schedule the figure was judged against (a profile's share when the target has one).
+        sched = judgement.schedule_pct
+        if sched is None and point.period_kind != "ten_day":
+            sched = point.schedule
         points.append(SeriesPoint(row, point, judgement, sched))
     overall = schedule.judge_target(
         target.kind,

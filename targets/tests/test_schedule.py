@@ -414,3 +414,15 @@ def test_every_kind_states_its_rule_in_one_sentence(kind, comparator, unit, freq
 def test_the_rule_names_the_profile_when_there_is_one():
     text = rule_text("cumulative", "more_than", GDP_PROFILE, RULES, "亿元", "quarterly", D(2000))
     assert "一季度22.6%、上半年47.3%、前三季度72.4%、全年100%" in text
+
+
+def test_a_target_refuses_a_bad_profile_or_one_on_a_kind_it_does_not_apply_to():
+    from django.core.exceptions import ValidationError
+
+    from targets.models import Target
+
+    Target(kind="cumulative", profile=GDP_PROFILE).clean()
+    with pytest.raises(ValidationError, match="逐期不减"):
+        Target(kind="cumulative", profile={"quarter": [30, 20, 75, 100]}).clean()
+    with pytest.raises(ValidationError, match="只有累计量和约数指标"):
+        Target(kind="growth_rate", profile=GDP_PROFILE).clean()

@@ -52,6 +52,13 @@ def test_every_metric_of_the_real_plan_carries_a_kind_from_its_words():
     assert kind[(5, 2, 11, "较大以上电力人身伤亡责任事故")] == "zero_tolerance"
     assert kind[(1, 2, 4, "新建5G基站")] == "cumulative"
     assert Target.objects.get(battle__plan=plan, code="1.02").kind == "cumulative"
+    # The words decide the kind: no ceiling, zero, decrease, rate or share is judged as an amount
+    # against the 旬 schedule.
+    by_words = {"at_most": "ceiling", "zero": "zero_tolerance", "decrease": "decrease", "about": "approximate"}
+    for m in metrics:
+        assert m.kind == by_words.get(m.comparator, m.kind), m.name
+        if m.unit in ("%", "‰", "个百分点"):
+            assert m.kind != "cumulative", m.name
 
 
 def test_a_target_profile_loads_and_exports_unchanged():
