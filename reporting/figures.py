@@ -16,7 +16,7 @@ from django.utils import timezone
 from reporting import status as status_module
 from targets import schedule
 from targets.models import Department, Period, Target, TargetReading
-from targets.numbers import as_float
+from targets.numbers import VALUE_PLACES, as_float
 from targets.periods import first_due_ten_day
 from tasks.models import ProgressReport, Responsibility, Task
 
@@ -269,9 +269,9 @@ def target_facts(plan, period, as_of, status, departments):
                     "name": t.name,
                     "unit": t.unit,
                     "kind": t.kind,
-                    "target_value": num(t.value, 2),
-                    "period_value": num(this.period_value, 2) if this else None,
-                    "cumulative": num(latest.cumulative_value, 2) if latest else None,
+                    "target_value": num(t.value, VALUE_PLACES),
+                    "period_value": num(this.period_value, VALUE_PLACES) if this else None,
+                    "cumulative": num(latest.cumulative_value, VALUE_PLACES) if latest else None,
                     "rate_kind": "growth" if is_growth else "completion",
                     "rate": num(j.growth_pct if is_growth else j.completion_pct),
                     "schedule_pct": num(j.schedule_pct),
@@ -319,7 +319,15 @@ def area_facts(targets, readings, departments, as_of, rules):
             measure = j.gap_points if j.gap_points is not None else (j.completion_pct or j.growth_pct)
             key = (schedule.SEVERITY[j.light] if j.light != schedule.GREY else 9, -(measure or 0), departments[area_id])
             ranked.append(
-                (key, {"area": departments[area_id], "value": num(value, 2), "period": str(r.period), "light": j.light})
+                (
+                    key,
+                    {
+                        "area": departments[area_id],
+                        "value": num(value, VALUE_PLACES),
+                        "period": str(r.period),
+                        "light": j.light,
+                    },
+                )
             )
         ranked = [row for _key, row in sorted(ranked, key=lambda kr: kr[0])]
         for i, a in enumerate(ranked, 1):
@@ -358,8 +366,8 @@ def task_facts(status, task_label):
                             "name": m.name,
                             "unit": m.unit,
                             "kind": m.kind,
-                            "target": num(m.target_value, 2),
-                            "value": num(m.value, 2),
+                            "target": num(m.target_value, VALUE_PLACES),
+                            "value": num(m.value, VALUE_PLACES),
                             "completion_pct": num(m.judgement.completion_pct),
                             "rate": num(m.judgement.rate_pct),
                             "schedule_pct": num(m.judgement.schedule_pct),

@@ -2,7 +2,7 @@
 
 from django import template
 
-from targets.numbers import fmt, q1
+from targets.numbers import q1, value_text
 
 register = template.Library()
 
@@ -24,10 +24,8 @@ def signed1(value):
 
 @register.filter
 def figure(value):
-    """617.2 — one decimal at most, trailing zeros dropped."""
-    if value is None:
-        return "—"
-    return fmt(q1(value))
+    """617.2, 1.09 — a value in its own unit as the circulars print it (targets.numbers.value_text)."""
+    return value_text(value)
 
 
 @register.filter
