@@ -39,6 +39,20 @@ class Plan(models.Model):
         default=Decimal("5"),
         help_text=_("“左右”类指标与目标值相差不超过该比例视为达标。"),
     )
+    growth_yellow_points = models.DecimalField(
+        _("增速黄灯阈值（百分点）"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("2"),
+        help_text=_("增速低于目标不超过该百分点亮黄灯，超过亮红灯；不按序时折算。"),
+    )
+    share_yellow_points = models.DecimalField(
+        _("占比黄灯阈值（百分点）"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("2"),
+        help_text=_("以%计的占比、比率低于目标不超过该百分点亮黄灯，超过亮红灯。"),
+    )
     missed_periods_red = models.PositiveSmallIntegerField(
         _("连续漏报亮红灯期数"), default=2, help_text=_("漏报一期亮黄灯，连续达到该期数亮红灯。")
     )

@@ -171,9 +171,9 @@ class Rules:
     - ``approx_tolerance_pct`` (Plan setting, default 5): "左右" accepts this much below schedule
       (cumulative) or this share of the target either way (a single value).
     - ``missed_periods_red`` (Plan setting, default 2): ten-day reports missed in a row for red.
-    - ``growth_yellow_points`` (default 2): a growth rate under its target by at most this many
+    - ``growth_yellow_points`` (Plan setting, default 2): a growth rate under its target by at most this many
       百分点 is yellow, further red (7.5% target: 5.5% yellow, 5.4% red).
-    - ``share_yellow_points`` (default 2): a share or level in % under its target by at most this
+    - ``share_yellow_points`` (Plan setting, default 2): a share or level in % under its target by at most this
       many 百分点 is yellow, further red (18.5% target: 16.6% yellow, 16.4% red).
     - ``ceiling_yellow_pct`` (default 10): over a ceiling by at most this share of the limit is
       yellow (1.5% limit: up to 1.65% yellow), further red.
@@ -188,10 +188,13 @@ class Rules:
 
     @classmethod
     def from_plan(cls, plan):
+        default = cls()
         return cls(
             yellow_gap_points=Decimal(plan.yellow_gap_points),
             approx_tolerance_pct=Decimal(plan.approx_tolerance_pct),
             missed_periods_red=int(plan.missed_periods_red),
+            growth_yellow_points=Decimal(getattr(plan, "growth_yellow_points", default.growth_yellow_points)),
+            share_yellow_points=Decimal(getattr(plan, "share_yellow_points", default.share_yellow_points)),
         )
 
     def light_for_gap(self, gap, yellow_points=None):

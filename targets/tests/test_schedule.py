@@ -203,9 +203,12 @@ def test_rules_from_plan_reads_the_plan_settings():
         yellow_gap_points = D("20")
         approx_tolerance_pct = D("3")
         missed_periods_red = 3
+        growth_yellow_points = D("1.5")
+        share_yellow_points = D("1")
 
     r = Rules.from_plan(P())
     assert (r.yellow_gap_points, r.approx_tolerance_pct, r.missed_periods_red) == (D(20), D(3), 3)
+    assert (r.growth_yellow_points, r.share_yellow_points) == (D("1.5"), D(1))
 
 
 def test_worst_light():
