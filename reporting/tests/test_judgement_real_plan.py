@@ -214,6 +214,8 @@ def test_a_profile_judges_the_within_year_total_against_last_years_shares(reader
     row = next(r for r in facts["targets"] if r["code"] == "1.02")
     assert row["light"] == "green" and row["schedule_pct"] == 72.4
     assert "前三季度72.4%" in row["rule"]
+    page = reader.get(reverse("dash:target", args=[gdp.pk]), {"as_of": "month-10"}).content.decode()
+    assert row["rule"] in page and "按上年进度应完成 72.4%" in page
 
 
 def test_a_task_lights_up_when_its_lead_does_not_report_whatever_the_others_do(reader, real_plan):
