@@ -35,7 +35,7 @@ def classify(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0003_historicalattachment'),
+        ('tasks', '0004_plan_draft'),
     ]
 
     operations = [
