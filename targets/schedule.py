@@ -142,6 +142,26 @@ RULE_KINDS = (
 )
 
 
+def kind_from_words(comparator, unit, name):
+    """The indicator kind a plan's words give a figure (docs/plan-format.md): 以内/控制在 →
+    ceiling, 杜绝/不发生 → zero tolerance, 下降/减少 → decrease, 左右 → approximate, 增长/提升 in %
+    or points → growth rate, other % and ‰, …率/比重/占比 and standards (元/月, 个月) → level,
+    counts and amounts → cumulative."""
+    if comparator == "at_most":
+        return "ceiling"
+    if comparator == "zero":
+        return "zero_tolerance"
+    if comparator == "decrease":
+        return "decrease"
+    if comparator == "about":
+        return "approximate"
+    if unit in ("%", "个百分点") and (name.endswith("增长") or name.endswith("提升")):
+        return "growth_rate"
+    if unit in ("%", "‰", "个月") or unit.startswith("元/") or any(w in name for w in ("率", "比重", "占比")):
+        return "level"
+    return "cumulative"
+
+
 def worst(lights):
     """The most severe light of several (grey when there are none)."""
     result = GREY

@@ -28,6 +28,7 @@ from django.db.models.signals import m2m_changed
 from django.utils.translation import gettext as _
 
 from targets.models import Battle, Comparator, Department, DepartmentAlias, Frequency, Plan, Target, TaskForce
+from targets.schedule import kind_from_words
 from tasks.models import Responsibility, Section, Task, TaskMetric, section_label
 
 ROLES = ("lead", "responsible", "cooperating")
@@ -548,7 +549,17 @@ def _check_metrics(c, raw, where):
                 "comparator": c.choice(metric_raw, "comparator", m_where, COMPARATORS, _("比较方式")),
                 "value": c.number(metric_raw, "value", m_where, nullable=False),
                 "unit": c.text(metric_raw, "unit", m_where, limit=_limit(TaskMetric, "unit")),
-                "kind": c.choice(metric_raw, "kind", m_where, METRIC_KINDS, _("量化指标类型")),
+                # Omitted (a hand-written or older file): the kind the words give (docs/plan-format.md).
+                "kind": c.choice(
+                    metric_raw,
+                    "kind",
+                    m_where,
+                    METRIC_KINDS,
+                    _("量化指标类型"),
+                    default=kind_from_words(
+                        metric_raw.get("comparator"), str(metric_raw.get("unit") or ""), str(name or "")
+                    ),
+                ),
                 "source": c.text(metric_raw, "source", m_where),
             }
         )

@@ -18,7 +18,7 @@ def kind_from_words(comparator, unit, name):
         return "approximate"
     if unit in ("%", "个百分点") and (name.endswith("增长") or name.endswith("提升")):
         return "growth_rate"
-    if unit in ("%", "‰") or "率" in name or "比重" in name or "占比" in name or unit.startswith("元/"):
+    if unit in ("%", "‰", "个月") or "率" in name or "比重" in name or "占比" in name or unit.startswith("元/"):
         return "level"
     return "cumulative"
 

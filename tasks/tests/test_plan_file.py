@@ -61,6 +61,21 @@ def test_every_metric_of_the_real_plan_carries_a_kind_from_its_words():
             assert m.kind != "cumulative", m.name
 
 
+def test_a_metric_without_a_kind_takes_the_kind_its_words_give():
+    text = (
+        MINI_YAML.replace("unit: 万人次, kind: cumulative,", "unit: 万人次,")
+        .replace(
+            "{name: 接待游客, comparator: at_least, value: 5000",
+            "{name: 接待游客增长, comparator: at_least, value: 8",
+            1,
+        )
+        .replace("unit: 万人次,", "unit: '%',", 1)
+    )
+    plan = load_text(text).plan
+    assert TaskMetric.objects.get(section__battle__plan=plan).kind == "growth_rate"
+    assert "kind: growth_rate" in dump_plan(export_plan(plan))
+
+
 def test_a_target_profile_loads_and_exports_unchanged():
     text = MINI_YAML.replace(
         "frequency: monthly", "frequency: monthly\n        profile: {quarter: [22.6, 47.3, 72.4, 100]}", 1
@@ -240,11 +255,6 @@ BAD_FILES = [
         ("unit: 万人次, kind: cumulative", "unit: 万人次, kind: qualitative"),
         ["battles[0].sections[0].tasks[0].metrics[0]", "“kind”", "未知的量化指标类型“qualitative”"],
         id="metric-kind-qualitative",
-    ),
-    pytest.param(
-        ("unit: 万人次, kind: cumulative,", "unit: 万人次,"),
-        ["battles[0].sections[0].tasks[0].metrics[0]", "“kind”", "缺少必填字段"],
-        id="metric-without-kind",
     ),
     pytest.param(
         ("frequency: monthly", "frequency: monthly\n        profile: {quarter: [30, 20, 75, 100]}"),
