@@ -35,7 +35,7 @@ def classify(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0004_plan_draft'),
+        ('tasks', '0005_attachment_content_hash'),
     ]
 
     operations = [
