@@ -238,7 +238,7 @@ def task(request, pk):
     task = task_for_user(request.user, pk)
     plan = task.section.battle.plan
     as_of = _as_of(request, plan)
-    history = task_history(task, as_of)
+    history = task_history(task, as_of, request.user)
     return render(
         request,
         "dashboards/task.html",

@@ -275,10 +275,10 @@ def _previous_report(task, department_id, period):
     )
 
 
-def _contributions(task, period, lead_department_id):
-    """Co-responsible departments' submitted reports for the same task and period."""
+def _contributions(user, task, period, lead_department_id):
+    """Co-responsible departments' submitted reports for the same task and period that `user` may read."""
     reports = (
-        ProgressReport.objects.filter(task=task, period=period, status__in=DONE)
+        access.readable_reports(user, ProgressReport.objects.filter(task=task, period=period, status__in=DONE))
         .exclude(department_id=lead_department_id)
         .select_related("department", "task")
         .prefetch_related("task__metrics", "metric_values", "attachments")
@@ -367,7 +367,7 @@ def report_edit(request, task_pk, period_pk):
         "form": form,
         "stored": stored,
         "previous": _previous_report(task, user.department_id, period),
-        "contributions": _contributions(task, period, user.department_id) if is_lead else [],
+        "contributions": _contributions(user, task, period, user.department_id) if is_lead else [],
         "is_lead": is_lead,
         "may_remove_files": shown.pk is not None and access.may_write(user, shown),
         **_report_context(shown),
@@ -421,7 +421,7 @@ def report_detail(request, pk):
         "may_review": report.status == ProgressReport.Status.SUBMITTED and access.may_review(user, report),
         "may_reopen": report.status == ProgressReport.Status.APPROVED and user.is_plan_admin,
         "reason_form": ReasonForm(),
-        "contributions": _contributions(report.task, report.period, report.department_id) if is_lead else [],
+        "contributions": _contributions(user, report.task, report.period, report.department_id) if is_lead else [],
         "history": history,
         **_report_context(report),
     }
@@ -464,6 +464,9 @@ def _review_action(request, pk, action, needs_reason):
         messages.error(request, str(refused))
     else:
         messages.success(request, _("操作成功。"))
+        if not access.readable_reports(user).filter(pk=report.pk).exists():
+            # Returned: the text goes back to its department, out of the reviewer's sight.
+            return redirect("tasks:review_queue")
     return redirect("tasks:report_detail", pk=report.pk)
 
 
@@ -542,8 +545,7 @@ def task_detail(request, pk):
         )
     )
     reports = list(
-        access.visible_reports(user)
-        .filter(task=task)
+        access.readable_reports(user, ProgressReport.objects.filter(task=task))
         .select_related("department", "period")
         .order_by("-period__number", "department__order")
     )
