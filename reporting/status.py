@@ -28,6 +28,7 @@ from django.db import connection
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from sixbattles.params import parse_period_ref
 from targets import schedule
 from targets.models import Battle, Department, Period, Target, TargetReading
 from targets.periods import first_due_ten_day, period_number_of
@@ -73,12 +74,11 @@ def resolve_as_of(plan, value=None, today=None, periods=None):
     chosen = None
     value = (value or "").strip()
     if value:
-        if value.isdigit():
-            chosen = next((p for p in periods if p.pk == int(value)), None)
-        elif "-" in value:
-            kind, _, number = value.partition("-")
-            if number.isdigit():
-                chosen = next((p for p in periods if p.kind == kind and p.number == int(number)), None)
+        kind, number = parse_period_ref(value) or (None, None)
+        if kind == "id":
+            chosen = next((p for p in periods if p.pk == number), None)
+        elif kind is not None:
+            chosen = next((p for p in periods if p.kind == kind and p.number == number), None)
         if chosen is None:
             raise BadAsOf(f"“{value}”不是本方案的报送期，已显示最近一期。")
     else:
