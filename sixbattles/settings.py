@@ -114,7 +114,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "import_export",
     "simple_history",
-    "axes",
+    "sixbattles.apps.AxesConfig",  # django-axes, named in Chinese
     "django_celery_beat",
     "accounts",
     "targets",

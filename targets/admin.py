@@ -6,7 +6,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from targets.models import Battle, Department, DepartmentAlias, Period, Plan, Target, TargetReading, TaskForce
 from targets.resources import DepartmentResource, TargetResource
-from targets.spreadsheets import FORMATS, SpreadsheetImportForm, read_failure_message
+from targets.spreadsheets import FORMATS, SpreadsheetExportForm, SpreadsheetImportForm, read_failure_message
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -32,6 +32,7 @@ class SpreadsheetAdmin(ImportExportModelAdmin, HistoryAdmin):
     import_formats = FORMATS
     export_formats = FORMATS
     import_form_class = SpreadsheetImportForm
+    export_form_class = SpreadsheetExportForm
 
     def add_data_read_fail_error_to_form(self, form, e):
         form.add_error("import_file", read_failure_message(e))

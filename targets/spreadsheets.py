@@ -20,7 +20,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from import_export.formats import base_formats
-from import_export.forms import ImportForm
+from import_export.forms import ImportForm, SelectableFieldsExportForm
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?%?")
@@ -123,6 +123,15 @@ class SpreadsheetImportForm(ImportForm):
                 }
             )
         return upload
+
+
+class SpreadsheetExportForm(SelectableFieldsExportForm):
+    """The export page lists the columns by their Chinese names only (the package adds the
+    resource's English attribute names: "Plan (方案)")."""
+
+    def _get_field_label(self, resource, field_name):
+        field = resource.fields.get(field_name)
+        return field.column_name if field else field_name
 
 
 def read_failure_message(error):
