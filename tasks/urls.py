@@ -1,7 +1,7 @@
 from django.urls import path
 
 from sixbattles import params  # noqa: F401 (registers the <id:…> path converter)
-from tasks import views
+from tasks import draft_views, views
 
 app_name = "tasks"
 
@@ -17,4 +17,15 @@ urlpatterns = [
     path("progress/<id:pk>/reopen/", views.report_reopen, name="report_reopen"),
     path("progress/attachments/<id:pk>/", views.attachment_download, name="attachment_download"),
     path("progress/attachments/<id:pk>/remove/", views.attachment_remove, name="attachment_remove"),
+    path("plans/drafts/", draft_views.draft_list, name="draft_list"),
+    path("plans/drafts/<id:pk>/", draft_views.draft_review, name="draft_review"),
+    path("plans/drafts/<id:pk>/department/", draft_views.draft_department, name="draft_department"),
+    path("plans/drafts/<id:pk>/lead/", draft_views.draft_lead, name="draft_lead"),
+    path("plans/drafts/<id:pk>/task-force/", draft_views.draft_task_force, name="draft_task_force"),
+    path("plans/drafts/<id:pk>/target/", draft_views.draft_target, name="draft_target"),
+    path("plans/drafts/<id:pk>/metric/", draft_views.draft_metric, name="draft_metric"),
+    path("plans/drafts/<id:pk>/dismiss/", draft_views.draft_dismiss, name="draft_dismiss"),
+    path("plans/drafts/<id:pk>/download/", draft_views.draft_download, name="draft_download"),
+    path("plans/drafts/<id:pk>/load/", draft_views.draft_load, name="draft_load"),
+    path("plans/drafts/<id:pk>/delete/", draft_views.draft_delete, name="draft_delete"),
 ]
