@@ -6,9 +6,12 @@ passes every access check, so the values reach the parsing). Malformed values an
 Chinese error page, or 404.
 """
 
+import re
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
@@ -17,8 +20,26 @@ from hypothesis import strategies as st
 from accounts.tests.test_access_matrix import PATTERNS, fill, world  # noqa: F401 (a fixture)
 from sixbattles.params import parse_date, parse_id, parse_period_ref
 
-# Every query parameter a view reads (grep request.GET and sixbattles.params.query_*).
-QUERY_NAMES = ("as_of", "period", "battle", "kind", "after", "light", "all", "plan")
+# Every query parameter a view reads: read from the source, so a parameter added later is fuzzed too.
+READS = re.compile(
+    r"""(?:request\.GET\.get\(|request\.GET\[|query_(?:id|period|choice|date)\(request,)\s*["']([a-z_]+)["']"""
+)
+APPS = ("accounts", "targets", "tasks", "reporting", "sixbattles")
+
+
+def query_names():
+    root = Path(django_settings.BASE_DIR)
+    found = {
+        name
+        for app in APPS
+        for path in (root / app).rglob("*.py")
+        if "tests" not in path.parts
+        for name in READS.findall(path.read_text(encoding="utf-8"))
+    }
+    return tuple(sorted(found | {"period"}))  # query_period(request, "as_of", "period")
+
+
+QUERY_NAMES = query_names()
 UNICODE_DIGITS = "²³¹③⑫١٢٣۴߅०११২৩੩૪୫௬౭೮൯๙໙༢၃႓០᠑᥆᧐᪁᭒᮳᱄᱑꘡꣐꤁꧑꩒꯰０１２３𝟎𝟏𝟐"
 
 unicode_digits = st.text(alphabet=UNICODE_DIGITS, min_size=1, max_size=4)
@@ -128,6 +149,10 @@ def test_path_ids_beyond_a_bigint_or_in_other_scripts_answer_404(world):  # noqa
     for raw in (str(2**63), "0", quote("²"), quote("１２")):
         assert client.get(f"/dashboard/task/{raw}/").status_code == 404
     assert client.get(f"/dashboard/task/{objects['task'].pk}/").status_code == 200
+
+
+def test_the_fuzzed_query_parameters_are_read_from_the_views():
+    assert {"as_of", "period", "battle", "kind", "after", "light", "all", "plan"} <= set(QUERY_NAMES)
 
 
 def test_the_parsers_take_ascii_digits_only():
