@@ -69,6 +69,19 @@ def test_every_admin_page_obeys_the_csp(client, plan, plan_admin):
 
 
 @pytest.mark.django_db
+def test_the_import_preview_marks_changes_with_classes_not_inline_styles(client, plan, plan_admin):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(plan_admin)
+    content = "名称,类别,别名,排序\n市林业局,市直部门,林业局,5\n鹤城区,county,鹤城,3\n".encode()
+    upload = SimpleUploadedFile("departments.csv", content)
+    response = client.post(reverse("admin:targets_department_import"), {"import_file": upload, "format": "1"})
+    assert '<ins class="diff-ins">市林业局</ins>' in response.content.decode()
+    assert '<del class="diff-del">0</del>' in response.content.decode()
+    assert csp_problems(response) == []
+
+
+@pytest.mark.django_db
 def test_the_admin_names_every_app_in_chinese(client, plan, plan_admin):
     client.force_login(plan_admin)
     html = client.get(reverse("admin:index")).content.decode()
