@@ -10,6 +10,7 @@ urlpatterns = [
     path("tasks/<id:pk>/", views.task_detail, name="task_detail"),
     path("tasks/<id:task_pk>/report/<id:period_pk>/", views.report_edit, name="report_edit"),
     path("progress/review/", views.review_queue, name="review_queue"),
+    path("progress/review/approve-unchanged/", views.review_approve_unchanged, name="review_approve_unchanged"),
     path("progress/<id:pk>/", views.report_detail, name="report_detail"),
     path("progress/<id:pk>/versions/<id:number>/", views.report_version, name="report_version"),
     path("progress/<id:pk>/approve/", views.report_approve, name="report_approve"),
