@@ -203,14 +203,18 @@ def _report_context(report):
     }
 
 
-def _previous_report(task, department_id, period):
+def _previous_report(user, task, department_id, period):
+    """The department's latest earlier report on the task that `user` may read (readable_reports)."""
     return (
-        ProgressReport.objects.filter(
-            task=task,
-            department_id=department_id,
-            period__plan_id=period.plan_id,
-            period__kind=period.kind,
-            period__number__lt=period.number,
+        access.readable_reports(
+            user,
+            ProgressReport.objects.filter(
+                task=task,
+                department_id=department_id,
+                period__plan_id=period.plan_id,
+                period__kind=period.kind,
+                period__number__lt=period.number,
+            ),
         )
         .select_related("period", "task")
         .prefetch_related("task__metrics", "metric_values")
@@ -318,7 +322,7 @@ def report_edit(request, task_pk, period_pk):
         "report": shown,
         "form": form,
         "stored": stored,
-        "previous": _previous_report(task, user.department_id, period),
+        "previous": _previous_report(user, task, user.department_id, period),
         "contributions": _contributions(user, task, period, user.department_id) if is_lead else [],
         "is_lead": is_lead,
         "may_remove_files": shown.pk is not None and access.may_write(user, shown),
@@ -368,7 +372,7 @@ def report_detail(request, pk):
     history += removed_attachment_rows(report)
     history.sort(key=lambda row: row.when, reverse=True)
     prefetch_related_objects([report], "task__metrics", "metric_values")
-    previous = _previous_report(report.task, report.department_id, report.period)
+    previous = _previous_report(user, report.task, report.department_id, report.period)
     queue = review.clean_queue(request.GET.get("queue"))
     context = {
         "report": report,
@@ -500,7 +504,7 @@ def review_approve_unchanged(request):
         .select_related("task__section", "department", "period")
         .prefetch_related("task__metrics", "metric_values")
     )
-    previous = review.previous_reports(candidates)
+    previous = review.previous_reports(candidates, user)
     approved, skipped = [], []
     for report in candidates:
         if not review.compare(report, previous[report.pk]).unchanged:
