@@ -317,7 +317,7 @@ def forecast_rate(kind, observations, target, comparator, step="month", toleranc
     )
 
 
-def _month_of(point):
+def month_of(point):
     if point.period_kind == "ten_day":
         return point.number / 3
     return float(point.end_month)
@@ -333,7 +333,7 @@ def _series(readings, as_of_month, attrs):
         value = next((getattr(r, a) for a in attrs if getattr(r, a) is not None), None)
         if value is None:
             continue
-        month = _month_of(r)
+        month = month_of(r)
         rank = {"ten_day": 0, "month": 1, "quarter": 2, "year": 3}[r.period_kind]
         if month not in by_month or rank < by_month[month][0]:
             by_month[month] = (rank, value)

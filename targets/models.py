@@ -4,6 +4,7 @@ and the target readings departments report."""
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -23,6 +24,16 @@ class Plan(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     issued_on = models.DateField(_("成文日期"), null=True, blank=True)
     published_on = models.DateField(_("发布日期"), null=True, blank=True)
+    # The year before's plan: its readings of the same targets shape this year's forecasts.
+    predecessor = models.ForeignKey(
+        "self",
+        verbose_name=_("上年方案"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="successors",
+        help_text=_("上年度的方案：同编号指标的上年各月累计值作为本年预测的年内分布。"),
+    )
 
     # Per-plan rules (domain-notes: "make it a per-plan setting and document it").
     yellow_gap_points = models.DecimalField(
@@ -236,6 +247,14 @@ class Target(models.Model):
     source = models.TextField(_("原文"), blank=True)
     general_plan_source = models.TextField(_("总体方案原文"), blank=True)
     order = models.PositiveIntegerField(_("排序"), default=0)
+    # Expected share of the year's amount per month (12 numbers, any scale), for cumulative
+    # targets whose plan has no predecessor with readings; empty = evenly over the months.
+    profile = models.JSONField(
+        _("年内分布（12个月权重）"),
+        default=list,
+        blank=True,
+        help_text=_("累计类指标各月预计占全年的比重，12个数；留空按月均匀分布。"),
+    )
 
     history = HistoricalRecords(m2m_fields=[departments])
 
@@ -248,6 +267,19 @@ class Target(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    def clean(self):
+        super().clean()
+        weights = self.profile or []
+        if weights and (
+            not isinstance(weights, list)
+            or len(weights) != 12
+            or not all(isinstance(w, int | float) and not isinstance(w, bool) and w >= 0 for w in weights)
+            or not sum(weights)
+        ):
+            raise ValidationError(
+                {"profile": _("年内分布应为12个不小于0的数（各月权重），且不能全为0；留空按月均匀分布。")}
+            )
 
 
 class Period(models.Model):

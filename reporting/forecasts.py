@@ -1,0 +1,270 @@
+"""Year-end forecasts of a plan's targets and task metrics as of a period, for the dashboards and
+the monthly circular's 预警 section. Loads the figures in a fixed number of queries and runs the
+pure forecast (targets/forecast.py) over them.
+
+Public API:
+
+- ``plan_forecasts(status)`` → ``PlanForecasts`` for a ``reporting.status.PlanStatus`` (the
+  whole plan or one battle): ``targets`` (target id → Forecast), ``metrics`` (metric id →
+  Forecast), ``at_risk`` (``RiskItem`` rows, 难完成 first). Three queries: this year's readings,
+  the predecessor plan's readings (only when the plan has one), the task metrics' values per 旬.
+- ``target_forecast(target, as_of, readings)`` → Forecast for the target page (one query when
+  the plan has a predecessor, none otherwise).
+- ``warning_items(plan, as_of, status=None)`` → plain dicts for the circular's 预警 section: what
+  is at risk, the pace needed from now on, and by when (the year's end; and the next month's
+  end as the checkpoint).
+
+A target's profile: the predecessor plan's city-wide cumulative readings of the target with the
+same battle number and code (a year-end figure needed), else ``Target.profile``, else even.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from targets import forecast as fc
+from targets.models import TargetReading
+from targets.numbers import as_float
+from targets.schedule import ReadingPoint
+from tasks.models import MetricValue
+
+AMOUNT_KINDS = {"cumulative", "approximate"}
+
+
+@dataclass
+class RiskItem:
+    kind: str  # "target" | "metric"
+    name: str
+    battle_id: int
+    forecast: fc.Forecast
+    departments: list  # names
+    target_status: object = None  # reporting.status.TargetStatus
+    task_status: object = None  # reporting.status.TaskStatus
+    metric: object = None  # TaskMetric
+
+    @property
+    def severity(self):
+        return self.forecast.severity
+
+
+@dataclass
+class PlanForecasts:
+    targets: dict
+    metrics: dict
+    at_risk: list
+    target_battles: list  # (battle id, Forecast) of every target forecast
+
+    def at_risk_in(self, battle_id):
+        return [item for item in self.at_risk if item.battle_id == battle_id]
+
+    @property
+    def unlikely_count(self):
+        return sum(1 for item in self.at_risk if item.forecast.verdict == fc.UNLIKELY)
+
+    @property
+    def counts(self):
+        """battle id → {verdict: count} of the targets' forecasts (the overview's battle cards)."""
+        counts = defaultdict(lambda: {fc.LIKELY: 0, fc.AT_RISK: 0, fc.UNLIKELY: 0})
+        for battle_id, f in self.target_battles:
+            if f.verdict:
+                counts[battle_id][f.verdict] += 1
+        return dict(counts)
+
+
+def _point(row):
+    return ReadingPoint(
+        row["period__kind"],
+        row["period__number"],
+        row["period_value"],
+        row["cumulative_value"],
+        row["cumulative_growth"],
+    )
+
+
+def _previous_profiles(plan, targets):
+    """(battle number, code) → cumulative profile from the predecessor plan's readings (one query)."""
+    if not plan.predecessor_id:
+        return {}
+    wanted = {t.pk for t in targets if t.kind in AMOUNT_KINDS}
+    if not wanted:
+        return {}
+    series = defaultdict(list)
+    for row in TargetReading.objects.filter(
+        target__battle__plan_id=plan.predecessor_id, area__isnull=True, cumulative_value__isnull=False
+    ).values("target__battle__number", "target__code", "period__kind", "period__number", "cumulative_value"):
+        point = ReadingPoint(row["period__kind"], row["period__number"], cumulative_value=row["cumulative_value"])
+        series[(row["target__battle__number"], row["target__code"])].append(
+            fc.Observation(fc.month_of(point), row["cumulative_value"])
+        )
+    return {key: profile for key, obs in series.items() if (profile := fc.profile_from_previous(obs))}
+
+
+def _profile(target, battle_number, previous):
+    profile = previous.get((battle_number, target.code))
+    if profile:
+        return profile, "previous_year"
+    own = fc.profile_from_weights(target.profile) if target.profile else None
+    if own:
+        return own, "profile"
+    return None, "even"
+
+
+def forecast_of(target, battle_number, readings, as_of_month, previous, rules):
+    profile, basis = _profile(target, battle_number, previous)
+    return fc.forecast_target(
+        target.kind,
+        target.comparator,
+        target.value,
+        readings,
+        as_of_month,
+        profile=profile,
+        basis=basis,
+        tolerance_pct=rules.approx_tolerance_pct,
+        unit=target.unit,
+        step="ten_day" if target.frequency == "ten_day" else "month",
+    )
+
+
+def metric_kind(metric):
+    """A task metric's kind for the forecast: its own where the model has one, else an amount
+    (a ceiling when its words set an upper limit)."""
+    kind = getattr(metric, "kind", "") or ""
+    if kind in {"growth_rate", "level", "ceiling", "decrease"}:
+        return kind
+    return "ceiling" if metric.comparator == "at_most" else "cumulative"
+
+
+def _metric_values(metric_ids, as_of):
+    """metric id → {旬 number: value}: the highest approved value per 旬 (one query)."""
+    values = defaultdict(dict)
+    if not metric_ids or not as_of.ten_day:
+        return values
+    for metric_id, number, value in MetricValue.objects.filter(
+        metric_id__in=metric_ids,
+        report__status="approved",
+        report__period__kind="ten_day",
+        report__period__number__lte=as_of.ten_day,
+        value__isnull=False,
+    ).values_list("metric_id", "report__period__number", "value"):
+        known = values[metric_id].get(number)
+        if known is None or value > known:
+            values[metric_id][number] = value
+    return values
+
+
+def plan_forecasts(status):
+    plan, as_of, rules = status.plan, status.as_of, status.rules
+    target_statuses = [t for b in status.battles for t in b.targets]
+    targets = [t.target for t in target_statuses]
+    battle_number = {b.battle.pk: b.battle.number for b in status.battles}
+    readings = defaultdict(list)
+    ended = [p.pk for p in as_of.periods if p.end <= as_of.date]
+    if targets:
+        for row in TargetReading.objects.filter(
+            target_id__in=[t.pk for t in targets], area__isnull=True, period_id__in=ended
+        ).values(
+            "target_id", "period__kind", "period__number", "period_value", "cumulative_value", "cumulative_growth"
+        ):
+            readings[row["target_id"]].append(_point(row))
+    previous = _previous_profiles(plan, targets)
+    by_target, items = {}, []
+    for ts in target_statuses:
+        t = ts.target
+        f = forecast_of(t, battle_number[t.battle_id], readings.get(t.pk, []), as_of.months, previous, rules)
+        if f is None:
+            continue
+        by_target[t.pk] = f
+        if f.verdict in {fc.AT_RISK, fc.UNLIKELY}:
+            items.append(RiskItem("target", t.name, t.battle_id, f, [d.name for d in ts.departments], target_status=ts))
+    task_statuses = [t for b in status.battles for t in b.tasks]
+    metrics = [(ts, m) for ts in task_statuses for m, _ in ts.metrics if m.value is not None]
+    values = _metric_values([m.pk for _, m in metrics], as_of)
+    by_metric = {}
+    for ts, m in metrics:
+        if ts.judgement.status == "completed":
+            continue
+        f = fc.forecast_metric(m.comparator, m.value, values.get(m.pk, {}), as_of.ten_day, metric_kind(m), m.unit)
+        if f is None:
+            continue
+        by_metric[m.pk] = f
+        if f.verdict in {fc.AT_RISK, fc.UNLIKELY}:
+            name = f"{ts.task.section.label}{ts.task.number}.{ts.task.title}：{m.name}"
+            items.append(
+                RiskItem(
+                    "metric",
+                    name,
+                    ts.task.section.battle_id,
+                    f,
+                    [d.name for d in ts.leads],
+                    task_status=ts,
+                    metric=m,
+                )
+            )
+    items.sort(key=lambda i: (-i.severity, -(i.kind == "target"), _shortfall(i.forecast)))
+    battles = [(ts.target.battle_id, by_target[ts.target.pk]) for ts in target_statuses if ts.target.pk in by_target]
+    return PlanForecasts(by_target, by_metric, items, battles)
+
+
+def _shortfall(f):
+    """Amounts: the projection against the target, as a share of it (most short first)."""
+    if f.kind != "amount" or f.projected is None or not f.target:
+        return 0
+    return float((f.projected - f.target) / abs(f.target))
+
+
+def target_forecast(target, as_of, readings, rules):
+    """The forecast of one target from its ReadingPoints (the target page's series)."""
+    plan = target.battle.plan
+    previous = _previous_profiles(plan, [target]) if plan.predecessor_id else {}
+    return forecast_of(target, target.battle.number, readings, as_of.months, previous, rules)
+
+
+def _month_end(year, month):
+    if month == 12:
+        return dt.date(year, 12, 31)
+    return dt.date(year, month + 1, 1) - dt.timedelta(days=1)
+
+
+def warning_items(plan, as_of, status=None, battle_id=None):
+    """The 预警 list of the monthly circular: every target and task metric whose forecast is
+    有风险 or 难完成, most serious first, as plain dicts (JSON-ready): what, who, projection and
+    interval, the pace needed from now on next to the pace so far, and by when (the next
+    month's end as the checkpoint, the year's end as the deadline)."""
+    from reporting.status import plan_status  # status imports nothing from here; keep it lazy
+
+    status = status or plan_status(plan, as_of)
+    forecasts = plan_forecasts(status)
+    checkpoint = _month_end(plan.year, min(as_of.months + 1, 12)) if as_of.months < 12 else dt.date(plan.year, 12, 31)
+    rows = []
+    for item in forecasts.at_risk:
+        if battle_id is not None and item.battle_id != battle_id:
+            continue
+        f = item.forecast
+        rows.append(
+            {
+                "kind": item.kind,
+                "battle_id": item.battle_id,
+                "name": item.name,
+                "departments": "、".join(item.departments),
+                "verdict": f.verdict,
+                "verdict_label": str(fc.VERDICT_LABELS[f.verdict]),
+                "unit": f.unit,
+                "target": _num(f.target),
+                "projected": _num(f.projected),
+                "low": _num(f.low),
+                "high": _num(f.high),
+                "pace_so_far": _num(f.pace_so_far),
+                "pace_needed": _num(f.pace_needed),
+                "step": f.step,
+                "steps_left": f.steps_left,
+                "forecast_kind": f.kind,
+                "sentence": f.sentence(),
+                "checkpoint": checkpoint.isoformat(),
+                "deadline": dt.date(plan.year, 12, 31).isoformat(),
+            }
+        )
+    return rows
+
+
+def _num(value):
+    return as_float(value, 2)
