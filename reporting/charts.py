@@ -1,13 +1,18 @@
 """Server-rendered SVG charts: no JavaScript, nothing loaded from the internet, prints as is."""
 
-from decimal import Decimal
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from targets.numbers import fmt, q1
+
 WIDTH, HEIGHT = 640, 260
 # The right margin leaves room for the last x label and the target line's name.
 LEFT, RIGHT, TOP, BOTTOM = 48, 40, 16, 40
+
+
+def _figure(value):
+    return fmt(q1(value))
 
 
 def _nice_range(values):
@@ -74,7 +79,7 @@ def line_chart(labels, series, unit="%", title="", target=None, projection=None)
         ty = y(value)
         parts.append(
             f'<line class="target-line" x1="{LEFT}" y1="{ty:.1f}" x2="{WIDTH - RIGHT}" y2="{ty:.1f}">'
-            f"<title>{escape(name)} {Decimal(value):.1f}{escape(unit)}</title></line>"
+            f"<title>{escape(name)} {_figure(value)}{escape(unit)}</title></line>"
         )
         legend.append((name, "target-line"))
     if projection is not None:
@@ -86,7 +91,7 @@ def line_chart(labels, series, unit="%", title="", target=None, projection=None)
             if band_low is not None and band_high is not None:
                 parts.append(
                     f'<polygon class="projection-band" points="{sx:.1f},{sy:.1f} {ex:.1f},{y(band_high):.1f} '
-                    f'{ex:.1f},{y(band_low):.1f}"><title>{escape(name)} {Decimal(band_low):.1f}–{Decimal(band_high):.1f}'
+                    f'{ex:.1f},{y(band_low):.1f}"><title>{escape(name)} {_figure(band_low)}–{_figure(band_high)}'
                     f"{escape(unit)}</title></polygon>"
                 )
             parts.append(
@@ -94,7 +99,7 @@ def line_chart(labels, series, unit="%", title="", target=None, projection=None)
             )
             parts.append(
                 f'<circle class="dot projection" cx="{ex:.1f}" cy="{y(value):.1f}" r="4">'
-                f"<title>{escape(name)} {Decimal(value):.1f}{escape(unit)}</title></circle>"
+                f"<title>{escape(name)} {_figure(value)}{escape(unit)}</title></circle>"
             )
             legend.append((name, "projection"))
     for index, (name, css, values) in enumerate(series):
@@ -109,7 +114,7 @@ def line_chart(labels, series, unit="%", title="", target=None, projection=None)
                 else f'<rect class="dot {escape(css)}" x="{cx - 3:.1f}" y="{cy - 3:.1f}" width="6" height="6">'
             )
             tag = "circle" if index % 2 == 0 else "rect"
-            parts.append(f"{shape}<title>{escape(name)} {Decimal(v):.1f}{escape(unit)}</title></{tag}>")
+            parts.append(f"{shape}<title>{escape(name)} {_figure(v)}{escape(unit)}</title></{tag}>")
     entries = [(name, f"series {css}") for name, css, _ in series] + [
         (name, "target-line" if css == "target-line" else f"series {css}") for name, css in legend
     ]
