@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from targets import forecast as fc
 from targets.models import TargetReading
-from targets.numbers import as_float
+from targets.numbers import as_float, fmt, q1
 from targets.schedule import ReadingPoint
 from tasks.models import MetricValue
 
@@ -268,3 +268,64 @@ def warning_items(plan, as_of, status=None, battle_id=None):
 
 def _num(value):
     return as_float(value, 2)
+
+
+WARNING_COLUMNS = [
+    ("序号", "int"),
+    ("指标或任务", "text"),
+    ("牵头单位", "text"),
+    ("年度目标", "num"),
+    ("预计全年", "num"),
+    ("预计区间", "text"),
+    ("预计", "text"),
+    ("今后所需进度", "text"),
+    ("此前进度", "text"),
+    ("时限", "text"),
+]
+
+
+def _date_label(iso):
+    day = dt.date.fromisoformat(iso)
+    return f"{day.month}月{day.day}日"
+
+
+def warning_block(doc, items, battle_ids):
+    """The monthly circular's 预警 section (pure: plain dicts from ``warning_items`` into a
+    ``reporting.content.Doc``): how many items are at risk, what each needs from now on, by when."""
+    rows_in = [i for i in items if i["battle_id"] in battle_ids]
+    doc.h1("预警")
+    if not rows_in:
+        doc.p("按目前进度预测，各项指标和量化任务年末均可完成。")
+        return {"unlikely": 0, "at_risk": 0}
+    unlikely = sum(1 for i in rows_in if i["verdict"] == fc.UNLIKELY)
+    at_risk = len(rows_in) - unlikely
+    first = rows_in[0]
+    doc.p(
+        f"按目前进度预测全年，{unlikely}项指标和量化任务难以完成、{at_risk}项存在风险。"
+        f"请牵头单位对照下表所需进度，于{_date_label(first['checkpoint'])}前提出追赶措施，"
+        f"确保{_date_label(first['deadline'])}前完成年度目标。"
+    )
+    rows = []
+    for n, i in enumerate(rows_in, 1):
+        step = "每旬" if i["step"] == "ten_day" else "每月"
+        unit = i["unit"]
+        if i["forecast_kind"] == "amount" and i["pace_needed"] is not None:
+            needed = f"{step}{_plain(i['pace_needed'])}{unit}" if i["pace_needed"] > 0 else "已完成"
+            so_far = f"{step}{_plain(i['pace_so_far'])}{unit}" if i["pace_so_far"] is not None else "—"
+        elif i["pace_needed"] is not None:
+            needed = f"其余月份平均{_plain(i['pace_needed'])}%"
+            so_far = f"累计{_plain(i['pace_so_far'])}{unit}"
+        else:
+            needed, so_far = f"达到{_plain(i['target'])}{unit}", f"最新{_plain(i['pace_so_far'])}{unit}"
+        interval = "—" if i["low"] is None or i["high"] is None else f"{_plain(i['low'])}–{_plain(i['high'])}"
+        rows.append(
+            [n, i["name"], i["departments"], i["target"], i["projected"], interval, i["verdict_label"], needed, so_far]
+            + [f"{_date_label(i['checkpoint'])}前提出措施，年底前完成"]
+        )
+    doc.table("预警清单", WARNING_COLUMNS, rows)
+    return {"unlikely": unlikely, "at_risk": at_risk}
+
+
+def _plain(value):
+    """A JSON figure for a sentence: one decimal at most, trailing zeros dropped (half up)."""
+    return "—" if value is None else fmt(q1(value))
