@@ -1,6 +1,5 @@
 """Server-rendered SVG charts: no JavaScript, nothing loaded from the internet, prints as is."""
 
-
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
