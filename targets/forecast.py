@@ -52,6 +52,7 @@ VERDICT_SEVERITY = {None: 0, LIKELY: 1, AT_RISK: 2, UNLIKELY: 3}
 
 Z = 1.645  # two-sided 90 % for a normal error
 MIN_STRAY = 0.03  # amounts: the profile is never taken as better than 3 % per stretch
+RECENT_MONTHS = 3  # amounts: the interval reaches the year-end at the last three months' pace
 ONE_POINT_STRAY = 0.10  # amounts with a single figure: nothing to measure the stray from yet
 MIN_MOVE_SHARE = 0.005  # rates: moves of at least 0.5 % of the figure per month …
 MIN_MOVE_POINTS = 0.01  # … and at least 0.01 (point) per month
@@ -238,17 +239,38 @@ def forecast_amount(observations, target, comparator, profile, basis, step="mont
     implied = current / share
     # How far each stretch between two figures strayed from the profile's share of it.
     stray_sq, weight, previous_month, previous_value = 0.0, 0.0, 0.0, 0.0
+    past_sq, stretch = 0.0, 12 / STEPS[step]
     for o in points:
         expected = share_at(profile, o.month) - share_at(profile, previous_month)
         if expected > 0 and implied:
             actual = (float(o.value) - previous_value) / implied
             stray_sq += expected * ((actual - expected) / expected) ** 2
             weight += expected
+            past_sq += expected**2
+            stretch = o.month - previous_month
         previous_month, previous_value = o.month, float(o.value)
     stray = math.sqrt(stray_sq / weight) if weight and len(points) > 1 else ONE_POINT_STRAY
     stray = max(stray, MIN_STRAY)
-    half = Z * stray * abs(implied) * (1 - share)
+    # Stretches stray independently: the rest of the year (in stretches as long as the last one)
+    # and the pace measured so far each carry part of it.
+    future_sq, month = 0.0, latest.month
+    while month < 12 - 1e-9:
+        following = min(month + max(stretch, 1e-3), 12.0)
+        future_sq += (share_at(profile, following) - share_at(profile, month)) ** 2
+        month = following
+    relative = stray * math.sqrt(future_sq + (1 - share) ** 2 * past_sq / share**2)
+    half = Z * relative * abs(implied)
     low, high = implied - half, implied + half
+    # A pace that changed lately: the interval also reaches the year-end the last three months'
+    # pace would bring.
+    earlier = [o for o in points if o.month <= latest.month - RECENT_MONTHS + 1e-9]
+    if earlier and share < 1:
+        base = earlier[-1]
+        recent_share = share - share_at(profile, base.month)
+        if recent_share > 0:
+            recent_total = (current - float(base.value)) / recent_share
+            recent = current + (1 - share) * recent_total
+            low, high = min(low, recent), max(high, recent)
     done, left = _steps(latest.month, step)
     target_f = float(target) if target is not None else None
     needed = None
@@ -401,10 +423,13 @@ def forecast_target(
     raise ValueError(f"unknown target kind {kind!r}")
 
 
-def forecast_metric(comparator, target_value, values_by_ten_day, as_of_ten_day, kind="cumulative", unit=""):
+def forecast_metric(
+    comparator, target_value, values_by_ten_day, as_of_ten_day, kind="cumulative", unit="", profile=None, basis="even"
+):
     """A task metric's forecast from its latest approved value per 旬 up to `as_of_ten_day`:
-    cumulative amounts (the default) prorated by 旬, evenly; growth rates, shares and ceilings
-    ("growth_rate", "level", "ceiling", "decrease") from their latest figure."""
+    cumulative amounts (the default) by 旬, shaped by `profile` (even when None: the app has no
+    previous year for a task); growth rates, shares and ceilings ("growth_rate", "level",
+    "ceiling", "decrease") from their latest figure."""
     if target_value is None:
         return None
     points = [
@@ -418,4 +443,5 @@ def forecast_metric(comparator, target_value, values_by_ten_day, as_of_ten_day, 
     if kind in {"growth_rate", "level", "ceiling", "decrease"}:
         return forecast_rate(kind, points, target, comparator, "ten_day", 5.0, unit)
     comp = comparator if comparator in {"at_most", "about", "more_than"} else "at_least"
-    return forecast_amount(points, target, comp, even_profile(), "even", "ten_day", 5.0 if comp == "about" else 0, unit)
+    chosen, basis = (profile, basis) if profile else (even_profile(), "even")
+    return forecast_amount(points, target, comp, chosen, basis, "ten_day", 5.0 if comp == "about" else 0, unit)

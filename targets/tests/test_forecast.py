@@ -23,8 +23,9 @@ def test_an_amount_on_an_even_pace_projects_the_pace_to_december():
     f = fc.forecast_target("cumulative", "at_least", 120, months([10, 20, 30, 40, 50, 60]), 6)
     assert f.kind == "amount" and f.basis == "even"
     assert f.projected == D("120.0")
-    # On the profile exactly: the stray is the minimum, over the half-year still to come.
-    half = fc.Z * fc.MIN_STRAY * 120 * 0.5
+    # On the profile exactly: the stray is the minimum, for the six months to come and the six
+    # months the pace was measured over (independent stretches of a month each).
+    half = fc.Z * fc.MIN_STRAY * 120 * (6 / 144 + 6 / 144) ** 0.5
     assert float(f.low) == pytest.approx(120 - half) and float(f.high) == pytest.approx(120 + half)
     assert f.verdict == fc.AT_RISK  # 120 expected against 120 required: the interval straddles it
     assert f.pace_so_far == D("10.0") and f.pace_needed == D("10.0") and f.steps_left == 6
@@ -67,6 +68,14 @@ def test_straying_from_the_profile_widens_the_interval():
     assert erratic.high - erratic.low > 3 * (steady.high - steady.low)
 
 
+def test_a_pace_that_changed_lately_stretches_the_interval_towards_it():
+    # 10 a month for six months, then 20 a month: 120 by September says 160 on an even profile;
+    # the last three months' pace (20 a month) says 120 + 3 × 20 = 180.
+    f = fc.forecast_target("cumulative", "at_least", 200, months([10, 20, 30, 40, 50, 60, 80, 100, 120]), 9)
+    assert float(f.projected) == pytest.approx(160)
+    assert float(f.high) == pytest.approx(180)
+
+
 def test_the_interval_closes_at_year_end_and_a_met_target_is_reached():
     f = fc.forecast_target("cumulative", "at_least", 100, months([10 * n for n in range(1, 13)]), 12)
     assert f.low == f.high == f.projected == D("120.0")
@@ -75,7 +84,9 @@ def test_the_interval_closes_at_year_end_and_a_met_target_is_reached():
 
 def test_a_single_figure_gets_a_wide_default_interval():
     f = fc.forecast_target("cumulative", "at_least", 100, months([9]), 1)
-    assert float(f.high - f.low) == pytest.approx(2 * fc.Z * fc.ONE_POINT_STRAY * 108 * 11 / 12)
+    # Eleven months to come, and a pace measured on one month that is to carry eleven more.
+    relative = fc.ONE_POINT_STRAY * (11 / 144 + (11 / 12) ** 2) ** 0.5
+    assert float(f.high - f.low) == pytest.approx(2 * fc.Z * relative * 108)
 
 
 def test_an_about_amount_is_likely_only_inside_the_tolerance():
