@@ -95,9 +95,9 @@ def resolve_as_of(plan, value=None, today=None, periods=None):
         if ended:
             # Open where the data is: the latest ended 旬 with a submitted or approved report, not
             # an empty one (every battle at 0 %) whose reports are not due or not in yet.
-            last = ProgressReport.objects.filter(
-                period_id__in=[p.pk for p in ended], status__in=REPORTED
-            ).aggregate(last=Max("period__number"))["last"]
+            last = ProgressReport.objects.filter(period_id__in=[p.pk for p in ended], status__in=REPORTED).aggregate(
+                last=Max("period__number")
+            )["last"]
             chosen = next((p for p in ten_days if p.number == last), chosen)
     day = chosen.end
     ten_day = period_number_of("ten_day", day)
