@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reporting import views
+from reporting import public, views
 
 app_name = "reporting"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("plan/<slug:plan_code>/", views.archive, name="archive"),
     path("plan/<slug:plan_code>/generate/", views.generate, name="generate"),
     path("plan/<slug:plan_code>/status/", views.build_status, name="build_status"),
+    path("plan/<slug:plan_code>/publish/", public.publish_view, name="publish"),
 ]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("reports/", include("reporting.urls")),
     path("dashboard/", include("reporting.dashboard_urls")),
+    path("public/", include("reporting.public_urls")),
 ]
 
 admin.site.site_header = "怀化市打好发展“六仗”调度系统"
