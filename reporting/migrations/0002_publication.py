@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('reporting', '0001_initial'),
-        ('targets', '0002_plan_predecessor_and_target_profile'),
+        ('targets', '0003_plan_predecessor_and_target_profile'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
