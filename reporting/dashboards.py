@@ -40,6 +40,8 @@ from targets.models import Battle, Department, HistoricalTarget_departments, Pla
 from targets.schedule import Rules
 from tasks.access import task_for_user
 
+AT_RISK_SHOWN = 15  # 年末预警 rows on the overview (难完成 first); each battle page lists all of its own
+
 # --- access helpers ---------------------------------------------------------------------------
 
 
@@ -122,6 +124,8 @@ def overview(request, code):
             as_of,
             status=status,
             forecasts=forecasts,
+            at_risk_shown=AT_RISK_SHOWN,
+            at_risk_more=max(len(forecasts.at_risk) - AT_RISK_SHOWN, 0),
             show_all=show_all,
             missing_shown=missing if show_all else missing[:MISSING_SHOWN],
             missing_more=0 if show_all else max(len(missing) - MISSING_SHOWN, 0),

@@ -130,3 +130,27 @@ def test_warning_items_say_what_must_change_by_when(plan, departments):
     assert item["departments"] == "市商务局"
     assert item["pace_needed"] == 90.0 and item["pace_so_far"] == 40.0
     assert item["checkpoint"] == "2023-07-31" and item["deadline"] == "2023-12-31"
+
+
+def test_overview_shows_the_fifteen_most_serious_and_sends_to_the_battle_pages_for_the_rest(
+    client, plan, leader, departments
+):
+    battle = Battle.objects.get(plan=plan, number=1)
+    months = {p.number: p for p in Period.objects.filter(plan=plan, kind="month")}
+    for i in range(17):
+        target = Target.objects.create(
+            battle=battle, code=f"9.{i:02d}", name=f"落后指标{i:02d}", comparator="at_least", value=100,
+            unit="个", kind="cumulative", frequency="monthly", order=10 + i,
+        )  # fmt: skip
+        TargetReading.objects.bulk_create(
+            TargetReading(target=target, period=months[m], department=departments["dev"], cumulative_value=3 * m)
+            for m in range(1, 7)
+        )
+    client.force_login(leader)
+    page = client.get(reverse("dash:overview", args=[plan.code]), {"as_of": "month-6"}).content.decode()
+    at_risk = page[page.index('id="at-risk"') : page.index('id="missing"')]
+    assert "17 项有风险或难完成" in at_risk
+    assert at_risk.count('<tr data-verdict="unlikely"') == 15
+    assert "另有 2 项，见各仗页面" in at_risk and "/battle/1/?as_of=month-6#at-risk" in at_risk
+    battle_page = client.get(reverse("dash:battle", args=[plan.code, 1]), {"as_of": "month-6"}).content.decode()
+    assert battle_page.count('<tr data-verdict="unlikely"') == 17
