@@ -23,7 +23,7 @@ def _nice_range(values):
     return low - (pad if low < 0 else 0), high + pad
 
 
-def line_chart(labels, series, unit="%", title="", target=None, projection=None):
+def line_chart(labels, series, unit="%", title="", target=None, projection=None, xs=None):
     """A line chart of one or more series over the same x labels.
 
     `series` is a list of (name, css_class, values) where values may contain None (gaps).
@@ -31,6 +31,7 @@ def line_chart(labels, series, unit="%", title="", target=None, projection=None)
     `projection`: (name, from_index, to_index, value, low, high): a dashed line from the last
     actual figure (at `from_index` of the first series) to the year-end projection at
     `to_index`, with its interval drawn as a fan from that figure to low–high.
+    `xs`: the labels' positions on the x axis (months, say), when they are not evenly spaced.
     Returns safe SVG markup with a <title> and a legend, readable without colour too (markers differ).
     """
     numbers = [float(v) for _, _, values in series for v in values if v is not None]
@@ -43,10 +44,11 @@ def line_chart(labels, series, unit="%", title="", target=None, projection=None)
     low, high = _nice_range(numbers)
     plot_w = WIDTH - LEFT - RIGHT
     plot_h = HEIGHT - TOP - BOTTOM
-    step = plot_w / max(len(labels) - 1, 1)
+    positions = [float(v) for v in xs] if xs and len(xs) == len(labels) else list(range(len(labels)))
+    origin, span = positions[0], (positions[-1] - positions[0]) or 1
 
     def x(i):
-        return LEFT + (i * step if len(labels) > 1 else plot_w / 2)
+        return LEFT + ((positions[i] - origin) / span * plot_w if len(labels) > 1 else plot_w / 2)
 
     def y(v):
         return TOP + plot_h - (float(v) - low) / (high - low) * plot_h

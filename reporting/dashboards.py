@@ -36,6 +36,7 @@ from reporting.status import (
 from sixbattles.history import HistoryRow, history_rows
 from targets import schedule
 from targets.access import target_for_user
+from targets.forecast import month_of
 from targets.models import Battle, Department, HistoricalTarget_departments, Plan
 from targets.schedule import Rules
 from tasks.access import task_for_user
@@ -233,8 +234,10 @@ def target_chart(target, series, forecast):
         lines = [(_("实际值"), "actual", actual)]
         if forecast is not None and forecast.kind == "rate":
             projection = (year_end, end - 1, end, forecast.projected, forecast.low, forecast.high)
+    xs = [month_of(p.point) for p in series.points]
     if projection is not None or len(lines[0][2]) > len(labels):
         labels = labels + [_("年末")]
+        xs.append(12)
         lines = [(name, css, list(values) + [None] * (len(labels) - len(values))) for name, css, values in lines]
     return line_chart(
         labels,
@@ -243,6 +246,7 @@ def target_chart(target, series, forecast):
         target.name,
         target=(_("年度目标"), goal) if goal is not None else None,
         projection=projection,
+        xs=xs,
     )
 
 
