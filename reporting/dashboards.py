@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from reporting.charts import line_chart
-from reporting.forecasts import plan_forecasts, target_forecast
+from reporting.forecasts import plan_forecasts, target_forecast, task_metric_forecasts
 from reporting.status import (
     MISSING_SHOWN,
     BadAsOf,
@@ -303,10 +303,19 @@ def task(request, pk):
     plan = task.section.battle.plan
     as_of = _as_of(request, plan)
     history = task_history(task, as_of)
+    status = task_status(task, as_of)
     return render(
         request,
         "dashboards/task.html",
-        _context(request, plan, as_of, task=task, t=task_status(task, as_of), history=history),
+        _context(
+            request,
+            plan,
+            as_of,
+            task=task,
+            t=status,
+            history=history,
+            metric_forecasts=task_metric_forecasts(status, as_of),
+        ),
     )
 
 

@@ -205,6 +205,20 @@ def plan_forecasts(status):
     return PlanForecasts(by_target, by_metric, items, battles)
 
 
+def task_metric_forecasts(task_status, as_of):
+    """metric id → Forecast for one task's metrics (the task page; one query)."""
+    metrics = [m for m, _ in task_status.metrics if m.value is not None]
+    if not metrics or task_status.judgement.status == "completed":
+        return {}
+    values = _metric_values([m.pk for m in metrics], as_of)
+    result = {}
+    for m in metrics:
+        f = fc.forecast_metric(m.comparator, m.value, values.get(m.pk, {}), as_of.ten_day, metric_kind(m), m.unit)
+        if f is not None:
+            result[m.pk] = f
+    return result
+
+
 def _shortfall(f):
     """Amounts: the projection against the target, as a share of it (most short first)."""
     if f.kind != "amount" or f.projected is None or not f.target:

@@ -81,6 +81,9 @@ def test_a_task_metric_behind_its_pace_is_in_the_at_risk_list(client, plan, lead
     client.force_login(leader)
     page = client.get(reverse("dash:battle", args=[plan.code, 1]), {"as_of": "ten_day-15"}).content.decode()
     assert "促进旅游消费恢复：接待游客" in page and "今后每旬需完成" in page
+    task_page = client.get(reverse("dash:task", args=[task.pk]), {"as_of": "ten_day-15"}).content.decode()
+    note = task_page[task_page.index(f'data-forecast="{metric.pk}"') :]
+    assert "难完成" in note[:200] and "预计全年 3600万人次" in note[:300]
 
 
 def test_forecasts_cost_two_queries_and_three_with_a_predecessor(plan, departments, django_assert_num_queries):
