@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from reporting.build import build_report
 from reporting.models import Publication
-from targets.models import Period
+from targets.models import Period, Target, TargetReading
 from tasks.models import ProgressReport, Task
 
 PUBLIC = ["public:plan", "public:json", "public:feed"]
@@ -71,6 +71,16 @@ def secrets(seeded, plan, departments, staff_commerce, office_dev, office_scienc
         task_status="completed",
         progress="六月未发布戊",
     )
+    # Admin: a June reading (the unpublished period) entered through the admin.
+    june = Period.objects.get(plan=plan, kind="month", number=6)
+    TargetReading.objects.create(
+        target=Target.objects.get(battle__plan=plan, code="1.02"),
+        period=june,
+        department=d["commerce"],
+        cumulative_value=4321,
+        entered_by=plan_admin,
+        note="六月数据说明己",
+    )
     # Personal data of every role.
     for user in (staff_commerce, office_dev, office_science, plan_admin, leader):
         user.first_name, user.email = f"姓名{user.username}", f"{user.username}@example.gov.cn"
@@ -81,6 +91,8 @@ def secrets(seeded, plan, departments, staff_commerce, office_dev, office_scienc
         "退回报告丙",
         "退回理由丁",
         "六月未发布戊",
+        "4321",
+        "六月数据说明己",
         # Approved report texts are not published either: only figures and counts.
         "推进情况",
         "促销资金不足",
