@@ -193,8 +193,13 @@ def _interpolate(known, month):
 
 
 def share_at(profile, month):
-    """The profile's cumulative share at a (fractional) month."""
-    return _interpolate([(float(m), s) for m, s in enumerate(profile)], month)
+    """The profile's cumulative share at a (fractional) month, interpolated between month ends."""
+    if month <= 0:
+        return profile[0]
+    if month >= 12:
+        return profile[12]
+    whole = int(month)
+    return profile[whole] + (profile[whole + 1] - profile[whole]) * (month - whole)
 
 
 def _side(value, target, comparator, tolerance_pct):
