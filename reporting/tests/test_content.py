@@ -100,3 +100,23 @@ def test_monthly_circular_warns_what_must_change_by_when(seeded, plan):
     assert retail[7:] == ["每月68.6亿元", "每月60亿元", "6月30日前提出措施，年底前完成"]
     assert any("2项指标和量化任务难以完成、2项存在风险" in p for p in paragraphs(content))
     assert content["summary"]["warnings"] == {"unlikely": 2, "at_risk": 2}
+
+
+def test_the_warning_section_renders_on_the_web_page_and_in_word_and_excel(seeded, plan, leader, client):
+    import io
+
+    import openpyxl
+    from django.urls import reverse
+    from docx import Document
+
+    report = build_report(plan.id, "monthly_circular", seeded["may"].id)
+    client.force_login(leader)
+    page = client.get(reverse("reporting:detail", args=[report.pk])).content.decode()
+    assert "、预警" in page and "每月68.6亿元" in page
+    word = client.get(reverse("reporting:download", args=[report.pk, "docx"]))
+    text = "\n".join(p.text for p in Document(io.BytesIO(b"".join(word.streaming_content))).paragraphs)
+    assert "、预警" in text
+    excel = client.get(reverse("reporting:download", args=[report.pk, "xlsx"]))
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(excel.streaming_content)))
+    cells = [str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    assert "每月68.6亿元" in cells
