@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reporting', '0001_initial'),
+        ('reporting', '0002_notification_moved_to_accounts'),
         ('targets', '0003_plan_predecessor_and_target_profile'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
