@@ -3,7 +3,7 @@
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from targets.numbers import fmt, q1
+from targets.numbers import fmt, q1, round_half_up
 
 WIDTH, HEIGHT = 640, 260
 # The right margin leaves room for the last x label and the target line's name.
@@ -63,7 +63,8 @@ def line_chart(labels, series, unit="%", title="", target=None, projection=None,
         gy = y(value)
         parts.append(f'<line class="grid" x1="{LEFT}" y1="{gy:.1f}" x2="{WIDTH - RIGHT}" y2="{gy:.1f}"/>')
         parts.append(
-            f'<text class="axis" x="{LEFT - 4}" y="{gy + 4:.1f}" text-anchor="end">{value:.0f}{escape(unit)}</text>'
+            f'<text class="axis" x="{LEFT - 4}" y="{gy + 4:.1f}" text-anchor="end">'
+            f"{round_half_up(value, 0)}{escape(unit)}</text>"
         )
     every = max(1, len(labels) // 12)
     for i, label in enumerate(labels):

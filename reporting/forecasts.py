@@ -15,7 +15,8 @@ Public API:
   end as the checkpoint).
 
 A target's profile: the predecessor plan's city-wide cumulative readings of the target with the
-same battle number and code (a year-end figure needed), else ``Target.profile``, else even.
+same battle number and code (a year-end figure needed), else ``Target.profile`` (the engine's
+序时进度 curve: cumulative % per quarter or month), else even.
 """
 
 import datetime as dt
@@ -103,7 +104,7 @@ def _profile(target, battle_number, previous):
     profile = previous.get((battle_number, target.code))
     if profile:
         return profile, "previous_year"
-    own = fc.profile_from_weights(target.profile) if target.profile else None
+    own = fc.profile_from_schedule(target.profile) if target.profile else None
     if own:
         return own, "profile"
     return None, "even"
@@ -126,12 +127,15 @@ def forecast_of(target, battle_number, readings, as_of_month, previous, rules):
 
 
 def metric_kind(metric):
-    """A task metric's kind for the forecast: its own where the model has one, else an amount
-    (a ceiling when its words set an upper limit)."""
-    kind = getattr(metric, "kind", "") or ""
+    """A task metric's kind for the forecast (TaskMetric.kind): rates, shares, ceilings and
+    decreases as rates, amounts ("cumulative", "approximate") by 旬; None for what has no
+    projection (zero tolerance, qualitative)."""
+    kind = getattr(metric, "kind", "") or "cumulative"
     if kind in {"growth_rate", "level", "ceiling", "decrease"}:
         return kind
-    return "ceiling" if metric.comparator == "at_most" else "cumulative"
+    if kind in {"cumulative", "approximate"}:
+        return "ceiling" if metric.comparator == "at_most" else "cumulative"
+    return None
 
 
 def _metric_values(metrics, as_of):
@@ -182,7 +186,7 @@ def plan_forecasts(status):
     values = _metric_values([m for _, m in metrics], as_of)
     by_metric = {}
     for ts, m in metrics:
-        if ts.judgement.status == "completed":
+        if ts.judgement.status == "completed" or metric_kind(m) is None:
             continue
         f = fc.forecast_metric(m.comparator, m.value, values.get(m.pk, {}), as_of.ten_day, metric_kind(m), m.unit)
         if f is None:
@@ -214,6 +218,8 @@ def task_metric_forecasts(task_status, as_of):
     values = _metric_values(metrics, as_of)
     result = {}
     for m in metrics:
+        if metric_kind(m) is None:
+            continue
         f = fc.forecast_metric(m.comparator, m.value, values.get(m.pk, {}), as_of.ten_day, metric_kind(m), m.unit)
         if f is not None:
             result[m.pk] = f

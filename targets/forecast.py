@@ -4,7 +4,8 @@ Public API (the dashboards, the monthly circular's 预警 section and bench/fore
 
 - ``Observation(month, value)``: a figure at a point of the year, ``month`` in months elapsed
   (month N → N, quarter N → 3N, 旬 N → N/3, year → 12; fractions allowed).
-- ``even_profile()``, ``profile_from_weights(weights)``, ``profile_from_previous(observations)``:
+- ``even_profile()``, ``profile_from_weights(weights)``, ``profile_from_schedule(profile)`` (a
+  ``Target.profile``), ``profile_from_previous(observations)``:
   the expected cumulative share of the year's amount at the end of each month (13 numbers, month
   0 … 12, rising from 0 to 1).
 - ``forecast_amount(observations, target, comparator, profile, basis, step="month", tolerance_pct=0)``:
@@ -168,6 +169,18 @@ def profile_from_weights(weights):
         shares.append(running / total)
     shares[12] = 1.0
     return shares
+
+
+def profile_from_schedule(profile):
+    """A ``Target.profile`` (the schedule engine's curve: {"quarter": [4 cumulative %]} or
+    {"month": [12 cumulative %]}) → cumulative shares per month; None when unusable."""
+    if not isinstance(profile, dict) or len(profile) != 1:
+        return None
+    kind, shares = next(iter(profile.items()))
+    step = {"quarter": 3, "month": 1}.get(kind)
+    if step is None or not isinstance(shares, list) or len(shares) * step != 12:
+        return None
+    return profile_from_previous([Observation(step * (i + 1), Decimal(str(v))) for i, v in enumerate(shares)])
 
 
 def profile_from_previous(observations):

@@ -4,7 +4,6 @@ and the target readings departments report."""
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -49,6 +48,20 @@ class Plan(models.Model):
         decimal_places=1,
         default=Decimal("5"),
         help_text=_("“左右”类指标与目标值相差不超过该比例视为达标。"),
+    )
+    growth_yellow_points = models.DecimalField(
+        _("增速黄灯阈值（百分点）"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("2"),
+        help_text=_("增速低于目标不超过该百分点亮黄灯，超过亮红灯；不按序时折算。"),
+    )
+    share_yellow_points = models.DecimalField(
+        _("占比黄灯阈值（百分点）"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("2"),
+        help_text=_("以%计的占比、比率低于目标不超过该百分点亮黄灯，超过亮红灯。"),
     )
     missed_periods_red = models.PositiveSmallIntegerField(
         _("连续漏报亮红灯期数"), default=2, help_text=_("漏报一期亮黄灯，连续达到该期数亮红灯。")
@@ -208,6 +221,19 @@ class Comparator(models.TextChoices):
     DECREASE = "decrease", _("下降/减少")
 
 
+class IndicatorKind(models.TextChoices):
+    """How an indicator is judged (targets/schedule.py): shared by targets and task metrics."""
+
+    GROWTH_RATE = "growth_rate", _("增速")
+    CUMULATIVE = "cumulative", _("累计量")
+    LEVEL = "level", _("水平/占比")
+    CEILING = "ceiling", _("上限")
+    ZERO_TOLERANCE = "zero_tolerance", _("零容忍")
+    DECREASE = "decrease", _("下降")
+    APPROXIMATE = "approximate", _("约数")
+    QUALITATIVE = "qualitative", _("定性")
+
+
 class Frequency(models.TextChoices):
     TEN_DAY = "ten_day", _("每旬")
     MONTHLY = "monthly", _("每月")
@@ -218,16 +244,7 @@ class Frequency(models.TextChoices):
 class Target(models.Model):
     """A quantitative or qualitative indicator (指标) of a battle."""
 
-    class Kind(models.TextChoices):
-        GROWTH_RATE = "growth_rate", _("增速")
-        CUMULATIVE = "cumulative", _("累计量")
-        LEVEL = "level", _("水平/占比")
-        CEILING = "ceiling", _("上限")
-        ZERO_TOLERANCE = "zero_tolerance", _("零容忍")
-        DECREASE = "decrease", _("下降")
-        APPROXIMATE = "approximate", _("约数")
-        QUALITATIVE = "qualitative", _("定性")
-
+    Kind = IndicatorKind
     Comparator = Comparator
     Frequency = Frequency
 
@@ -243,6 +260,17 @@ class Target(models.Model):
     )
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     frequency = models.CharField(_("报送频次"), max_length=16, choices=Frequency.choices)
+    # Expected cumulative share of the year's total at the end of each period, e.g. the previous
+    # year's quarterly shares of GDP {"quarter": [22.6, 47.3, 72.4, 100]}; used for a cumulative
+    # target in place of straight 序时进度 (targets/schedule.py, validate_profile).
+    profile = models.JSONField(
+        _("序时进度曲线"),
+        null=True,
+        blank=True,
+        help_text=_(
+            '累计量指标按此曲线代替均匀序时进度，如上年各季累计占全年比重：{"quarter": [22.6, 47.3, 72.4, 100]}。'
+        ),
+    )
     departments = models.ManyToManyField(Department, verbose_name=_("责任单位"), related_name="targets", blank=True)
     departments_inferred = models.BooleanField(
         _("责任单位为推定"), default=False, help_text=_("方案未写明责任单位，由系统按职能推定。")
@@ -251,14 +279,6 @@ class Target(models.Model):
     source = models.TextField(_("原文"), blank=True)
     general_plan_source = models.TextField(_("总体方案原文"), blank=True)
     order = models.PositiveIntegerField(_("排序"), default=0)
-    # Expected share of the year's amount per month (12 numbers, any scale), for cumulative
-    # targets whose plan has no predecessor with readings; empty = evenly over the months.
-    profile = models.JSONField(
-        _("年内分布（12个月权重）"),
-        default=list,
-        blank=True,
-        help_text=_("累计类指标各月预计占全年的比重，12个数；留空按月均匀分布。"),
-    )
 
     history = HistoricalRecords(m2m_fields=[departments])
 
@@ -273,17 +293,15 @@ class Target(models.Model):
         return f"{self.code} {self.name}"
 
     def clean(self):
-        super().clean()
-        weights = self.profile or []
-        if weights and (
-            not isinstance(weights, list)
-            or len(weights) != 12
-            or not all(isinstance(w, int | float) and not isinstance(w, bool) and w >= 0 for w in weights)
-            or not sum(weights)
-        ):
-            raise ValidationError(
-                {"profile": _("年内分布应为12个不小于0的数（各月权重），且不能全为0；留空按月均匀分布。")}
-            )
+        from django.core.exceptions import ValidationError
+
+        from targets.schedule import COMPLETION_KINDS, validate_profile
+
+        errors = validate_profile(self.profile)
+        if self.profile and not errors and self.kind not in COMPLETION_KINDS:
+            errors = [_("只有累计量和约数指标可以设序时进度曲线")]
+        if errors:
+            raise ValidationError({"profile": errors})
 
 
 class Period(models.Model):

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('reporting', '0002_notification_moved_to_accounts'),
-        ('targets', '0003_plan_predecessor_and_target_profile'),
+        ('targets', '0005_plan_predecessor'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

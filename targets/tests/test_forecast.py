@@ -61,6 +61,14 @@ def test_the_targets_own_profile_is_used_where_set():
     assert f.basis == "profile" and float(f.projected) == pytest.approx(25 / (5 / 24))
 
 
+def test_the_engines_schedule_curve_is_read_as_a_profile():
+    quarters = fc.profile_from_schedule({"quarter": [10, 40, 70, 100]})
+    assert quarters[3] == pytest.approx(0.1) and quarters[6] == pytest.approx(0.4) and quarters[12] == 1
+    months12 = fc.profile_from_schedule({"month": [5 * m for m in range(1, 12)] + [100]})
+    assert months12[6] == pytest.approx(0.3)
+    assert fc.profile_from_schedule({"week": [1]}) is None and fc.profile_from_schedule([1] * 12) is None
+
+
 def test_straying_from_the_profile_widens_the_interval():
     steady = fc.forecast_target("cumulative", "at_least", 100, months([10, 20, 30, 40]), 4)
     erratic = fc.forecast_target("cumulative", "at_least", 100, months([2, 25, 27, 40]), 4)
