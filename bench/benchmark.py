@@ -37,10 +37,10 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
-from targets.management.commands.seed_demo import seed_plan  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from targets.models import Department, Plan, Target  # noqa: E402
+from tasks.management.commands.seed_demo import seed_plan  # noqa: E402
 from tasks.models import ProgressReport, Task  # noqa: E402
 
 SIZES = {"small": (1, 1), "large": (14, 5)}

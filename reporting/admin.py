@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from reporting.models import DispatchReport, ReminderLog
+from reporting.models import DispatchReport, Publication, ReminderLog
 
 
 @admin.register(DispatchReport)
@@ -25,3 +25,17 @@ class DispatchReportAdmin(admin.ModelAdmin):
 class ReminderLogAdmin(admin.ModelAdmin):
     list_display = ["period", "department", "step", "sent_at"]
     list_select_related = ["period", "department"]
+
+
+@admin.register(Publication)
+class PublicationAdmin(admin.ModelAdmin):
+    """Publications are made from the publish page (a snapshot); here they are only listed and,
+    deleted, withdrawn from the public page."""
+
+    list_display = ("plan", "battle", "period", "published_at", "published_by")
+    list_filter = ("plan", "battle")
+    readonly_fields = ("plan", "battle", "period", "content", "published_at", "published_by")
+    fields = ("plan", "battle", "period", "highlights", "content", "published_at", "published_by")
+
+    def has_add_permission(self, request):
+        return False

@@ -25,6 +25,7 @@ the task completed.
 
 import datetime as dt
 
+from reporting.forecasts import warning_block
 from targets.periods import next_workday
 from targets.schedule import LIGHT_LABELS, RED
 
@@ -386,6 +387,8 @@ def monthly_circular(facts, battle_id, issue_number, issued_on):
     open_problems = [p for p in in_battles(facts["problems"], battles) if p["closed_on"] is None]
     doc.p(f"截至本期，尚未销号的问题{len(open_problems)}个，请责任单位限期解决。")
     problem_table(doc, "问题清单", open_problems, battles)
+    # 预警 (reporting/forecasts.py): what is forecast to miss its target and the pace it needs.
+    warnings = warning_block(doc, facts.get("warnings", []), {b["id"] for b in battles})
     return {
         **header(facts, "monthly_circular", battle_id, issue_number, issued_on),
         "blocks": doc.blocks,
@@ -396,6 +399,7 @@ def monthly_circular(facts, battle_id, issue_number, issued_on):
             "praise": praise,
             "criticism": [c["name"] for c in criticism],
             "open_problems": len(open_problems),
+            "warnings": warnings,
         },
     }
 

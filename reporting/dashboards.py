@@ -11,6 +11,7 @@ and their rules for readings entry and report review are not the dashboards' rul
 """
 
 from collections import defaultdict
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from reporting.charts import line_chart
+from reporting.forecasts import plan_forecasts, target_forecast, task_metric_forecasts
 from reporting.status import (
     MISSING_SHOWN,
     BadAsOf,
@@ -35,8 +37,12 @@ from sixbattles.history import HistoryRow, history_rows
 from sixbattles.params import query_period
 from targets import schedule
 from targets.access import target_for_user
+from targets.forecast import month_of
 from targets.models import Battle, Department, HistoricalTarget_departments, Plan
+from targets.schedule import Rules
 from tasks.access import task_for_user
+
+AT_RISK_SHOWN = 15  # 年末预警 rows on the overview (难完成 first); each battle page lists all of its own
 
 # --- access helpers ---------------------------------------------------------------------------
 
@@ -110,6 +116,7 @@ def overview(request, code):
     plan = plan_for_user(request.user, code)
     as_of = _as_of(request, plan)
     status = plan_status(plan, as_of)
+    forecasts = plan_forecasts(status)
     show_all = request.GET.get("all") == "1"
     missing = status.missing_departments
     return render(
@@ -120,6 +127,9 @@ def overview(request, code):
             plan,
             as_of,
             status=status,
+            forecasts=forecasts,
+            at_risk_shown=AT_RISK_SHOWN,
+            at_risk_more=max(len(forecasts.at_risk) - AT_RISK_SHOWN, 0),
             show_all=show_all,
             missing_shown=missing if show_all else missing[:MISSING_SHOWN],
             missing_more=0 if show_all else max(len(missing) - MISSING_SHOWN, 0),
@@ -134,6 +144,7 @@ def battle(request, code, number):
     as_of = _as_of(request, plan)
     status = plan_status(plan, as_of, battle=battle)
     battle_status = status.battles[0]
+    forecasts = plan_forecasts(status)
     # ?light=red (from the overview's red list): the task table shows only tasks with that light.
     # An unknown light is a filter to ignore, not an error: the whole table is shown.
     light = request.GET.get("light")
@@ -143,7 +154,17 @@ def battle(request, code, number):
     return render(
         request,
         "dashboards/battle.html",
-        _context(request, plan, as_of, battle=battle, b=battle_status, status=status, tasks=tasks, light=light),
+        _context(
+            request,
+            plan,
+            as_of,
+            battle=battle,
+            b=battle_status,
+            status=status,
+            tasks=tasks,
+            light=light,
+            forecasts=forecasts,
+        ),
     )
 
 
@@ -162,31 +183,74 @@ def target(request, pk):
     plan = target.battle.plan
     as_of = _as_of(request, plan)
     series = target_series(target, as_of)
-    labels = [p.point.label for p in series.points]
-    if target.kind in {"growth_rate", "decrease"}:
-        actual = [p.point.cumulative_growth for p in series.points]
-        required = [
-            (-target.value if target.kind == "decrease" else target.value) if target.value is not None else None
-        ] * len(labels)
-        chart = line_chart(
-            labels, [(_("累计增速"), "actual", actual), (_("目标"), "schedule", required)], "%", target.name
-        )
-    elif target.kind in {"cumulative", "approximate"} and target.value:
-        actual = [p.judgement.completion_pct for p in series.points]
-        sched = [p.schedule_pct for p in series.points]
-        chart = line_chart(
-            labels, [(_("完成率"), "actual", actual), (_("序时进度"), "schedule", sched)], "%", target.name
-        )
-    else:
-        actual = [p.judgement.latest_value for p in series.points]
-        goal = [target.value] * len(labels) if target.value is not None else [None] * len(labels)
-        chart = line_chart(
-            labels, [(_("实际值"), "actual", actual), (_("目标值"), "schedule", goal)], target.unit, target.name
-        )
+    forecast = target_forecast(target, as_of, [p.point for p in series.points], Rules.from_plan(plan))
+    chart = target_chart(target, series, forecast)
     return render(
         request,
         "dashboards/target.html",
-        _context(request, plan, as_of, target=target, series=series, chart=chart, history=target_history(target)),
+        _context(
+            request,
+            plan,
+            as_of,
+            target=target,
+            series=series,
+            chart=chart,
+            forecast=forecast,
+            history=target_history(target),
+        ),
+    )
+
+
+def target_chart(target, series, forecast):
+    """The target page's chart: the figures so far, the 序时 line (cumulative amounts), the year's
+    target as a line, and the forecast's year-end projection with its interval."""
+    labels = [p.point.label for p in series.points]
+    if not labels:
+        return ""
+    end = len(labels)  # x index of the year-end projection
+    year_end = _("年末预计")
+    projection = None
+    if target.kind in {"growth_rate", "decrease"}:
+        actual = [p.point.cumulative_growth for p in series.points]
+        goal = (-target.value if target.kind == "decrease" else target.value) if target.value is not None else None
+        lines = [(_("累计增速"), "actual", actual)]
+        unit = "%"
+        if forecast is not None and forecast.kind == "rate":
+            projection = (year_end, end - 1, end, forecast.projected, forecast.low, forecast.high)
+    elif target.kind in {"cumulative", "approximate"} and target.value and series.judgement.completion_pct is not None:
+        actual = [p.judgement.completion_pct for p in series.points]
+        sched = [p.schedule_pct for p in series.points] + [Decimal(100)]
+        lines = [(_("完成率"), "actual", actual + [None]), (_("序时进度"), "schedule", sched)]
+        goal, unit = Decimal(100), "%"
+        if forecast is not None and forecast.kind == "amount":
+            scale = Decimal(100) / target.value
+            projection = (
+                year_end,
+                end - 1,
+                end,
+                forecast.projected * scale,
+                forecast.low * scale,
+                forecast.high * scale,
+            )
+    else:
+        actual = [p.judgement.latest_value for p in series.points]
+        goal, unit = target.value, target.unit
+        lines = [(_("实际值"), "actual", actual)]
+        if forecast is not None and forecast.kind == "rate":
+            projection = (year_end, end - 1, end, forecast.projected, forecast.low, forecast.high)
+    xs = [month_of(p.point) for p in series.points]
+    if projection is not None or len(lines[0][2]) > len(labels):
+        labels = labels + [_("年末")]
+        xs.append(12)
+        lines = [(name, css, list(values) + [None] * (len(labels) - len(values))) for name, css, values in lines]
+    return line_chart(
+        labels,
+        lines,
+        unit,
+        target.name,
+        target=(_("年度目标"), goal) if goal is not None else None,
+        projection=projection,
+        xs=xs,
     )
 
 
@@ -243,10 +307,19 @@ def task(request, pk):
     plan = task.section.battle.plan
     as_of = _as_of(request, plan)
     history = task_history(task, as_of, request.user)
+    status = task_status(task, as_of)
     return render(
         request,
         "dashboards/task.html",
-        _context(request, plan, as_of, task=task, t=task_status(task, as_of), history=history),
+        _context(
+            request,
+            plan,
+            as_of,
+            task=task,
+            t=status,
+            history=history,
+            metric_forecasts=task_metric_forecasts(status, as_of),
+        ),
     )
 
 

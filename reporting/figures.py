@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from reporting import status as status_module
+from reporting.forecasts import warning_items
 from targets import schedule
 from targets.models import Department, Period, Target, TargetReading
 from targets.numbers import VALUE_PLACES, as_float
@@ -179,6 +180,7 @@ def collect(plan, period):
     facts["targets"], facts["areas"] = target_facts(plan, period, as_of, status, departments)
     facts["departments"] = department_stats(due_ten_days, in_period, reports, pairs, departments, facts["tasks"])
     facts["problems"] = problem_facts(tasks, reports, period, departments, battle_of_task, task_label)
+    facts["warnings"] = warning_items(plan, as_of, status)  # the monthly circular's 预警
     return facts
 
 

@@ -169,3 +169,56 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"{self.department} {self.period} {self.get_step_display()}"
+
+
+class Publication(models.Model):
+    """A period's summary published to the public progress page (/public/<plan>/): by a
+    task-force office for its battle, or by an admin for the whole plan (battle empty).
+
+    `content` is a snapshot taken when publishing (targets and lights, figures, tasks completed,
+    the latest issued ten-day briefing's 总体情况), so the public page shows exactly what was
+    published and changes only when something is published or withdrawn. Publishing the same
+    scope and period again replaces its snapshot."""
+
+    plan = models.ForeignKey(Plan, verbose_name=_("方案"), on_delete=models.CASCADE, related_name="publications")
+    battle = models.ForeignKey(
+        Battle,
+        verbose_name=_("仗"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="publications",
+        help_text=_("留空表示全市（整个方案）的进展摘要，由管理员发布。"),
+    )
+    period = models.ForeignKey(Period, verbose_name=_("期"), on_delete=models.PROTECT, related_name="publications")
+    highlights = models.TextField(_("工作亮点"), blank=True, help_text=_("每行一条，公开发布。"))
+    content = models.JSONField(_("发布内容"), default=dict, blank=True)
+    published_at = models.DateTimeField(_("发布时间"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发布人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("公开发布")
+        verbose_name_plural = _("公开发布")
+        ordering = ["-published_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "battle", "period"], condition=Q(battle__isnull=False), name="publication_battle_once"
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "period"], condition=Q(battle__isnull=True), name="publication_plan_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.battle or self.plan.title} {self.period}"
+
+    @property
+    def highlight_lines(self):
+        return [line.strip() for line in self.highlights.splitlines() if line.strip()]

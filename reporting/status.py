@@ -5,7 +5,8 @@ Public API (stable; the dispatch reports use it too):
 
 - ``resolve_as_of(plan, value=None, today=None, periods=None)`` → ``AsOf``; ``value`` is a period id
   ("57") or "kind-number" ("ten_day-8", "month-11", "quarter-3"); raises ``BadAsOf`` (a Chinese
-  message) on anything else. Default: the latest 旬 that has ended by ``today``.
+  message) on anything else. Default: the latest 旬 ended by ``today`` that has a submitted or
+  approved report (else the latest ended 旬).
 - ``plan_status(plan, as_of)`` → ``PlanStatus``: ``battles`` (``BattleStatus`` each with
   ``targets``/``tasks``/``light_counts``/``task_counts``/``reporting``/``review_queue``/
   ``departments``), ``red_list``, ``missing_departments``, ``targets_by_id``, ``tasks_by_id``.
@@ -61,6 +62,12 @@ class AsOf:
     def query(self):
         return f"{self.period.kind}-{self.period.number}"
 
+    @property
+    def ten_day_label(self):
+        """The as-of 旬 as a heading says it ("12月上旬"); "—" before the first 旬 ends."""
+        period = next((p for p in self.periods if p.kind == "ten_day" and p.number == self.ten_day), None)
+        return str(period).split("年", 1)[-1] if period else "—"
+
 
 def _complete_months(day):
     next_day = day + dt.timedelta(days=1)
@@ -87,9 +94,10 @@ def resolve_as_of(plan, value=None, today=None, periods=None):
         ten_days = [p for p in periods if p.kind == "ten_day"]
         ended = [p for p in ten_days if p.end < today]
         chosen = ended[-1] if ended else ten_days[0]
-        if ended and chosen is ten_days[-1]:
-            # The plan year is over: open on the last 旬 anyone reported for, not an empty one.
-            last = ProgressReport.objects.filter(period__plan=plan, period__kind="ten_day").aggregate(
+        if ended:
+            # Open where the data is: the latest ended 旬 with a submitted or approved report, not
+            # an empty one (every battle at 0 %) whose reports are not due or not in yet.
+            last = ProgressReport.objects.filter(period_id__in=[p.pk for p in ended], status__in=REPORTED).aggregate(
                 last=Max("period__number")
             )["last"]
             chosen = next((p for p in ten_days if p.number == last), chosen)

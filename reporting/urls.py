@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reporting import views
+from reporting import public, views
 from sixbattles import params  # noqa: F401 (registers the <id:…> path converter)
 
 app_name = "reporting"
@@ -14,4 +14,5 @@ urlpatterns = [
     path("plan/<slug:plan_code>/", views.archive, name="archive"),
     path("plan/<slug:plan_code>/generate/", views.generate, name="generate"),
     path("plan/<slug:plan_code>/status/", views.build_status, name="build_status"),
+    path("plan/<slug:plan_code>/publish/", public.publish_view, name="publish"),
 ]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("reports/", include("reporting.urls")),
     path("dashboard/", include("reporting.dashboard_urls")),
+    path("public/", include("reporting.public_urls")),
 ]
 
 handler400 = "sixbattles.params.bad_request"

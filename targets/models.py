@@ -23,6 +23,16 @@ class Plan(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     issued_on = models.DateField(_("成文日期"), null=True, blank=True)
     published_on = models.DateField(_("发布日期"), null=True, blank=True)
+    # The year before's plan: its readings of the same targets shape this year's forecasts.
+    predecessor = models.ForeignKey(
+        "self",
+        verbose_name=_("上年方案"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="successors",
+        help_text=_("上年度的方案：同编号指标的上年各月累计值作为本年预测的年内分布。"),
+    )
 
     # Per-plan rules (domain-notes: "make it a per-plan setting and document it").
     yellow_gap_points = models.DecimalField(

@@ -164,6 +164,9 @@ def home(request):
     context = {"plan": plan, "plans": plans, "today": today, "earlier_open_periods": EARLIER_OPEN_PERIODS}
     if plan is None:
         return render(request, "tasks/home.html", context)
+    if user.role == User.Role.LEADER:
+        # A leader's work is the plan's overview: the home page is it.
+        return redirect("dash:overview", code=plan.code)
     periods = window_periods(plan, today.date, today.notes)
     current = periods[0] if periods else None
     context.update(current=current, periods=periods)
@@ -190,7 +193,7 @@ def home(request):
         if user.role == User.Role.OFFICE or user.is_plan_admin:
             context["queue_count"] = access.reviewable_reports(user).filter(task__section__battle__plan=plan).count()
     if user.reads_everything:
-        context["overview_url"] = optional_url("targets:overview")
+        context["overview_url"] = reverse("dash:overview", args=[plan.code])
     return render(request, "tasks/home.html", context)
 
 

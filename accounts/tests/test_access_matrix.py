@@ -242,7 +242,8 @@ EXPECTED = {
             "admin": 200,
         },
     ),
-    "tasks:home": ({}, dict.fromkeys(ROLES[1:], 200)),
+    # A leader's home is the plan's overview (a redirect to it).
+    "tasks:home": ({}, {**dict.fromkeys(ROLES[1:], 200), "leader": 302}),
     "tasks:task_detail": (
         {"pk": "task"},
         {

@@ -24,7 +24,8 @@ def test_leader_follows_overview_to_battle_to_target_and_sees_the_engines_figure
         page.fill("#id_username", leader.username)
         page.fill("#id_password", leader.raw_password)
         page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
+        # A leader's home is the overview.
+        page.wait_for_url(f"{live_server.url}/dashboard/{plan.code}/")
 
         page.goto(f"{live_server.url}/dashboard/{plan.code}/?as_of={AS_OF}")
         page.screenshot(path=str(screenshot_dir / "dashboard-01-overview.png"), full_page=True)

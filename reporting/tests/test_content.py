@@ -78,3 +78,45 @@ def test_warning_slips_name_each_red_item_for_the_convener(seeded, plan):
     assert rows[1][3] == "市文化旅游广电体育局"
     assert any(p.startswith("市政府常务副市长") for p in paragraphs(content))
     assert content["summary"]["slips"] == 2
+
+
+def test_monthly_circular_warns_what_must_change_by_when(seeded, plan):
+    content = build_report(plan.id, "monthly_circular", seeded["may"].id).content
+    headings = [b["text"] for b in content["blocks"] if b["t"] == "h1"]
+    assert headings[-1].endswith("、预警")
+    rows = table(content, "预警清单")["rows"]
+    # GDP 4.0% against 7.5% with a quarter to go; 旅游总收入 150 of 470 by 旬13 (on pace for 415):
+    # both 难完成. 社零 300 by May is on pace for 720 of 780 and 接待游客 2000 by 旬13 for 5538 of
+    # 5000, both within a single figure's interval: 有风险.
+    assert [(r[1], r[6]) for r in rows] == [
+        ("地区生产总值增长", "难完成"),
+        ("（一）2.促进旅游消费恢复：旅游总收入", "难完成"),
+        ("社会消费品零售总额", "有风险"),
+        ("（一）2.促进旅游消费恢复：接待游客", "有风险"),
+    ]
+    retail = next(r for r in rows if r[1] == "社会消费品零售总额")
+    # 480 still missing over the 7 months left: 68.6 a month, against 60 a month so far.
+    assert retail[2:5] == ["市商务局", 780.0, 720.0]
+    assert retail[7:] == ["每月68.6亿元", "每月60亿元", "6月30日前提出措施，年底前完成"]
+    assert any("2项指标和量化任务难以完成、2项存在风险" in p for p in paragraphs(content))
+    assert content["summary"]["warnings"] == {"unlikely": 2, "at_risk": 2}
+
+
+def test_the_warning_section_renders_on_the_web_page_and_in_word_and_excel(seeded, plan, leader, client):
+    import io
+
+    import openpyxl
+    from django.urls import reverse
+    from docx import Document
+
+    report = build_report(plan.id, "monthly_circular", seeded["may"].id)
+    client.force_login(leader)
+    page = client.get(reverse("reporting:detail", args=[report.pk])).content.decode()
+    assert "、预警" in page and "每月68.6亿元" in page
+    word = client.get(reverse("reporting:download", args=[report.pk, "docx"]))
+    text = "\n".join(p.text for p in Document(io.BytesIO(b"".join(word.streaming_content))).paragraphs)
+    assert "、预警" in text
+    excel = client.get(reverse("reporting:download", args=[report.pk, "xlsx"]))
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(excel.streaming_content)))
+    cells = [str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    assert "每月68.6亿元" in cells

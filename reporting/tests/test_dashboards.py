@@ -253,8 +253,46 @@ def test_after_the_plan_year_pages_open_on_the_last_reported_ten_day_period(plan
     add_reports(plan, staff_commerce, 20)
     as_of = resolve_as_of(plan, today=dt.date(2026, 11, 26))
     assert (as_of.period.kind, as_of.period.number) == ("ten_day", 20)
-    # Within the year, the last ended 旬 is shown whether or not anyone reported for it.
+    # Within the year too, the pages open where the data is: 旬20, not the empty 旬24 before today.
+    assert resolve_as_of(plan, today=dt.date(2023, 9, 5)).period.number == 20
+    # A draft is no data: a draft of 旬22 does not move the page onto it.
+    task = Task.objects.filter(section__battle__plan=plan).first()
+    draft_period = Period.objects.get(plan=plan, kind="ten_day", number=22)
+    ProgressReport.objects.create(task=task, department=staff_commerce.department, period=draft_period)
+    assert resolve_as_of(plan, today=dt.date(2023, 9, 5)).period.number == 20
+    # A period that has not ended yet is never the default, even with reports.
+    assert resolve_as_of(plan, today=dt.date(2023, 7, 15)).period.number == 19
+
+
+def test_before_any_report_the_pages_open_on_the_last_ended_ten_day_period(plan):
+    import datetime as dt
+
     assert resolve_as_of(plan, today=dt.date(2023, 9, 5)).period.number == 24
+
+
+def test_overview_heading_names_the_ten_day_period_and_task_bars_carry_light_and_schedule(
+    client, plan, leader, departments
+):
+    import datetime as dt
+
+    from tasks.models import MetricValue, TaskMetric
+
+    add_reports(plan, None, 33)
+    assert resolve_as_of(plan, today=dt.date(2023, 12, 26)).label == "2023年11月下旬"
+    task = Task.objects.get(title="促进旅游消费恢复")
+    metric = TaskMetric.objects.filter(task=task).order_by("order").first()
+    report = ProgressReport.objects.get(task=task, period__kind="ten_day", period__number=33)
+    MetricValue.objects.create(report=report, metric=metric, value=Decimal(3500))  # 70 % against 91.7 %
+    client.force_login(leader)
+    overview = client.get(reverse("dash:overview", args=[plan.code]), {"as_of": "ten_day-33"}).content.decode()
+    assert "<span data-ten-day>11月下旬</span>" in overview and "33 旬" not in overview
+    battle = client.get(reverse("dash:battle", args=[plan.code, 1]), {"as_of": "ten_day-33"}).content.decode()
+    row = battle[battle.index(f'data-task="{task.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert 'class="fill fill-red" width="70"' in row  # 21.7 points behind: red, not green
+    assert 'class="schedule-mark" x1="91"' in row
+    page = client.get(reverse("dash:task", args=[task.pk]), {"as_of": "ten_day-33"}).content.decode()
+    assert 'class="fill fill-red" width="70"' in page and 'class="schedule-mark" x1="91"' in page
 
 
 def graded_red_tasks(plan, count):

@@ -151,12 +151,20 @@ def test_office_home_shows_queue_count_and_reporting_rate(client, plan, office_d
     assert "待审核报告 1 份" in response.content.decode()
 
 
-def test_leader_home_offers_dashboards_and_all_battles(client, plan, leader):
+def test_leader_home_is_the_plans_overview(client, plan, leader):
     client.force_login(leader)
+    response = client.get(reverse("tasks:home"), {"plan": plan.code}, follow=True)
+    assert response.redirect_chain == [(reverse("dash:overview", args=[plan.code]), 302)]
+    page = response.content.decode()
+    assert "建设中" not in page and 'class="card battle-card"' in page
+
+
+def test_admin_home_links_to_the_dashboards_and_lists_all_battles(client, plan, plan_admin):
+    client.force_login(plan_admin)
     response = home(client, as_of="2023-05-15")
     assert len(response.context["rates"]) == 2
-    assert "queue_count" not in response.context
-    assert "调度看板" in response.content.decode()
+    page = response.content.decode()
+    assert f'href="{reverse("dash:overview", args=[plan.code])}"' in page and "建设中" not in page
 
 
 # ---------------------------------------------------------------- query counts

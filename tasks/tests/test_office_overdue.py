@@ -72,7 +72,7 @@ def test_office_home_says_so_when_nothing_is_overdue(client, plan, office_scienc
 def test_staff_and_leaders_do_not_get_the_office_list(client, plan, staff_commerce, leader):
     for user in (staff_commerce, leader):
         client.force_login(user)
-        assert "overdue" not in client.get(reverse("tasks:home"), AS_OF).context
+        assert "overdue" not in client.get(reverse("tasks:home"), AS_OF, follow=True).context
 
 
 def test_a_section_level_lead_counts_for_every_task_of_the_section(client, plan, office_dev, departments):
