@@ -16,16 +16,18 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from reporting import content as content_builders
 from reporting import figures
-from reporting.models import DispatchReport
+from reporting.models import DispatchReport, Notification
 from reporting.render import write_docx, write_xlsx
 from reporting.status import plan_status, resolve_as_of
 from targets.models import Battle, Period, Plan
+from targets.periods import next_workday
 
 log = logging.getLogger(__name__)
 Kind = DispatchReport.Kind
@@ -97,27 +99,56 @@ def slip_needed(plan, period, battle):
     return bool(status.red_list)
 
 
+def previous_period(plan, period):
+    """The period before `period` in the same year (the last 旬, month or quarter), or None."""
+    if period.number <= 1:
+        return None
+    return Period.objects.filter(plan=plan, kind=period.kind, number=period.number - 1).first()
+
+
+def scheduled_issue_date(plan, period):
+    """The day a period's reports are issued automatically: the period's end plus the plan's
+    report delay (Asia/Shanghai), moved to the next working day. A report built late (after
+    downtime, or for a plan loaded late) still carries this date, never the day it was built."""
+    closes = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time()) + dt.timedelta(
+        hours=plan.report_delay_hours
+    )
+    day, _certain = next_workday(closes.date())
+    return day
+
+
 def compute_content(report, plan, period, facts_cache):
-    """The report's content dict from the facts of its period (cached across battles)."""
+    """The report's content dict (a draft: undated) from the facts of its period and of the
+    period before (for the changes), cached across battles."""
 
     def facts_for(p):
         return facts_of(plan, p, facts_cache)
 
     facts = facts_for(period)
-    issued_on = timezone.localdate()
-    if report.kind == Kind.TEN_DAY_BRIEFING:
-        return content_builders.ten_day_briefing(facts, report.battle_id, report.issue_number, issued_on)
-    if report.kind == Kind.MONTHLY_CIRCULAR:
-        return content_builders.monthly_circular(facts, report.battle_id, report.issue_number, issued_on)
-    if report.kind == Kind.QUARTERLY_SUMMARY:
-        previous = Period.objects.filter(plan=plan, kind=Period.Kind.QUARTER, number=period.number - 1).first()
-        previous_facts = facts_for(previous) if previous else None
-        return content_builders.quarterly_summary(
-            facts, previous_facts, report.battle_id, report.issue_number, issued_on
+    if report.kind == Kind.WARNING_SLIP:
+        return content_builders.warning_slips(
+            facts,
+            report.battle_id,
+            report.issue_number,
+            scheduled_issue_date(plan, period),
+            days=settings.DISPATCH_WARNING_SLIP_DAYS,
         )
-    return content_builders.warning_slips(
-        facts, report.battle_id, report.issue_number, issued_on, days=settings.DISPATCH_WARNING_SLIP_DAYS
-    )
+    before = previous_period(plan, period)
+    previous = facts_for(before) if before else None
+    builder = {
+        Kind.TEN_DAY_BRIEFING: content_builders.ten_day_briefing,
+        Kind.MONTHLY_CIRCULAR: content_builders.monthly_circular,
+        Kind.QUARTERLY_SUMMARY: content_builders.quarterly_summary,
+    }[report.kind]
+    return builder(facts, previous, report.battle_id, report.issue_number)
+
+
+def render_files(report):
+    root = settings.REPORTS_ROOT
+    report.docx_path = report.file_path("docx")
+    report.xlsx_path = report.file_path("xlsx")
+    write_docx(report.content, root / report.docx_path)
+    write_xlsx(report.content, root / report.xlsx_path)
 
 
 # Dispatch reports are official documents in the site language (Chinese), whatever language
@@ -154,11 +185,7 @@ def build_report(
             return report
         try:
             report.content = compute_content(report, plan, period, facts_cache)
-            root = settings.REPORTS_ROOT
-            report.docx_path = report.file_path("docx")
-            report.xlsx_path = report.file_path("xlsx")
-            write_docx(report.content, root / report.docx_path)
-            write_xlsx(report.content, root / report.xlsx_path)
+            render_files(report)
         except Exception as exc:
             log.exception("building dispatch report %s failed", report.pk)
             report.status = DispatchReport.Status.FAILED
@@ -202,6 +229,16 @@ def close_period(plan_id, period_id):
         report = build_report(plan_id, kind, period_id, battle_id, facts_cache=facts_cache)
         if report is not None:
             built.append(report)
+    if settings.DISPATCH_AUTO_ISSUE:
+        on = scheduled_issue_date(period.plan, period)
+        for report in DispatchReport.objects.filter(
+            plan_id=plan_id,
+            period_id=period_id,
+            is_current=True,
+            status=DispatchReport.Status.READY,
+            issued_on__isnull=True,
+        ):
+            issue_report(report.pk, on=on)
     if period.closed_at is None:
         period.closed_at = timezone.now()
         period.save(update_fields=["closed_at"])
@@ -241,3 +278,53 @@ def missing_reports(plan, now=None):
         ):
             out.append(period)
     return out
+
+
+# A report issued automatically for a period this long past (catch-up after downtime, a plan
+# loaded late) is issued without a message: nobody needs a notice per 旬 of last year.
+NOTIFY_WITHIN_DAYS = 7
+
+
+def recipients(report):
+    """Users of the units a report is sent to (主送): a battle's task-force members and office,
+    the whole plan's task forces for a plan-wide report, and the city's leaders."""
+    from accounts.models import User
+    from targets.models import Department
+
+    forces = Battle.objects.filter(plan_id=report.plan_id)
+    if report.battle_id:
+        forces = forces.filter(pk=report.battle_id)
+    departments = set(Department.objects.filter(task_forces__battle__in=forces).values_list("id", flat=True)) | set(
+        Department.objects.filter(task_force_offices__battle__in=forces).values_list("id", flat=True)
+    )
+    users = User.objects.filter(is_active=True).filter(
+        models.Q(department_id__in=departments) | models.Q(role=User.Role.LEADER)
+    )
+    return list(users.values_list("id", flat=True))
+
+
+@translation.override(settings.LANGUAGE_CODE)
+def issue_report(report_id, *, user=None, on=None):
+    """签发: date the report (`on`, default today in Asia/Shanghai), re-render its files with the
+    date and the 版记, and notify the units it is sent to. Only a ready, current draft can be
+    issued; issuing an issued report changes nothing. Returns the report."""
+    today = timezone.localdate()
+    on = on or today
+    with transaction.atomic():
+        report = DispatchReport.objects.select_for_update(of=("self",)).select_related("period").get(pk=report_id)
+        if report.is_issued or report.status != DispatchReport.Status.READY or not report.is_current:
+            return report
+        report.content = content_builders.issue(report.content, on)
+        render_files(report)
+        report.issued_on = on
+        report.issued_at = timezone.now()
+        report.issued_by = user
+        report.save(update_fields=["content", "docx_path", "xlsx_path", "issued_on", "issued_at", "issued_by"])
+        if (today - on).days <= NOTIFY_WITHIN_DAYS:
+            text = f"{report.content['title']}（{report.issue_label}，{report.period}）已签发。"
+            link = reverse("reporting:detail", args=[report.pk])
+            Notification.objects.bulk_create(
+                Notification(user_id=uid, kind=Notification.Kind.REPORT_ISSUED, text=text, link=link)
+                for uid in recipients(report)
+            )
+    return report
