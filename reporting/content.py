@@ -26,7 +26,7 @@ Django settings, named there):
   on schedule, that sent every report due in the month on time and whose approved reports all
   passed review the first time.
 - 通报批评 (monthly): a unit whose on-time rate in the month is under
-  `settings.DISPATCH_CRITICISM_ON_TIME_PCT` (default 80%), or whose lead tasks completed or on
+  `settings.DISPATCH_CRITICISM_ON_TIME_PCT` (default 60%), or whose lead tasks completed or on
   schedule are under `Plan.laggard_completion_pct` (default 60%) of its lead tasks.
 - Problems: identified by the approved report that first raised them (figures.problem_facts);
   closed (销号) when a later approved report of the same task and unit lists none or reports the
@@ -34,8 +34,9 @@ Django settings, named there):
 """
 
 import datetime as dt
+from decimal import Decimal
 
-from targets.numbers import round_half_up
+from targets.numbers import fmt, round_half_up
 from targets.periods import next_workday
 from targets.schedule import LIGHT_LABELS, RED, YELLOW
 
@@ -627,18 +628,18 @@ def praise_and_criticism(departments, rules):
             and d["first_pass_pct"] in (100.0, None)
         ):
             praise.append(d["name"])
-        reasons = []
-        if d["span_on_time_pct"] is not None and d["span_on_time_pct"] < rules["criticism_on_time_pct"]:
-            reasons.append(
-                f"本月应报{d['span_due']}份，迟报{d['span_late']}份、漏报{d['span_missing']}份，"
-                f"按时报送率{pct_text(d['span_on_time_pct'])}"
+        late = d["span_on_time_pct"] is not None and d["span_on_time_pct"] < rules["criticism_on_time_pct"]
+        behind = d["task_pct"] is not None and d["task_pct"] < rules["laggard_completion_pct"]
+        if late or behind:
+            criticism.append(
+                {
+                    "name": d["name"],
+                    "on_time_pct": d["span_on_time_pct"] if late else None,
+                    "task_pct": d["task_pct"] if behind else None,
+                    "good": d["lead_tasks_good"],
+                    "led": d["lead_tasks"],
+                }
             )
-        if d["task_pct"] is not None and d["task_pct"] < rules["laggard_completion_pct"]:
-            reasons.append(
-                f"牵头任务{d['lead_tasks']}项中完成或按序时推进{d['lead_tasks_good']}项（{pct_text(d['task_pct'])}）"
-            )
-        if reasons:
-            criticism.append({"name": d["name"], "reasons": reasons})
     return praise, criticism
 
 
@@ -692,22 +693,25 @@ def ranking_rows(departments):
 
 
 def area_tables(doc, areas):
-    """County rankings, one annex table per by-area indicator."""
-    labels = []
+    """County rankings: one annex, a table per by-area indicator. Returns its label, or none."""
+    if not areas:
+        return []
+    blocks = []
     for area in areas:
-        labels.append(
-            doc.annex(
-                f"县市区排名：{area['target']}",
-                [
-                    ("排名", "int"),
-                    ("县市区", "text"),
-                    (f"{area['measure']}（{area['unit']}）", "num"),
-                    ("数据期", "text"),
-                ],
-                [[a["rank"], a["area"], a["value"], a["period"]] for a in area["rows"]],
-            )
+        doc.table(
+            f"县市区排名：{area['target']}",
+            [
+                ("排名", "int"),
+                ("县市区", "text"),
+                (f"{area['measure']}（{area['unit']}）", "num"),
+                ("数据期", "text"),
+            ],
+            [[a["rank"], a["area"], a["value"], a["period"]] for a in area["rows"]],
+            into=blocks,
         )
-    return labels
+    number = len(doc.annexes) + 1
+    doc.annexes.append({"number": number, "title": "县市区指标排名", "landscape": False, "blocks": blocks})
+    return [f"附件{number}"]
 
 
 def finish(doc, facts, kind, battle_id, issue_number, summary):
@@ -788,12 +792,21 @@ def monthly_circular(facts, previous, battle_id, issue_number):
     doc.h2("通报表扬")
     doc.p(("对以下单位予以通报表扬：" + "、".join(praise) + "。") if praise else "本月无符合通报表扬条件的单位。")
     doc.h2("通报批评")
-    if criticism:
-        doc.p(
-            "对以下单位予以通报批评："
-            + "；".join(f"{c['name']}（{'，'.join(c['reasons'])}）" for c in criticism)
-            + "。"
+    late = [c for c in criticism if c["on_time_pct"] is not None]
+    behind = [c for c in criticism if c["task_pct"] is not None]
+    parts = []
+    if late:
+        parts.append(
+            f"本月按时报送率低于{p1(rules['criticism_on_time_pct'])}%的"
+            + "、".join(f"{c['name']}（{pct_text(c['on_time_pct'])}）" for c in late)
         )
+    if behind:
+        parts.append(
+            f"牵头任务完成和按序时推进比例低于{p1(rules['laggard_completion_pct'])}%的"
+            + "、".join(f"{c['name']}（{c['good']}/{c['led']}项）" for c in behind)
+        )
+    if parts:
+        doc.p("对以下单位予以通报批评：" + "；".join(parts) + "。各单位迟报、漏报份数见单位排名附件。")
     else:
         doc.p("本月无符合通报批评条件的单位。")
     doc.h1("下步要求")
@@ -819,6 +832,7 @@ def monthly_circular(facts, previous, battle_id, issue_number):
             "quantified": q,
             "praise": praise,
             "criticism": [c["name"] for c in criticism],
+            "criticism_detail": criticism,
             "new_problems": len(new),
             "closed_problems": len(closed),
             "open_problems": len(still_open),
@@ -830,22 +844,25 @@ TASK_COLUMNS = [
     ("任务", "text"),
     ("牵头单位", "text"),
     ("量化指标", "text"),
-    ("完成率", "pct"),
+    ("完成率（最低项）", "pct"),
     ("序时进度", "pct"),
     ("差值(百分点)", "points"),
     ("状态", "text"),
 ]
 
 
+def figure(value):
+    """A figure in a sentence or a text cell: trailing zeros dropped (5000, 5.38), — if none."""
+    return "—" if value is None else fmt(Decimal(str(value)))
+
+
 def task_rows(tasks):
-    """Quantified tasks, the laggards first."""
+    """Quantified tasks, the laggards first; 完成率 is that of the task's least advanced metric."""
     order = {"lagging": 0, "not_reported": 1, "on_schedule": 2, "completed": 3, "not_due": 4}
     quantified = sorted((t for t in tasks if t["quantified"]), key=lambda t: (order.get(t["status"], 5), t["gap"] or 0))
     rows = []
     for t in quantified:
-        metrics = "；".join(
-            f"{m['name']}{m['value'] if m['value'] is not None else '—'}/{m['target']}{m['unit']}" for m in t["metrics"]
-        )
+        metrics = "；".join(f"{m['name']}{figure(m['value'])}/{figure(m['target'])}{m['unit']}" for m in t["metrics"])
         rows.append(
             [
                 t["label"],

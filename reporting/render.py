@@ -204,8 +204,13 @@ def is_wide(ch):
     return ord(ch) >= 0x2E80 or ch in "—…“”‘’"
 
 
+# Widths of Latin characters in ems where the fonts differ most from a digit's half em.
+LATIN_WIDTHS = {"%": 0.95, "‰": 1.0, "—": 1.0, "-": 0.4, "+": 0.6, ".": 0.3, "/": 0.4}
+
+
 def text_width(text, size):
-    return sum(size if is_wide(ch) else size * 0.56 for ch in text)
+    """Printed width in points, erring wide: CJK one em, digits about 0.56 em."""
+    return sum(size if is_wide(ch) else size * LATIN_WIDTHS.get(ch, 0.56) for ch in text)
 
 
 def longest_token(text):
@@ -228,7 +233,7 @@ def column_widths(texts_by_column, formats, total, size):
     its longest Latin run and two characters (it may wrap between CJK characters); what is left is
     shared between the text columns by how much text they hold.
     """
-    pad = 2 * CELL_MARGIN_PT + 2
+    pad = 2 * CELL_MARGIN_PT + 3
     minimum, natural = [], []
     for j, texts in enumerate(texts_by_column):
         header, values = texts[0], texts[1:]
@@ -239,8 +244,10 @@ def column_widths(texts_by_column, formats, total, size):
             natural.append(need)
         else:
             token = max((text_width(longest_token(v), size) for v in texts), default=0)
-            minimum.append(max(token, 2 * size) + pad)
-            natural.append(max(min(max((text_width(v, size) for v in texts), default=0), 24 * size), 2 * size) + pad)
+            longest = max((text_width(v, size) for v in texts), default=0)
+            # Short labels (红灯, 按序时推进) keep up to four characters a line.
+            minimum.append(max(token, min(longest, 4 * size), 2 * size) + pad)
+            natural.append(max(min(longest, 24 * size), 2 * size) + pad)
     if sum(minimum) > total:
         return None
     if sum(natural) <= total:
@@ -343,7 +350,8 @@ def write_docx(content, path):
             doc, annex["title"], TITLE_FONT, ANNEX_TITLE_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False
         )
         title.paragraph_format.space_after = Pt(6)
-        add_blocks(doc, annex["blocks"], body_width(annex_section), captions=False)
+        tables = sum(1 for block in annex["blocks"] if block["t"] == "table")
+        add_blocks(doc, annex["blocks"], body_width(annex_section), captions=tables > 1)
     if content.get("footnotes"):
         if content.get("annexes"):
             add_paragraph_break_section(doc, landscape=False)
@@ -443,7 +451,12 @@ def add_table(doc, block, width, caption=True):
         margin.set(qn("w:w"), "57")
         margin.set(qn("w:type"), "dxa")
         margins.append(margin)
-    table._tbl.tblPr.append(margins)
+    # In schema order (before tblLook), or LibreOffice ignores it and keeps its 1.9 mm margins.
+    look = table._tbl.tblPr.find(qn("w:tblLook"))
+    if look is not None:
+        look.addprevious(margins)
+    else:
+        table._tbl.tblPr.append(margins)
     # Word reads the cells' widths, LibreOffice and WPS the table grid: set both.
     for grid_col, column_width in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=True):
         grid_col.w = column_width

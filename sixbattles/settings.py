@@ -279,7 +279,7 @@ DISPATCH_CATCH_UP_ON_WORKER_START = env_bool("DISPATCH_CATCH_UP_ON_WORKER_START"
 # 0 leaves them as drafts until the task-force office issues them.
 DISPATCH_AUTO_ISSUE = env_bool("DISPATCH_AUTO_ISSUE", True)
 # 通报批评 of a unit whose on-time rate in the month is under this percentage.
-DISPATCH_CRITICISM_ON_TIME_PCT = env_int("DISPATCH_CRITICISM_ON_TIME_PCT", 80)
+DISPATCH_CRITICISM_ON_TIME_PCT = env_int("DISPATCH_CRITICISM_ON_TIME_PCT", 60)
 
 # Redis is only the Celery broker: the web app must keep working while it is down, so nothing
 # the requests need (sessions, login throttling, the cache) lives there.
