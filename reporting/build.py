@@ -134,7 +134,17 @@ def compute_content(report, plan, period, facts_cache):
             days=settings.DISPATCH_WARNING_SLIP_DAYS,
         )
     before = previous_period(plan, period)
-    previous = facts_for(before) if before else None
+    if before is None:
+        previous = None
+    elif report.kind == Kind.QUARTERLY_SUMMARY or before.id in facts_cache:
+        previous = facts_for(before)  # the summary compares every indicator's rate too
+    else:
+        # Only the comparisons: task statuses, lights and the span's reporting (one 旬 or month of
+        # reports instead of the year's).
+        key = ("summary", before.id)
+        if key not in facts_cache:
+            facts_cache[key] = figures.collect(plan, before, summary=True)
+        previous = facts_cache[key]
     builder = {
         Kind.TEN_DAY_BRIEFING: content_builders.ten_day_briefing,
         Kind.MONTHLY_CIRCULAR: content_builders.monthly_circular,

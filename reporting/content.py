@@ -100,9 +100,17 @@ def change_text(now, before, unit="个百分点", noun=""):
     return f"{'上升' if diff > 0 else '下降'}{figure}{unit}{noun}"
 
 
+# Cumulative quarters as a circular says them (the engine labels them 1–N季度).
+QUARTER_SPANS = {"1–2季度": "上半年", "1–3季度": "前三季度", "1–4季度": "全年"}
+
+
 def plain(reason):
-    """The engine's reason sentence without the spaces around its figures (Chinese typesetting)."""
-    return (reason or "").replace(" ", "")
+    """The engine's reason sentence as a circular prints it: no spaces around its figures (Chinese
+    typesetting), cumulative quarters read 上半年, 前三季度, 全年."""
+    text = (reason or "").replace(" ", "")
+    for label, span in QUARTER_SPANS.items():
+        text = text.replace(label, span)
+    return text
 
 
 def city_of(issuer):

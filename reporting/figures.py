@@ -71,11 +71,14 @@ class ReportRow:
         self.period = period
 
 
-def collect(plan, period):
+def collect(plan, period, summary=False):
     """Everything the four report kinds need for `plan` as of the end of `period`.
 
     Lights, gaps, completion and growth rates, 序时进度 and task statuses are those of
     reporting.status.plan_status as of this period, so a report says what the dashboards say.
+
+    With `summary`, only what a report compares with the period before (task statuses, target
+    lights, reporting in the period's span), reading only that span's reports.
     """
     as_of = status_module.resolve_as_of(plan, str(period.id))
     status = status_module.plan_status(plan, as_of)
@@ -102,9 +105,10 @@ def collect(plan, period):
     # Every report of the year so far in one query, as light rows (a year is ~16,000 reports:
     # model instances would cost more than everything else in the build).
     period_by_id = {p.id: p for p in ten_days}
+    read = in_period if summary else ten_days
     reports = [
         ReportRow(*row, period=period_by_id[row[3]])
-        for row in ProgressReport.objects.filter(period__in=ten_days).order_by().values_list(*ReportRow.__slots__[:-1])
+        for row in ProgressReport.objects.filter(period__in=read).order_by().values_list(*ReportRow.__slots__[:-1])
     ]
 
     facts = {
@@ -146,6 +150,15 @@ def collect(plan, period):
 
     # Approved reports of this period: what moved, problems raised.
     period_ids = {p.id for p in ten_days if p.start >= period.start}
+    if summary:
+        facts["span_reporting"] = span_reporting(in_period, pairs, reports, battle_of_task, departments, collectives)
+        facts["tasks"] = task_facts(status, task_label)
+        facts["targets"] = [
+            {"id": ts.target.id, "battle_id": ts.target.battle_id, "light": ts.judgement.light}
+            for b in status.battles
+            for ts in b.targets
+        ]
+        return facts
     facts["period"]["ten_days"] = [p.number for p in in_period]
     following = Period.objects.filter(
         plan=plan, kind=Period.Kind.TEN_DAY, start=period.end + dt.timedelta(days=1)
@@ -169,28 +182,7 @@ def collect(plan, period):
         if r.period_id in period_ids and r.status == ProgressReport.Status.APPROVED and r.task_id in tasks
     ]
 
-    # Who did not report on time in this report's span, per battle and unit: a report first
-    # submitted after the 旬's deadline is late (迟报), one never submitted is missing (漏报).
-    first_submitted = {(r.task_id, r.department_id, r.period_id): r.first_submitted_at for r in reports}
-    span = defaultdict(lambda: {"due": 0, "late": 0, "missing": 0})
-    for p in in_period:
-        for task_id, dept_id in pairs:
-            row = span[(battle_of_task[task_id], dept_id)]
-            row["due"] += 1
-            at = first_submitted.get((task_id, dept_id, p.id))
-            if at is None:
-                row["missing"] += 1
-            elif timezone.localtime(at).date() > p.deadline:
-                row["late"] += 1
-    facts["span_reporting"] = [
-        {
-            "battle_id": battle_id,
-            "department": departments[dept_id],
-            "collective": dept_id in collectives,
-            **counts,
-        }
-        for (battle_id, dept_id), counts in sorted(span.items(), key=lambda kv: (kv[0][0], departments[kv[0][1]]))
-    ]
+    facts["span_reporting"] = span_reporting(in_period, pairs, reports, battle_of_task, departments, collectives)
     facts["missing"] = {}
     for row in facts["span_reporting"]:
         if row["missing"]:
@@ -207,6 +199,26 @@ def collect(plan, period):
     )
     facts["problems"] = problem_facts(tasks, reports, departments, battle_of_task, task_label, ten_days)
     return facts
+
+
+def span_reporting(in_period, pairs, reports, battle_of_task, departments, collectives):
+    """Who did not report on time in a report's span, per battle and unit: a report first
+    submitted after the 旬's deadline is late (迟报), one never submitted is missing (漏报)."""
+    first_submitted = {(r.task_id, r.department_id, r.period_id): r.first_submitted_at for r in reports}
+    span = defaultdict(lambda: {"due": 0, "late": 0, "missing": 0})
+    for p in in_period:
+        for task_id, dept_id in pairs:
+            row = span[(battle_of_task[task_id], dept_id)]
+            row["due"] += 1
+            at = first_submitted.get((task_id, dept_id, p.id))
+            if at is None:
+                row["missing"] += 1
+            elif timezone.localtime(at).date() > p.deadline:
+                row["late"] += 1
+    return [
+        {"battle_id": battle_id, "department": departments[dept_id], "collective": dept_id in collectives, **counts}
+        for (battle_id, dept_id), counts in sorted(span.items(), key=lambda kv: (kv[0][0], departments[kv[0][1]]))
+    ]
 
 
 def department_stats(ten_days, in_period, reports, pairs, departments, collectives, task_rows):

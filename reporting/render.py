@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from copy import deepcopy
 from decimal import Decimal
 from pathlib import Path
 
@@ -463,17 +464,29 @@ def add_table(doc, block, width, caption=True):
     # The header row repeats on every page the table runs to.
     header_props = table.rows[0]._tr.get_or_add_trPr()
     header_props.append(OxmlElement("w:tblHeader"))
+    # Cells are filled through lxml directly (copies of one prepared run per kind of cell): a
+    # circular's annexes have thousands of cells and python-docx's setters re-search the XML.
     point = Pt(size)
+    header_run, body_run = fast_run("", H1_FONT, point), fast_run("", BODY_FONT, point)
+    props = {
+        key: cell_paragraph_props(right=key == "right", center=key == "center") for key in ("right", "center", "left")
+    }
+    no_wrap = OxmlElement("w:noWrap")
+    twips = [str(int(w / 635)) for w in widths]  # EMU → twentieths of a point
     for i, row in enumerate(texts):
         for j, text in enumerate(row):
-            cell = cells[i * columns + j]
-            cell.width = widths[j]
+            tc = cells[i * columns + j]._tc
+            width = tc.tcPr.find(qn("w:tcW"))
+            width.set(qn("w:w"), twips[j])
+            width.set(qn("w:type"), "dxa")
             numeric = i > 0 and formats[j] in NUMERIC_FORMATS
             if numeric:
-                cell._tc.get_or_add_tcPr().append(OxmlElement("w:noWrap"))
-            paragraph = cell._tc.p_lst[0]
-            paragraph.append(cell_paragraph_props(right=numeric, center=i == 0))
-            paragraph.append(fast_run(text, H1_FONT if i == 0 else BODY_FONT, point))
+                tc.tcPr.append(deepcopy(no_wrap))
+            paragraph = tc.p_lst[0]
+            paragraph.append(deepcopy(props["right" if numeric else "center" if i == 0 else "left"]))
+            run = deepcopy(header_run if i == 0 else body_run)
+            run[-1].text = text
+            paragraph.append(run)
 
 
 FORMULA_START = ("=", "+", "-", "@")

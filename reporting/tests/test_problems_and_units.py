@@ -81,3 +81,10 @@ def test_quarterly_summary_reads_first_half_and_counts_tasks(seeded, plan):
     q1 = build_report(plan.id, "quarterly_summary", seeded["q1"].id).content
     assert q1["period_label"] == "2023年一季度"
     assert content["issue_label"] == "2023年第2期"
+
+
+def test_cumulative_quarters_read_as_a_circular_says_them():
+    from reporting.content import plain
+
+    assert plain("1–3季度累计增长 7.2%，目标 7.5%") == "前三季度累计增长7.2%，目标7.5%"
+    assert plain("1–2季度为 16.6%") == "上半年为16.6%"
