@@ -40,8 +40,8 @@ def test_seed_demo_on_the_real_plan_is_believable(db):
     assert 0.1 * approved.count() < with_problem < 0.6 * approved.count()
     # Problems get closed: a report with a problem followed by one of the same task and unit without.
     history = defaultdict(list)
-    for task_id, dept_id, number, problems in approved.order_by("period__number").values_list(
-        "task_id", "department_id", "period__number", "problems"
+    for task_id, dept_id, problems in approved.order_by("period__number").values_list(
+        "task_id", "department_id", "problems"
     ):
         history[(task_id, dept_id)].append(bool(problems))
     closed = sum(1 for runs in history.values() for a, b in zip(runs, runs[1:], strict=False) if a and not b)
