@@ -313,6 +313,15 @@ def recipients(report):
     return list(users.values_list("id", flat=True))
 
 
+# What the Word file and the 版记 are written from: a version built before reports had annexes
+# and a 版记 lacks some of it and must be regenerated before it can be issued.
+ISSUE_KEYS = frozenset({"title", "office", "issue_label", "period_label", "blocks", "annexes", "main_to", "cc"})
+
+
+class NotIssuable(ValueError):
+    """The report's stored content is not one this version of the app can date and print."""
+
+
 @translation.override(settings.LANGUAGE_CODE)
 def issue_report(report_id, *, user=None, on=None):
     """签发: date the report (`on`, default today in Asia/Shanghai), re-render its files with the
@@ -324,6 +333,8 @@ def issue_report(report_id, *, user=None, on=None):
         report = DispatchReport.objects.select_for_update(of=("self",)).select_related("period").get(pk=report_id)
         if report.is_issued or report.status != DispatchReport.Status.READY or not report.is_current:
             return report
+        if not ISSUE_KEYS <= set(report.content):
+            raise NotIssuable(report.pk)
         report.content = content_builders.issue(report.content, on)
         render_files(report)
         report.issued_on = on

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from reporting.access import can_generate, dispatch_report_for_user, generatable_battles, reports_for_user
-from reporting.build import issue_report, slip_needed
+from reporting.build import NotIssuable, issue_report, slip_needed
 from reporting.models import DispatchReport, Notification
 from targets.models import Battle, Period, Plan
 
@@ -128,8 +128,12 @@ def issue(request, pk):
     elif report.status != DispatchReport.Status.READY or not report.is_current:
         messages.error(request, _("只有已生成的当前版本可以签发。"))
     else:
-        report = issue_report(report.pk, user=request.user)
-        messages.success(request, _("已签发，并通知主送单位。"))
+        try:
+            report = issue_report(report.pk, user=request.user)
+        except NotIssuable:
+            messages.error(request, _("该版本由旧版程序生成，内容不完整，请重新生成后再签发。"))
+        else:
+            messages.success(request, _("已签发，并通知主送单位。"))
     return redirect("reporting:detail", pk=report.pk)
 
 

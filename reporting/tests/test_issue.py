@@ -87,3 +87,23 @@ def test_with_automatic_issue_off_closed_reports_stay_drafts(seeded, plan, setti
     settings.DISPATCH_AUTO_ISSUE = False
     close_period(plan.id, seeded["may"].id)
     assert not DispatchReport.objects.filter(period=seeded["may"], issued_on__isnull=False).exists()
+
+
+def test_a_version_built_by_an_older_app_asks_to_be_regenerated_before_issue(client, office_dev, seeded, plan):
+    battle = plan.battles.get(number=1)
+    report = DispatchReport.objects.create(
+        plan=plan,
+        kind="monthly_circular",
+        period=seeded["may"],
+        battle=battle,
+        year=2023,
+        issue_number=5,
+        status="ready",
+        content={"title": "旧格式", "blocks": []},
+    )
+    client.force_login(office_dev)
+    response = client.post(reverse("reporting:issue", args=[report.pk]), follow=True)
+    assert response.status_code == 200
+    assert "请重新生成后再签发" in response.content.decode()
+    report.refresh_from_db()
+    assert report.issued_on is None
