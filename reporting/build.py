@@ -16,17 +16,19 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
-from django.db.models import Max
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from accounts.models import Notification, User
+from accounts.notify import notify
 from reporting import content as content_builders
 from reporting import figures
-from reporting.models import DispatchReport, Notification
+from reporting.models import DispatchReport
 from reporting.render import write_docx, write_xlsx
 from reporting.status import plan_status, resolve_as_of
-from targets.models import Battle, Period, Plan
+from targets.models import Battle, Period, Plan, TaskForce
 from targets.periods import next_workday
 
 log = logging.getLogger(__name__)
@@ -206,7 +208,31 @@ def build_report(
         report.error = ""
         report.generated_at = timezone.now()
         report.save(update_fields=["content", "docx_path", "xlsx_path", "status", "error", "generated_at"])
+        announce(report)
     return report
+
+
+def announce(report):
+    """Tell the readers who act on a new report: a battle's report goes to its task-force office
+    (users and group robot), a whole-plan report to the leaders and every office."""
+    users = User.objects.filter(is_active=True)
+    offices = TaskForce.objects.filter(battle__plan_id=report.plan_id)
+    if report.battle_id:
+        offices = offices.filter(battle_id=report.battle_id)
+    office_ids = set(offices.values_list("office_id", flat=True))
+    if report.battle_id:
+        users = users.filter(role=User.Role.OFFICE, department_id__in=office_ids)
+    else:
+        users = users.filter(Q(role=User.Role.LEADER) | Q(role=User.Role.OFFICE, department_id__in=office_ids))
+    version = f"（第{report.version}版）" if report.version > 1 else ""
+    notify(
+        users,
+        Notification.Kind.REPORT_READY,
+        f"{report.title}{report.issue_label}（{report.period}）已生成{version}，可在线查看并下载 Word、Excel 文件。",
+        link=reverse("reporting:detail", args=[report.pk]),
+        subject=f"{report.title}{report.issue_label}",
+        departments=office_ids,
+    )
 
 
 def reports_due_for(period, battle_ids):
@@ -296,9 +322,8 @@ NOTIFY_WITHIN_DAYS = 7
 
 
 def recipients(report):
-    """Users of the units a report is sent to (主送): a battle's task-force members and office,
-    the whole plan's task forces for a plan-wide report, and the city's leaders."""
-    from accounts.models import User
+    """(users, department ids) a report is sent to (主送): a battle's task-force members and
+    office, every task force's for a whole-plan report; and the city's leaders."""
     from targets.models import Department
 
     forces = Battle.objects.filter(plan_id=report.plan_id)
@@ -307,10 +332,8 @@ def recipients(report):
     departments = set(Department.objects.filter(task_forces__battle__in=forces).values_list("id", flat=True)) | set(
         Department.objects.filter(task_force_offices__battle__in=forces).values_list("id", flat=True)
     )
-    users = User.objects.filter(is_active=True).filter(
-        models.Q(department_id__in=departments) | models.Q(role=User.Role.LEADER)
-    )
-    return list(users.values_list("id", flat=True))
+    users = User.objects.filter(is_active=True).filter(Q(department_id__in=departments) | Q(role=User.Role.LEADER))
+    return users, departments
 
 
 # What the Word file and the 版记 are written from: a version built before reports had annexes
@@ -342,10 +365,13 @@ def issue_report(report_id, *, user=None, on=None):
         report.issued_by = user
         report.save(update_fields=["content", "docx_path", "xlsx_path", "issued_on", "issued_at", "issued_by"])
         if (today - on).days <= NOTIFY_WITHIN_DAYS:
-            text = f"{report.content['title']}（{report.issue_label}，{report.period}）已签发。"
-            link = reverse("reporting:detail", args=[report.pk])
-            Notification.objects.bulk_create(
-                Notification(user_id=uid, kind=Notification.Kind.REPORT_ISSUED, text=text, link=link)
-                for uid in recipients(report)
+            users, departments = recipients(report)
+            notify(
+                users,
+                Notification.Kind.REPORT_ISSUED,
+                f"{report.content['title']}（{report.issue_label}，{report.period}）已签发。",
+                link=reverse("reporting:detail", args=[report.pk]),
+                subject=f"{report.content['title']}{report.issue_label}",
+                departments=departments,
             )
     return report

@@ -9,9 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 from docx import Document
 
+from accounts.models import Notification
 from conftest import make_user
 from reporting.build import build_report, close_period, scheduled_issue_date
-from reporting.models import DispatchReport, Notification
+from reporting.models import DispatchReport
 
 
 def word_text(report):
