@@ -616,6 +616,11 @@ def rules_footnotes(facts, kind):
         "问题以首次提出问题的审核通过报告为准；此后同一单位同一任务的报告不再列出问题或报告任务已完成，即为销号。",
         "集合主体（如相关市直部门、各事项涉及单位、各县市区人民政府）只统计，不排名、不表扬、不批评；本期无应报报告的单位不作评价。",
     ]
+    if rules.get("kinds"):
+        # How each kind of indicator is judged (targets.schedule.rule_text), one sentence each.
+        notes.append(
+            "各类指标的判断规则：" + "；".join(plain(text).rstrip("。") for text in rules["kinds"].values()) + "。"
+        )
     if kind in ("monthly_circular", "quarterly_summary"):
         notes.append(
             "通报表扬：牵头至少一项任务且全部完成或按序时推进、本月应报报告全部按时报送、审核通过的报告均一次通过的单位。"

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from targets import schedule
 from targets.models import Battle, Department, Period, Target, TargetReading
+from targets.numbers import percent
 from targets.periods import first_due_ten_day, period_number_of
 from targets.schedule import MetricPoint, ReadingPoint, Rules, TaskReportPoint
 from tasks.models import MetricValue, ProgressReport, Responsibility, Task, TaskMetric
@@ -106,7 +107,7 @@ class Rate:
 
     @property
     def pct(self):
-        return round(self.reported * 100 / self.expected, 1) if self.expected else None
+        return percent(self.reported, self.expected)
 
 
 @dataclass
@@ -272,39 +273,61 @@ def _up_to(as_of, prefix=""):
     return Q(**{f"{prefix}period__kind": "ten_day", f"{prefix}period__number__lte": as_of.ten_day})
 
 
-def _task_summaries(task_ids, as_of, first_due):
-    """Per task, grouped in the database over its (task, period) rows up to the as-of 旬: the count
-    of due 旬 reported, the last one reported, and the latest approved report as "NNstatus" (the
-    zero-padded 旬 number and its task_status, so one MAX finds both; ties in a 旬 take the
-    alphabetically last status: not_started, lagging, in_progress, then completed).
+def _task_summaries(task_ids, as_of, first_due, leads_of=None):
+    """Per task, grouped in the database over its (task, department, 旬) rows up to the as-of 旬:
+    the count of due 旬 reported, the last one reported, and the latest approved report as
+    "NNstatus" (the zero-padded 旬 number and its task_status, so one MAX finds both; ties in a 旬
+    take the alphabetically last status: not_started, lagging, in_progress, then completed).
 
-    Grouped twice — by (task, 旬), then by task — in plain SQL that PostgreSQL and SQLite both
-    read: the ORM's one-level COUNT(DISTINCT 旬) made PostgreSQL sort every report row and build
-    the "NNstatus" string per row (20 ms for the 170 tasks of a plan among 1 million reports;
-    this form: 11 ms)."""
+    A task counts as reported when its LEAD units reported (`leads_of`: task id → lead department
+    ids; with several leads, the one that reported least): a co-responsible unit's report does not
+    cover a silent lead, and a co-responsible unit's misses show on its own department row, not on
+    the task. Progress (the latest approved report) is any reporting unit's.
+
+    Grouped twice — by (task, department, 旬), then by (task, department) — in plain SQL that
+    PostgreSQL and SQLite both read: the ORM's one-level COUNT(DISTINCT 旬) made PostgreSQL sort
+    every report row and build the "NNstatus" string per row."""
     if not task_ids or not as_of.ten_day:
         return {}
     report, period = ProgressReport._meta.db_table, Period._meta.db_table
     sql = f"""
-        SELECT task_id, COUNT(*) FILTER (WHERE due = 1), MAX(number) FILTER (WHERE due = 1),
+        SELECT task_id, department_id, COUNT(*) FILTER (WHERE due = 1), MAX(number) FILTER (WHERE due = 1),
                MAX(CASE WHEN number < 10 THEN '0' ELSE '' END || CAST(number AS TEXT) || approved)
         FROM (
-            SELECT r.task_id, p.number,
+            SELECT r.task_id, r.department_id, p.number,
                    MAX(CASE WHEN r.status IN (%s, %s) AND p.number >= %s THEN 1 ELSE 0 END) AS due,
                    MAX(CASE WHEN r.status = %s THEN r.task_status END) AS approved
             FROM {report} r INNER JOIN {period} p ON p.id = r.period_id
             WHERE r.task_id IN ({", ".join(["%s"] * len(task_ids))}) AND p.kind = %s AND p.number <= %s
-            GROUP BY r.task_id, p.number
+            GROUP BY r.task_id, r.department_id, p.number
         ) g
-        GROUP BY task_id
+        GROUP BY task_id, department_id
     """  # table names from the models; every value a parameter
     params = [*REPORTED, first_due, "approved", *task_ids, "ten_day", as_of.ten_day]
+    by_task = defaultdict(dict)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {
-            task_id: {"task_id": task_id, "reported": reported, "last": last, "approved": approved}
-            for task_id, reported, last, approved in cursor.fetchall()
-        }
+        for task_id, department_id, reported, last, approved in cursor.fetchall():
+            by_task[task_id][department_id] = (reported, last, approved)
+    summaries = {}
+    for task_id, rows in by_task.items():
+        leads = (leads_of or {}).get(task_id)
+        if leads:
+            counted = [rows.get(d, (0, None, None)) for d in leads]
+            reported = min(r[0] for r in counted)
+            lasts = [r[1] for r in counted]
+            last = None if None in lasts else min(lasts)
+        else:
+            # No lead known: the task counts as reported when any unit reported.
+            reported = max(r[0] for r in rows.values())
+            last = max((r[1] for r in rows.values() if r[1] is not None), default=None)
+        approved = max((r[2] for r in rows.values() if r[2] is not None), default=None)
+        summaries[task_id] = {"task_id": task_id, "reported": reported, "last": last, "approved": approved}
+    return summaries
+
+
+def _lead_ids(resp):
+    return {r.department_id for r in resp if r.role == "lead"}
 
 
 def _metrics_with_latest(task_ids, as_of):
@@ -358,7 +381,7 @@ def _responsibilities(condition):
 def _judge_task(task, summary, resp, metrics, current, due, rules):
     leads = [r.department for r in resp if r.role == "lead"]
     reporters = list({r.department_id: r.department for r in resp if r.role in REPORTING_ROLES}.values())
-    points = [(m, MetricPoint(m.name, m.comparator, m.value, m.latest_value, m.unit)) for m in metrics]
+    points = [MetricPoint(m.name, m.comparator, m.value, m.latest_value, m.unit, m.kind) for m in metrics]
     latest = None
     approved_status = None
     if summary and summary["approved"]:
@@ -368,7 +391,7 @@ def _judge_task(task, summary, resp, metrics, current, due, rules):
         reported_periods=summary["reported"] if summary else 0,
         last_reported=summary["last"] if summary else None,
         latest_approved=latest,
-        metric_progress=[p for _, p in points],
+        metric_progress=points,
         periods_due=due,
         rules=rules,
     )
@@ -378,7 +401,8 @@ def _judge_task(task, summary, resp, metrics, current, due, rules):
         leads=leads,
         reporters=reporters,
         latest_task_status=approved_status,
-        metrics=points,
+        # Each metric with its point judged as a target of its kind (point.judgement).
+        metrics=list(zip(metrics, judgement.metrics, strict=True)),
         current=current,
     )
 
@@ -396,7 +420,7 @@ def _task_statuses(tasks, resp_of, as_of, first_due, rules):
     """`tasks` judged as of `as_of`, in their order (four queries: summaries, metrics and their
     latest values, the as-of 旬's reports)."""
     task_ids = [t.pk for t in tasks]
-    summaries = _task_summaries(task_ids, as_of, first_due)
+    summaries = _task_summaries(task_ids, as_of, first_due, {t.pk: _lead_ids(resp_of[t.pk]) for t in tasks})
     metrics = _metrics_with_latest(task_ids, as_of)
     current = defaultdict(dict)
     if as_of.ten_day and task_ids:
@@ -454,6 +478,7 @@ def _target_statuses(targets, as_of, rules, lead_lights):
             rules,
             unit=target.unit,
             task_lights=task_lights,
+            profile=target.profile,
         )
         statuses.append(TargetStatus(target, judgement, departments))
     return statuses
@@ -545,7 +570,7 @@ def task_status(task, as_of):
         )
     return _judge_task(
         task,
-        _task_summaries([task.pk], as_of, first_due).get(task.pk),
+        _task_summaries([task.pk], as_of, first_due, {task.pk: _lead_ids(own or resp)}).get(task.pk),
         own or resp,
         metrics,
         current,
@@ -680,11 +705,23 @@ def target_series(target, as_of, rules=None):
             point.end_month,
             rules,
             target.unit,
+            profile=target.profile,
         )
-        sched = point.schedule if point.period_kind != "ten_day" else None
+        # The schedule the figure was judged against (a profile's share when the target has one).
+        sched = judgement.schedule_pct
+        if sched is None and point.period_kind != "ten_day":
+            sched = point.schedule
         points.append(SeriesPoint(row, point, judgement, sched))
     overall = schedule.judge_target(
-        target.kind, target.comparator, target.value, target.frequency, so_far, as_of.months, rules, target.unit
+        target.kind,
+        target.comparator,
+        target.value,
+        target.frequency,
+        so_far,
+        as_of.months,
+        rules,
+        target.unit,
+        profile=target.profile,
     )
     return TargetSeries(target, overall, points)
 
@@ -719,7 +756,15 @@ def area_ranking(target, as_of, rules=None):
     rows = []
     for area_id, points in readings.items():
         judgement = schedule.judge_target(
-            target.kind, target.comparator, target.value, target.frequency, points, as_of.months, rules, target.unit
+            target.kind,
+            target.comparator,
+            target.value,
+            target.frequency,
+            points,
+            as_of.months,
+            rules,
+            target.unit,
+            profile=target.profile,
         )
         rows.append(AreaRow(areas[area_id], judgement, latest[area_id]))
 
