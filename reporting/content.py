@@ -63,7 +63,7 @@ INDICATOR_COLUMNS = [
     ("牵头单位", "text"),
 ]
 # How many items a main-text sentence names before "等N项" (the full lists are in the annexes).
-NAMED = 5
+NAMED = 3
 # A problem open this many 旬 or more is called out as long-standing.
 LONG_OPEN_TEN_DAYS = 3
 
@@ -111,6 +111,13 @@ def plain(reason):
     for label, span in QUARTER_SPANS.items():
         text = text.replace(label, span)
     return text
+
+
+def brief(reason, limit=30):
+    """A task's reason in the main text: its first clause, at most `limit` characters (the annex
+    gives the whole reason, metric by metric)."""
+    first = plain(reason).split("；")[0]
+    return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
 def city_of(issuer):
@@ -462,7 +469,7 @@ def laggards(doc, facts, battles, per_battle_heading, yellow_targets_named=True)
                 if light == RED:
                     shown = lit_tasks[:NAMED]
                     text += "：" + "；".join(
-                        f"{t['label']}（{t['lead'] or '待明确'}，{plain(t['reason'])}）" for t in shown
+                        f"{t['label']}（{t['lead'] or '待明确'}，{brief(t['reason'])}）" for t in shown
                     )
                     if len(lit_tasks) > NAMED:
                         text += f"等{len(lit_tasks)}项"
@@ -482,7 +489,7 @@ def laggards(doc, facts, battles, per_battle_heading, yellow_targets_named=True)
 
 def problems_paragraph(doc, facts, battles, period_word):
     new, closed, still_open, long_open = problem_counts(in_battles(facts["problems"], battles), facts)
-    oldest = [p for p in still_open][:3]
+    oldest = still_open[:2]
     if oldest:
         doc.p(
             "未销号问题中持续时间最长的有："
