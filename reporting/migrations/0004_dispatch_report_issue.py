@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reporting', '0002_notification_moved_to_accounts'),
+        ('reporting', '0003_build_request'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
