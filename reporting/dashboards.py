@@ -32,6 +32,7 @@ from reporting.status import (
     task_status,
 )
 from sixbattles.history import HistoryRow, history_rows
+from sixbattles.params import query_period
 from targets import schedule
 from targets.access import target_for_user
 from targets.models import Battle, Department, HistoricalTarget_departments, Plan
@@ -72,7 +73,9 @@ def department_for_user(user, pk):
 
 
 def _as_of(request, plan):
-    value = request.GET.get("as_of") or request.GET.get("period")
+    # Malformed (say "²") answers 400; a well-formed value naming no period falls back with a note.
+    ref = query_period(request, "as_of", "period")
+    value = None if ref is None else (str(ref[1]) if ref[0] == "id" else f"{ref[0]}-{ref[1]}")
     try:
         return resolve_as_of(plan, value)
     except BadAsOf as error:
@@ -132,6 +135,7 @@ def battle(request, code, number):
     status = plan_status(plan, as_of, battle=battle)
     battle_status = status.battles[0]
     # ?light=red (from the overview's red list): the task table shows only tasks with that light.
+    # An unknown light is a filter to ignore, not an error: the whole table is shown.
     light = request.GET.get("light")
     if light not in schedule.LIGHT_LABELS:
         light = None
@@ -238,7 +242,7 @@ def task(request, pk):
     task = task_for_user(request.user, pk)
     plan = task.section.battle.plan
     as_of = _as_of(request, plan)
-    history = task_history(task, as_of)
+    history = task_history(task, as_of, request.user)
     return render(
         request,
         "dashboards/task.html",

@@ -12,7 +12,7 @@ Public API (stable; the dispatch reports use it too):
 - ``department_status(plan, department, as_of)`` → ``DepartmentStatus``.
 - ``target_series(target, as_of)`` → ``TargetSeries`` (points with value and schedule, history).
 - ``area_ranking(target, as_of)`` → list of ``AreaRow`` ranked best first.
-- ``task_history(task, as_of)`` → ``TaskHistory`` (reports over the periods, metric progress).
+- ``task_history(task, as_of, user)`` → ``TaskHistory`` (the reports `user` may read, metric progress).
 
 "As of" a period means: readings of periods ending by its last day; reports of 旬 up to the last
 旬 ending by that day, with their present status. Approved reports and readings drive the
@@ -28,11 +28,13 @@ from django.db import connection
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from sixbattles.params import parse_period_ref
 from targets import schedule
 from targets.models import Battle, Department, Period, Target, TargetReading
 from targets.numbers import percent
 from targets.periods import first_due_ten_day, period_number_of
 from targets.schedule import MetricPoint, ReadingPoint, Rules, TaskReportPoint
+from tasks.access import readable_reports
 from tasks.models import MetricValue, ProgressReport, Responsibility, Task, TaskMetric
 
 REPORTED = ("submitted", "approved")
@@ -73,12 +75,11 @@ def resolve_as_of(plan, value=None, today=None, periods=None):
     chosen = None
     value = (value or "").strip()
     if value:
-        if value.isdigit():
-            chosen = next((p for p in periods if p.pk == int(value)), None)
-        elif "-" in value:
-            kind, _, number = value.partition("-")
-            if number.isdigit():
-                chosen = next((p for p in periods if p.kind == kind and p.number == int(number)), None)
+        kind, number = parse_period_ref(value) or (None, None)
+        if kind == "id":
+            chosen = next((p for p in periods if p.pk == number), None)
+        elif kind is not None:
+            chosen = next((p for p in periods if p.kind == kind and p.number == number), None)
         if chosen is None:
             raise BadAsOf(f"“{value}”不是本方案的报送期，已显示最近一期。")
     else:
@@ -787,10 +788,13 @@ class TaskHistory:
     by_period: list  # (period, [reports])
 
 
-def task_history(task, as_of):
-    """Every report on `task` up to the as-of 旬 with its department, metric values and reviewer."""
+def task_history(task, as_of, user):
+    """Every report on `task` up to the as-of 旬 that `user` may read (tasks.access.readable_reports:
+    never another department's draft or returned report), with department, metric values and reviewer."""
     reports = list(
-        ProgressReport.objects.filter(task=task, period__kind="ten_day", period__number__lte=as_of.ten_day)
+        readable_reports(
+            user, ProgressReport.objects.filter(task=task, period__kind="ten_day", period__number__lte=as_of.ten_day)
+        )
         .select_related("period", "department", "reviewed_by", "submitted_by")
         .prefetch_related("metric_values__metric")
         .order_by("-period__number", "department__order", "department__name")

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from reporting import views
+from sixbattles import params  # noqa: F401 (registers the <id:…> path converter)
 
 app_name = "reporting"
 
@@ -8,9 +9,9 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.mark_notifications_read, name="notifications_read"),
-    path("report/<int:pk>/", views.detail, name="detail"),
-    path("report/<int:pk>/download/<str:fmt>/", views.download, name="download"),
-    path("report/<int:pk>/issue/", views.issue, name="issue"),
+    path("report/<id:pk>/", views.detail, name="detail"),
+    path("report/<id:pk>/download/<str:fmt>/", views.download, name="download"),
+    path("report/<id:pk>/issue/", views.issue, name="issue"),
     path("plan/<slug:plan_code>/", views.archive, name="archive"),
     path("plan/<slug:plan_code>/generate/", views.generate, name="generate"),
     path("plan/<slug:plan_code>/status/", views.build_status, name="build_status"),

@@ -17,6 +17,7 @@ from accounts.models import Notification
 from reporting.access import can_generate, dispatch_report_for_user, generatable_battles, reports_for_user
 from reporting.build import NotIssuable, issue_report, slip_needed
 from reporting.models import BuildRequest, DispatchReport
+from sixbattles import params
 from targets.models import Battle, Period, Plan
 
 log = logging.getLogger(__name__)
@@ -63,13 +64,6 @@ def index(request):
     return render(request, "reporting/index.html", {"plans": plans})
 
 
-def _id_param(value):
-    """A query-string id as an int, or None when it is not one a database column can hold."""
-    if value.isdigit() and len(value) <= 18:
-        return int(value)
-    return None
-
-
 @login_required
 def archive(request, plan_code):
     plan = get_object_or_404(Plan, code=plan_code)
@@ -79,17 +73,17 @@ def archive(request, plan_code):
         .select_related("period", "battle")
         .order_by("-period__end", "kind", "battle__number")
     )
-    kind = request.GET.get("kind", "")
-    if kind in DispatchReport.Kind.values:
+    kind = params.query_choice(request, "kind", DispatchReport.Kind.values)
+    if kind:
         reports = reports.filter(kind=kind)
-    battle = request.GET.get("battle", "")
+    battle = params.query_id(request, "battle", allow=("all",))
     if battle == "all":
         reports = reports.filter(battle__isnull=True)
-    elif (battle_id := _id_param(battle)) is not None:
-        reports = reports.filter(battle_id=battle_id)
-    period = request.GET.get("period", "")
-    if (period_id := _id_param(period)) is not None:
-        reports = reports.filter(period_id=period_id)
+    elif battle is not None:
+        reports = reports.filter(battle_id=battle)
+    period = params.query_id(request, "period")
+    if period is not None:
+        reports = reports.filter(period_id=period)
     battles = list(plan.battles.order_by("number"))
     return render(
         request,
@@ -99,7 +93,7 @@ def archive(request, plan_code):
             "reports": list(reports[:500]),
             "kinds": DispatchReport.Kind.choices,
             "battles": battles,
-            "selected": {"kind": kind, "battle": battle, "period": period},
+            "selected": {"kind": kind, "battle": str(battle or ""), "period": str(period or "")},
             "form": GenerateForm(plan=plan, user=request.user),
             "may_generate": request.user.is_plan_admin or bool(request.user.office_battle_ids()),
         },
@@ -245,22 +239,22 @@ def generate(request, plan_code):
 def build_status(request, plan_code):
     """Progress of a requested build; the page refreshes itself until the report is ready."""
     plan = get_object_or_404(Plan, code=plan_code)
-    kind = request.GET.get("kind", "")
-    period_id = request.GET.get("period", "")
-    battle = request.GET.get("battle", "")
-    after = request.GET.get("after", "")
-    if kind not in DispatchReport.Kind.values or not period_id.isdigit() or not (battle == "all" or battle.isdigit()):
+    kind = params.query_choice(request, "kind", DispatchReport.Kind.values)
+    period_id = params.query_id(request, "period")
+    battle = params.query_id(request, "battle", allow=("all",))
+    after = params.query_id(request, "after", allow=("0",))
+    if not kind or period_id is None or battle is None:
         raise Http404
-    battle_id = None if battle == "all" else int(battle)
+    battle_id = None if battle == "all" else battle
     if not can_generate(request.user, battle_id):
         raise Http404
-    period = get_object_or_404(Period, pk=int(period_id), plan=plan)
+    period = get_object_or_404(Period, pk=period_id, plan=plan)
     report = (
         DispatchReport.objects.filter(plan=plan, kind=kind, period=period, battle_id=battle_id, is_current=True)
         .select_related("battle")
         .first()
     )
-    if report is not None and after.isdigit() and report.version <= int(after):
+    if report is not None and after is not None and report.version <= int(after):
         report = None  # the regenerated version has not started yet
     done = report is not None and report.status != DispatchReport.Status.BUILDING
     return render(

@@ -114,7 +114,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "import_export",
     "simple_history",
-    "axes",
+    "sixbattles.apps.AxesConfig",  # django-axes, named in Chinese
     "django_celery_beat",
     "accounts",
     "targets",
@@ -334,3 +334,9 @@ LOGGING = {
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = False
+# Control characters openpyxl cannot write become U+FFFD instead of failing the whole export.
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
+# Admin spreadsheet imports (targets/spreadsheets.py): the upload, what an XLSX (a zip) expands to, rows.
+SPREADSHEET_IMPORT_MAX_BYTES = env_int("SPREADSHEET_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+SPREADSHEET_IMPORT_MAX_EXPANDED_BYTES = env_int("SPREADSHEET_IMPORT_MAX_EXPANDED_BYTES", 30 * 1024 * 1024)
+SPREADSHEET_IMPORT_MAX_ROWS = env_int("SPREADSHEET_IMPORT_MAX_ROWS", 5000)

@@ -17,6 +17,8 @@ urlpatterns = [
     path("dashboard/", include("reporting.dashboard_urls")),
 ]
 
+handler400 = "sixbattles.params.bad_request"
+
 admin.site.site_header = "怀化市打好发展“六仗”调度系统"
 admin.site.site_title = "六仗调度系统"
 admin.site.index_title = "管理"

@@ -2,13 +2,11 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
 from targets.models import Battle, Department, DepartmentAlias, Period, Plan, Target, TargetReading, TaskForce
 from targets.resources import DepartmentResource, TargetResource
-
-SPREADSHEET_FORMATS = [base_formats.XLSX, base_formats.CSV]
+from targets.spreadsheets import FORMATS, SpreadsheetExportForm, SpreadsheetImportForm, read_failure_message
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -28,10 +26,16 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
 
 class SpreadsheetAdmin(ImportExportModelAdmin, HistoryAdmin):
-    """XLSX/CSV import with preview and confirmation; importing needs the model's import_* permission."""
+    """XLSX/CSV import with preview and confirmation; importing needs the model's import_* permission.
+    Formula escaping and size limits: targets/spreadsheets.py."""
 
-    import_formats = SPREADSHEET_FORMATS
-    export_formats = SPREADSHEET_FORMATS
+    import_formats = FORMATS
+    export_formats = FORMATS
+    import_form_class = SpreadsheetImportForm
+    export_form_class = SpreadsheetExportForm
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        form.add_error("import_file", read_failure_message(e))
 
 
 class BattleInline(admin.TabularInline):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sixbattles.params import query_date
 from targets.models import Period, Plan
 from targets.periods import period_number_of
 
@@ -35,15 +36,15 @@ class Today:
 
 
 def pick_date(request):
-    raw = request.GET.get("as_of", "").strip()
+    # Anything but a real date in ASCII digits ("２０２３-05-15", "2023-02-30") gets a note.
+    day, raw = query_date(request, "as_of")
     today = timezone.localdate()
     if not raw:
         return Today(today)
-    try:
-        return Today(dt.date.fromisoformat(raw), [_("按指定日期 %(date)s 显示。") % {"date": raw}])
-    except ValueError:
-        note = _("日期“%(raw)s”无法识别（格式：年-月-日，如 2023-05-15），已按今天显示。") % {"raw": raw[:20]}
-        return Today(today, [note])
+    if day is not None:
+        return Today(day, [_("按指定日期 %(date)s 显示。") % {"date": raw}])
+    note = _("日期“%(raw)s”无法识别（格式：年-月-日，如 2023-05-15），已按今天显示。") % {"raw": raw[:20]}
+    return Today(today, [note])
 
 
 def current_ten_day_number(plan, day, notes):

@@ -10,12 +10,16 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext
+
 TEN_DAY = "ten_day"
 MONTH = "month"
 QUARTER = "quarter"
 YEAR = "year"
 
-TEN_DAY_NAMES = ("上旬", "中旬", "下旬")
+TEN_DAY_NAMES = (gettext_noop("上旬"), gettext_noop("中旬"), gettext_noop("下旬"))
+QUARTER_NAMES = (gettext_noop("第一季度"), gettext_noop("第二季度"), gettext_noop("第三季度"), gettext_noop("第四季度"))
 
 
 @dataclass(frozen=True)
@@ -89,16 +93,61 @@ def first_due_ten_day(plan):
     return 1
 
 
-def period_label(kind, year, number):
-    """Chinese label: 2023年3月中旬, 2023年3月, 2023年第一季度, 2023年."""
+def month_name(number):
+    """The month's short name in the active language (3月, "Mar"); literal msgids for makemessages,
+    with a context because "1月" alone already means "January" (cumulative to January)."""
+    return (
+        pgettext("month name", "1月"),
+        pgettext("month name", "2月"),
+        pgettext("month name", "3月"),
+        pgettext("month name", "4月"),
+        pgettext("month name", "5月"),
+        pgettext("month name", "6月"),
+        pgettext("month name", "7月"),
+        pgettext("month name", "8月"),
+        pgettext("month name", "9月"),
+        pgettext("month name", "10月"),
+        pgettext("month name", "11月"),
+        pgettext("month name", "12月"),
+    )[number - 1]
+
+
+def period_short_label(kind, number):
+    """The period without its year, in the active language: 3月中旬 ("Mar, mid"), 3月, 第一季度."""
     if kind == TEN_DAY:
         month, part = divmod(number - 1, 3)
-        return f"{year}年{month + 1}月{TEN_DAY_NAMES[part]}"
+        return pgettext("ten-day period: month, part", "%(month)s%(part)s") % {
+            "month": month_name(month + 1),
+            "part": _(TEN_DAY_NAMES[part]),
+        }
     if kind == MONTH:
-        return f"{year}年{number}月"
+        return month_name(number)
     if kind == QUARTER:
-        return f"{year}年第{'一二三四'[number - 1]}季度"
-    return f"{year}年"
+        return _(QUARTER_NAMES[number - 1])
+    return _("全年")
+
+
+def period_label(kind, year, number):
+    """The period with its year, in the active language: 2023年3月中旬, 2023年3月, 2023年第一季度,
+    2023年 ("Mar 2023, mid", "Mar 2023", "Q1 2023", "2023")."""
+    if kind == TEN_DAY:
+        month, part = divmod(number - 1, 3)
+        return pgettext("ten-day period: year, month, part", "%(year)s年%(month)s%(part)s") % {
+            "year": year,
+            "month": month_name(month + 1),
+            "part": _(TEN_DAY_NAMES[part]),
+        }
+    if kind == MONTH:
+        return pgettext("month: year, month", "%(year)s年%(month)s") % {
+            "year": year,
+            "month": month_name(number),
+        }
+    if kind == QUARTER:
+        return pgettext("quarter: year, quarter", "%(year)s年%(quarter)s") % {
+            "year": year,
+            "quarter": _(QUARTER_NAMES[number - 1]),
+        }
+    return pgettext("year", "%(year)s年") % {"year": year}
 
 
 def is_workday(day):
@@ -116,7 +165,7 @@ def is_workday(day):
 def next_workday(day):
     """`day` itself if it is a working day, otherwise the next one; and whether it is certain."""
     certain = True
-    for _ in range(60):
+    for _attempt in range(60):
         workday, known = is_workday(day)
         certain = certain and known
         if workday:

@@ -10,11 +10,14 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from targets.models import Battle, Department, DepartmentAlias, Target
+from targets.spreadsheets import is_formula, unescape_cell
 
 SEPARATOR = "、"
 # People paste lists with commas or semicolons too; names never contain them.
@@ -111,9 +114,47 @@ class BattleWidget(widgets.Widget):
         return value.number if value else ""
 
 
+class TextWidget(widgets.Widget):
+    """A text cell: an empty cell (None from XLSX) is the empty text the model stores, never NULL."""
+
+    def clean(self, value, row=None, **kwargs):
+        return "" if value is None else str(value).strip()
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else str(value)
+
+
+class ClassDiff(resources.Diff):
+    """The import preview's diff with classes (static/css/admin-extra.css) instead of the style=
+    attributes diff_match_patch writes, which the CSP blocks. The cell text is already escaped."""
+
+    TAGS = {
+        '<ins style="background:#e6ffe6;">': '<ins class="diff-ins">',
+        '<del style="background:#ffe6e6;">': '<del class="diff-del">',
+    }
+
+    def as_html(self):
+        cells = []
+        for html in super().as_html():
+            for styled, classed in self.TAGS.items():
+                html = html.replace(styled, classed)
+            cells.append(mark_safe(html))  # noqa: S308 - diff_match_patch escaped the text
+        return cells
+
+
 class RowErrorsMixin:
-    """Adds errors of columns that are not model fields to the row's validation errors, and lets the
-    admin's export queryset (the changelist's) preload what the columns read."""
+    """What every spreadsheet resource shares:
+
+    - errors of columns that are not model fields join the row's validation errors, in Chinese;
+    - cells that would run as formulas are refused; the apostrophe export puts in front of such
+      text (targets.spreadsheets) is removed;
+    - a row that changes nothing is skipped (reported as 0 changes), the relation columns compared
+      by `extra_changed`; a row the database refuses is an invalid row with a Chinese message;
+    - the admin's export queryset (the changelist's) preloads what the columns read.
+    """
+
+    def get_diff_class(self):
+        return ClassDiff
 
     def preload(self, queryset):
         return queryset
@@ -126,8 +167,24 @@ class RowErrorsMixin:
     def extra_errors(self, instance, row):
         return {}
 
+    def extra_changed(self, instance, original):
+        """Whether the row changes what columns outside the model's own fields hold."""
+        return False
+
+    def before_import_row(self, row, **kwargs):
+        columns = {field.column_name: name for name, field in self.fields.items() if not field.readonly}
+        self._formula_errors = {}
+        for column, value in row.items():
+            if column in columns and is_formula(value):
+                self._formula_errors[columns[column]] = _(
+                    "“%(column)s”以“%(start)s”开头，会被电子表格软件当作公式执行，已拒绝导入。"
+                    "如确为文字，请在开头加英文单引号（'）。"
+                ) % {"column": column, "start": value[:1].replace("\t", "Tab").replace("\r", "回车")}
+            row[column] = unescape_cell(value)
+        super().before_import_row(row, **kwargs)
+
     def import_instance(self, instance, row, **kwargs):
-        errors = {}
+        errors = dict(self._formula_errors)
         try:
             super().import_instance(instance, row, **kwargs)
         except ValidationError as exc:
@@ -136,9 +193,22 @@ class RowErrorsMixin:
         if errors:
             raise ValidationError(errors)
 
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if not super().skip_row(instance, original, row, import_validation_errors):
+            return False
+        return original.pk is not None and not self.extra_changed(instance, original)
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        # A savepoint: on PostgreSQL a refused statement would otherwise abort the whole import.
+        try:
+            with transaction.atomic():
+                super().save_instance(instance, is_create, row, **kwargs)
+        except IntegrityError:
+            raise ValidationError(_("该行与已有记录冲突或缺少必填内容，数据库拒绝保存，请检查本行。")) from None
+
 
 class DepartmentResource(RowErrorsMixin, resources.ModelResource):
-    name = fields.Field(attribute="name", column_name="名称")
+    name = fields.Field(attribute="name", column_name="名称", widget=TextWidget())
     kind = fields.Field(attribute="kind", column_name="类别", widget=ChoiceWidget(Department.Kind.choices))
     aliases = fields.Field(column_name="别名")
     order = fields.Field(attribute="order", column_name="排序", widget=widgets.IntegerWidget(), default=0)
@@ -148,15 +218,30 @@ class DepartmentResource(RowErrorsMixin, resources.ModelResource):
         fields = ("name", "kind", "aliases", "order")
         import_id_fields = ("name",)
         use_transactions = True
+        skip_unchanged = True
+        clean_model_instances = True
 
     def get_queryset(self):
         return self.preload(Department.objects.all())
 
     def preload(self, queryset):
-        return queryset.prefetch_related(Prefetch("aliases", DepartmentAlias.objects.order_by("id")))
+        # to_attr: the admin's changelist queryset already prefetches "aliases" (unordered).
+        return queryset.prefetch_related(
+            Prefetch("aliases", DepartmentAlias.objects.order_by("id"), to_attr="aliases_in_order")
+        )
+
+    def _alias_names(self, department):
+        aliases = getattr(department, "aliases_in_order", None)
+        if aliases is None:
+            aliases = department.aliases.order_by("id")
+        return [alias.name for alias in aliases]
 
     def dehydrate_aliases(self, department):
-        return SEPARATOR.join(alias.name for alias in department.aliases.all())
+        return SEPARATOR.join(self._alias_names(department))
+
+    def extra_changed(self, instance, original):
+        wanted = getattr(instance, "_import_aliases", None)
+        return wanted is not None and sorted(wanted) != sorted(self._alias_names(original))
 
     def extra_errors(self, instance, row):
         errors = {}
@@ -181,7 +266,7 @@ class DepartmentResource(RowErrorsMixin, resources.ModelResource):
                     )
         if problems:
             errors["aliases"] = "；".join(problems)
-        instance._import_aliases = aliases
+        instance._import_aliases = aliases if "别名" in row else None
         return errors
 
     def after_save_instance(self, instance, row, **kwargs):
@@ -198,13 +283,13 @@ class DepartmentResource(RowErrorsMixin, resources.ModelResource):
 class TargetResource(RowErrorsMixin, resources.ModelResource):
     plan = fields.Field(attribute="battle__plan__code", column_name="方案", readonly=True)
     battle = fields.Field(attribute="battle", column_name="仗序号", widget=BattleWidget())
-    code = fields.Field(attribute="code", column_name="编号")
-    name = fields.Field(attribute="name", column_name="指标")
+    code = fields.Field(attribute="code", column_name="编号", widget=TextWidget())
+    name = fields.Field(attribute="name", column_name="指标", widget=TextWidget())
     comparator = fields.Field(
         attribute="comparator", column_name="比较", widget=ChoiceWidget(Target.Comparator.choices)
     )
     value = fields.Field(attribute="value", column_name="目标值", widget=NumberWidget())
-    unit = fields.Field(attribute="unit", column_name="单位")
+    unit = fields.Field(attribute="unit", column_name="单位", widget=TextWidget())
     kind = fields.Field(attribute="kind", column_name="类型", widget=ChoiceWidget(Target.Kind.choices))
     frequency = fields.Field(
         attribute="frequency", column_name="报送频次", widget=ChoiceWidget(Target.Frequency.choices)
@@ -214,8 +299,8 @@ class TargetResource(RowErrorsMixin, resources.ModelResource):
         attribute="departments_inferred", column_name="责任单位为推定", widget=YesNoWidget()
     )
     by_area = fields.Field(attribute="by_area", column_name="分县市区", widget=YesNoWidget())
-    source = fields.Field(attribute="source", column_name="原文")
-    general_plan_source = fields.Field(attribute="general_plan_source", column_name="总体方案原文")
+    source = fields.Field(attribute="source", column_name="原文", widget=TextWidget())
+    general_plan_source = fields.Field(attribute="general_plan_source", column_name="总体方案原文", widget=TextWidget())
     order = fields.Field(attribute="order", column_name="排序", widget=widgets.IntegerWidget(), default=0)
 
     class Meta:
@@ -239,6 +324,8 @@ class TargetResource(RowErrorsMixin, resources.ModelResource):
         )
         import_id_fields = ("battle", "code")
         use_transactions = True
+        skip_unchanged = True
+        clean_model_instances = True
 
     def get_queryset(self):
         return self.preload(Target.objects.all())
@@ -258,6 +345,10 @@ class TargetResource(RowErrorsMixin, resources.ModelResource):
         except ValueError as exc:
             return {"departments": str(exc)}
         return {}
+
+    def extra_changed(self, instance, original):
+        wanted = instance._import_departments
+        return wanted is not None and [d.pk for d in wanted] != [d.pk for d in original.departments.all()]
 
     def after_save_instance(self, instance, row, **kwargs):
         wanted = instance._import_departments

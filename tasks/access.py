@@ -3,9 +3,14 @@
 Every view, download and export goes through these helpers; an object the user may not see
 answers 404 (never 403) so that another department cannot even learn that it exists.
 
-- staff (填报): their own department's reports; write only while draft or returned;
-- office (专班办公室): read every report of a task in their battles, plus their own department's;
-- leaders and admins: read everything; nobody but the owning department's staff writes a report.
+- staff (填报): their own department's reports in every status, and on tasks their department leads
+  the co-responsible departments' submitted or approved reports; write only while draft or returned;
+- office (专班办公室): their own department's reports, and submitted or approved reports of tasks
+  in their battles;
+- leaders and admins: submitted or approved reports everywhere (admins see every row in the admin
+  site, which is for corrections); nobody but the owning department's staff writes a report.
+
+Other departments' drafts and returned reports are never shown, on any page (readable_reports).
 """
 
 from django.db.models import Q
@@ -21,20 +26,47 @@ def _role(user):
     return getattr(user, "role", None)
 
 
-def visible_reports(user):
-    """Reports the user may read."""
-    reports = ProgressReport.objects.all()
+SHARED_STATUSES = (ProgressReport.Status.SUBMITTED, ProgressReport.Status.APPROVED)
+
+
+def readable_reports(user, reports=None):
+    """The reports of `reports` (default: all) whose text the user may read.
+
+    The one rule for every page, download and export that shows a report's text (README:
+    "Who reads which reports"): the owning department reads its reports in every status; anyone
+    else only once they have been put forward (submitted or approved), and only within their
+    scope — leaders and admins everywhere, an office its battles, staff the tasks their department
+    leads (the co-responsible departments' contributions). Drafts stay with their department;
+    a returned report is read by its department and by the office that reviews its battle (which
+    returned it, and lists it under "已退回" until it comes back), no one else.
+    """
+    reports = ProgressReport.objects.all() if reports is None else reports
     if not user.is_authenticated:
         return reports.none()
+    own = Q(department_id=user.department_id) if user.department_id else Q(pk__in=[])
+    shared = Q(status__in=SHARED_STATUSES)
     if user.reads_everything:
-        return reports
+        return reports.filter(own | shared)
     if _role(user) == User.Role.OFFICE:
-        return reports.filter(
-            Q(task__section__battle_id__in=user.office_battle_ids()) | Q(department_id=user.department_id)
-        )
+        reviewed = Q(status__in=(*SHARED_STATUSES, ProgressReport.Status.RETURNED))
+        return reports.filter(own | (reviewed & Q(task__section__battle_id__in=user.office_battle_ids())))
     if user.department_id is None:
         return reports.none()
-    return reports.filter(department_id=user.department_id)
+    return reports.filter(own | (shared & Q(task_id__in=led_tasks(user.department_id))))
+
+
+def led_tasks(department_id):
+    """Ids of the tasks a department leads (on the task or on its section), as a subquery."""
+    led = Responsibility.objects.filter(department_id=department_id, role=Responsibility.Role.LEAD)
+    return Task.objects.filter(
+        Q(responsibilities__in=led.filter(task__isnull=False))
+        | Q(section__responsibilities__in=led.filter(task__isnull=True))
+    ).values("pk")
+
+
+def visible_reports(user):
+    """Reports the user may read (readable_reports over every report)."""
+    return readable_reports(user)
 
 
 def reviewable_reports(user):
@@ -80,35 +112,15 @@ def report_for_user(user, pk, *, write=False):
     return report
 
 
-def led_contributions(user):
-    """Co-responsible departments' submitted or approved reports on tasks the user's department leads.
-
-    The lead department's report page shows these contributions in full, so the lead department
-    may also download their evidence files (offices and leaders already read them anyway).
-    """
-    if not user.is_authenticated or user.department_id is None:
-        return ProgressReport.objects.none()
-    led = Responsibility.objects.filter(department_id=user.department_id, role=Responsibility.Role.LEAD)
-    led_tasks = Task.objects.filter(
-        Q(responsibilities__in=led.filter(task__isnull=False))
-        | Q(section__responsibilities__in=led.filter(task__isnull=True))
-    ).values("pk")
-    return ProgressReport.objects.filter(
-        task_id__in=led_tasks, status__in=(ProgressReport.Status.SUBMITTED, ProgressReport.Status.APPROVED)
-    )
-
-
 def attachment_for_user(user, pk, *, write=False):
     """An evidence file the user may download; with write=True, one the user may remove. Otherwise 404.
 
-    Download: the report is readable (visible_reports) or is a contribution shown on the report
-    page of a task the user's department leads (led_contributions). Removal: only the owning
-    department's staff while the report is a draft or returned (may_write), never once submitted.
+    Download: the report is readable (readable_reports; this covers the co-responsible
+    departments' contributions shown on the lead department's report page). Removal: only the
+    owning department's staff while the report is a draft or returned (may_write), never once
+    submitted.
     """
-    readable = visible_reports(user).values("pk")
-    scope = (
-        Q(report__in=readable) if write else Q(report__in=readable) | Q(report__in=led_contributions(user).values("pk"))
-    )
+    scope = Q(report__in=readable_reports(user).values("pk"))
     try:
         attachment = Attachment.objects.select_related("report__task", "report__period").get(scope, pk=pk)
     except (Attachment.DoesNotExist, ValueError, TypeError):

@@ -8,7 +8,7 @@ Tasks are found by plan, battle, section and task number; an import updates them
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
-from targets.resources import SEPARATOR, ChoiceWidget, RowErrorsMixin, resolve_departments
+from targets.resources import SEPARATOR, ChoiceWidget, RowErrorsMixin, TextWidget, resolve_departments
 from tasks.models import Responsibility, Section, Task
 
 ROLE_COLUMNS = {
@@ -45,9 +45,9 @@ class TaskResource(RowErrorsMixin, resources.ModelResource):
     battle = fields.Field(attribute="section__battle__number", column_name="仗序号", readonly=True)
     section = fields.Field(attribute="section", column_name="板块序号", widget=SectionWidget())
     number = fields.Field(attribute="number", column_name="任务序号", widget=widgets.IntegerWidget())
-    title = fields.Field(attribute="title", column_name="任务")
-    text = fields.Field(attribute="text", column_name="任务内容")
-    responsibility_note = fields.Field(attribute="responsibility_note", column_name="责任分工原文")
+    title = fields.Field(attribute="title", column_name="任务", widget=TextWidget())
+    text = fields.Field(attribute="text", column_name="任务内容", widget=TextWidget())
+    responsibility_note = fields.Field(attribute="responsibility_note", column_name="责任分工原文", widget=TextWidget())
     basis = fields.Field(attribute="basis", column_name="责任依据", widget=ChoiceWidget(Task.Basis.choices))
     lead = fields.Field(column_name=ROLE_COLUMNS["lead"])
     responsible = fields.Field(column_name=ROLE_COLUMNS["responsible"])
@@ -70,6 +70,8 @@ class TaskResource(RowErrorsMixin, resources.ModelResource):
         )
         import_id_fields = ("section", "number")
         use_transactions = True
+        skip_unchanged = True
+        clean_model_instances = True
 
     def get_queryset(self):
         return self.preload(Task.objects.all())
@@ -77,9 +79,19 @@ class TaskResource(RowErrorsMixin, resources.ModelResource):
     def preload(self, queryset):
         return queryset.select_related("section__battle__plan").prefetch_related("responsibilities__department")
 
+    def _holders(self, task, role):
+        return sorted((r for r in task.responsibilities.all() if r.role == role), key=lambda r: (r.order, r.pk))
+
     def _names(self, task, role):
-        rows = sorted((r for r in task.responsibilities.all() if r.role == role), key=lambda r: (r.order, r.pk))
-        return SEPARATOR.join(r.department.name for r in rows)
+        return SEPARATOR.join(r.department.name for r in self._holders(task, role))
+
+    def extra_changed(self, instance, original):
+        """Whether any role column names other departments, or the same in another order."""
+        wanted = instance._import_roles
+        return any(
+            [d.pk for d in wanted.get(role, [])] != [r.department_id for r in self._holders(original, role)]
+            for role in ROLE_COLUMNS
+        )
 
     def dehydrate_lead(self, task):
         return self._names(task, Responsibility.Role.LEAD)

@@ -92,19 +92,23 @@ def compare(report, previous):
     return comparison
 
 
-def previous_reports(reports):
-    """report id → the same department's latest earlier ten-day report on the task, or None.
+def previous_reports(reports, user):
+    """report id → the same department's latest earlier ten-day report on the task that `user` may
+    read (tasks.access.readable_reports: never another department's draft or returned report), or None.
 
     Three queries whatever the number of reports: the previous ids by a correlated subquery
     (index report_task_period), then only those reports, then their figures."""
     if not reports:
         return {}
-    earlier = ProgressReport.objects.filter(
-        task_id=OuterRef("task_id"),
-        department_id=OuterRef("department_id"),
-        period__kind=Period.Kind.TEN_DAY,
-        period__plan_id=OuterRef("period__plan_id"),
-        period__number__lt=OuterRef("period__number"),
+    earlier = access.readable_reports(
+        user,
+        ProgressReport.objects.filter(
+            task_id=OuterRef("task_id"),
+            department_id=OuterRef("department_id"),
+            period__kind=Period.Kind.TEN_DAY,
+            period__plan_id=OuterRef("period__plan_id"),
+            period__number__lt=OuterRef("period__number"),
+        ),
     ).order_by("-period__number")
     chosen = dict(
         ProgressReport.objects.filter(pk__in=[r.pk for r in reports])
@@ -210,7 +214,7 @@ def review_queue(user, plan, params):
         .select_related("task__section__battle", "department", "period", "submitted_by")
         .prefetch_related("task__metrics", "metric_values")[:QUEUE_LIMIT]
     )
-    previous = previous_reports(page)
+    previous = previous_reports(page, user)
     rows = [compare(report, previous[report.pk]) for report in page]
     counts = _scope_counts(user, plan)
     status_counts = [(key, str(label), counts.get(key, 0)) for key, label in STATUSES]

@@ -206,14 +206,18 @@ def _report_context(report):
     }
 
 
-def _previous_report(task, department_id, period):
+def _previous_report(user, task, department_id, period):
+    """The department's latest earlier report on the task that `user` may read (readable_reports)."""
     return (
-        ProgressReport.objects.filter(
-            task=task,
-            department_id=department_id,
-            period__plan_id=period.plan_id,
-            period__kind=period.kind,
-            period__number__lt=period.number,
+        access.readable_reports(
+            user,
+            ProgressReport.objects.filter(
+                task=task,
+                department_id=department_id,
+                period__plan_id=period.plan_id,
+                period__kind=period.kind,
+                period__number__lt=period.number,
+            ),
         )
         .select_related("period", "task")
         .prefetch_related("task__metrics", "metric_values")
@@ -222,10 +226,10 @@ def _previous_report(task, department_id, period):
     )
 
 
-def _contributions(task, period, lead_department_id):
-    """Co-responsible departments' submitted reports for the same task and period."""
+def _contributions(user, task, period, lead_department_id):
+    """Co-responsible departments' submitted reports for the same task and period that `user` may read."""
     reports = (
-        ProgressReport.objects.filter(task=task, period=period, status__in=DONE)
+        access.readable_reports(user, ProgressReport.objects.filter(task=task, period=period, status__in=DONE))
         .exclude(department_id=lead_department_id)
         .select_related("department", "task")
         .prefetch_related("task__metrics", "metric_values", "attachments")
@@ -321,8 +325,8 @@ def report_edit(request, task_pk, period_pk):
         "report": shown,
         "form": form,
         "stored": stored,
-        "previous": _previous_report(task, user.department_id, period),
-        "contributions": _contributions(task, period, user.department_id) if is_lead else [],
+        "previous": _previous_report(user, task, user.department_id, period),
+        "contributions": _contributions(user, task, period, user.department_id) if is_lead else [],
         "is_lead": is_lead,
         "may_remove_files": shown.pk is not None and access.may_write(user, shown),
         **_report_context(shown),
@@ -371,7 +375,7 @@ def report_detail(request, pk):
     history += removed_attachment_rows(report)
     history.sort(key=lambda row: row.when, reverse=True)
     prefetch_related_objects([report], "task__metrics", "metric_values")
-    previous = _previous_report(report.task, report.department_id, report.period)
+    previous = _previous_report(user, report.task, report.department_id, report.period)
     queue = review.clean_queue(request.GET.get("queue"))
     context = {
         "report": report,
@@ -384,7 +388,7 @@ def report_detail(request, pk):
         "may_review": report.status == ProgressReport.Status.SUBMITTED and access.may_review(user, report),
         "may_reopen": report.status == ProgressReport.Status.APPROVED and user.is_plan_admin,
         "reason_form": ReasonForm(),
-        "contributions": _contributions(report.task, report.period, report.department_id) if is_lead else [],
+        "contributions": _contributions(user, report.task, report.period, report.department_id) if is_lead else [],
         "history": history,
         **_report_context(report),
     }
@@ -449,6 +453,9 @@ def _review_action(request, pk, action, kind):
             return redirect(f"{reverse('tasks:review_queue')}?{queue}" if queue else reverse("tasks:review_queue"))
         url = reverse("tasks:report_detail", args=[following.pk])
         return redirect(f"{url}?{urlencode({'queue': queue})}" if queue else url)
+    if not access.readable_reports(user).filter(pk=report.pk).exists():
+        # Returned: the text goes back to its department, out of the reviewer's sight.
+        return redirect(f"{reverse('tasks:review_queue')}?{queue}" if queue else reverse("tasks:review_queue"))
     return redirect(back)
 
 
@@ -500,7 +507,7 @@ def review_approve_unchanged(request):
         .select_related("task__section", "department", "period")
         .prefetch_related("task__metrics", "metric_values")
     )
-    previous = review.previous_reports(candidates)
+    previous = review.previous_reports(candidates, user)
     approved, skipped = [], []
     for report in candidates:
         if not review.compare(report, previous[report.pk]).unchanged:
@@ -569,8 +576,7 @@ def task_detail(request, pk):
         )
     )
     reports = list(
-        access.visible_reports(user)
-        .filter(task=task)
+        access.readable_reports(user, ProgressReport.objects.filter(task=task))
         .select_related("department", "period")
         .order_by("-period__number", "department__order")
     )

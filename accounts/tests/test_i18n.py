@@ -63,3 +63,11 @@ def test_every_message_in_the_english_catalogue_is_translated():
         if "#, fuzzy" in entry or entry.rstrip().endswith('msgstr ""')
     ]
     assert untranslated == []
+
+
+def test_period_names_on_the_dashboards_are_english_too(client, plan, leader):
+    client.force_login(leader)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("dash:overview", args=[plan.code]), {"as_of": "ten_day-13"}).content.decode()
+    assert "May 2023, early" in page
+    assert "5月上旬" not in page and "上旬" not in page

@@ -56,3 +56,19 @@ def test_unknown_year_falls_back_to_weekends_and_says_so():
 def test_out_of_range_ten_day_number_is_refused(number):
     with pytest.raises(ValueError):
         periods.ten_day_span(2023, number)
+
+
+def test_period_labels_follow_the_active_language():
+    from django.utils import translation
+
+    assert periods.period_label("ten_day", 2023, 34) == "2023年12月上旬"
+    assert periods.period_short_label("ten_day", 34) == "12月上旬"
+    assert periods.period_label("month", 2023, 3) == "2023年3月"
+    assert periods.period_label("year", 2023, 1) == "2023年"
+    with translation.override("en"):
+        assert periods.period_label("ten_day", 2023, 34) == "Dec 2023, early"
+        assert periods.period_short_label("ten_day", 35) == "Dec, mid"
+        assert periods.period_label("month", 2023, 3) == "Mar 2023"
+        assert periods.period_label("quarter", 2023, 2) == "Q2 2023"
+        assert periods.period_label("year", 2023, 1) == "2023"
+        assert periods.period_short_label("quarter", 4) == "Q4"
