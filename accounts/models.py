@@ -71,6 +71,7 @@ class Notification(models.Model):
         RETURNED = "returned", _("报告被退回")
         APPROVED = "approved", _("报告已通过")
         REOPENED = "reopened", _("报告被重新打开")
+        REPORT_ISSUED = "report_issued", _("报告已签发")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="notifications"

@@ -38,6 +38,7 @@ from reporting.models import DispatchReport
 from reporting.render import write_docx, write_xlsx
 from reporting.status import plan_status, resolve_as_of
 from targets.models import Battle, Period, Plan, TaskForce
+from targets.periods import next_workday
 
 log = logging.getLogger(__name__)
 Kind = DispatchReport.Kind
@@ -110,27 +111,66 @@ def slip_needed(plan, period, battle):
     return bool(status.red_list)
 
 
+def previous_period(plan, period):
+    """The period before `period` in the same year (the last 旬, month or quarter), or None."""
+    if period.number <= 1:
+        return None
+    return Period.objects.filter(plan=plan, kind=period.kind, number=period.number - 1).first()
+
+
+def scheduled_issue_date(plan, period):
+    """The day a period's reports are issued automatically: the period's end plus the plan's
+    report delay (Asia/Shanghai), moved to the next working day. A report built late (after
+    downtime, or for a plan loaded late) still carries this date, never the day it was built."""
+    closes = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time()) + dt.timedelta(
+        hours=plan.report_delay_hours
+    )
+    day, _certain = next_workday(closes.date())
+    return day
+
+
 def compute_content(report, plan, period, facts_cache):
-    """The report's content dict from the facts of its period (cached across battles)."""
+    """The report's content dict (a draft: undated) from the facts of its period and of the
+    period before (for the changes), cached across battles."""
 
     def facts_for(p):
         return facts_of(plan, p, facts_cache)
 
     facts = facts_for(period)
-    issued_on = timezone.localdate()
-    if report.kind == Kind.TEN_DAY_BRIEFING:
-        return content_builders.ten_day_briefing(facts, report.battle_id, report.issue_number, issued_on)
-    if report.kind == Kind.MONTHLY_CIRCULAR:
-        return content_builders.monthly_circular(facts, report.battle_id, report.issue_number, issued_on)
-    if report.kind == Kind.QUARTERLY_SUMMARY:
-        previous = Period.objects.filter(plan=plan, kind=Period.Kind.QUARTER, number=period.number - 1).first()
-        previous_facts = facts_for(previous) if previous else None
-        return content_builders.quarterly_summary(
-            facts, previous_facts, report.battle_id, report.issue_number, issued_on
+    if report.kind == Kind.WARNING_SLIP:
+        return content_builders.warning_slips(
+            facts,
+            report.battle_id,
+            report.issue_number,
+            scheduled_issue_date(plan, period),
+            days=settings.DISPATCH_WARNING_SLIP_DAYS,
         )
-    return content_builders.warning_slips(
-        facts, report.battle_id, report.issue_number, issued_on, days=settings.DISPATCH_WARNING_SLIP_DAYS
-    )
+    before = previous_period(plan, period)
+    if before is None:
+        previous = None
+    elif report.kind == Kind.QUARTERLY_SUMMARY or before.id in facts_cache:
+        previous = facts_for(before)  # the summary compares every indicator's rate too
+    else:
+        # Only the comparisons: task statuses, lights and the span's reporting (one 旬 or month of
+        # reports instead of the year's).
+        key = ("summary", before.id)
+        if key not in facts_cache:
+            facts_cache[key] = figures.collect(plan, before, summary=True)
+        previous = facts_cache[key]
+    builder = {
+        Kind.TEN_DAY_BRIEFING: content_builders.ten_day_briefing,
+        Kind.MONTHLY_CIRCULAR: content_builders.monthly_circular,
+        Kind.QUARTERLY_SUMMARY: content_builders.quarterly_summary,
+    }[report.kind]
+    return builder(facts, previous, report.battle_id, report.issue_number)
+
+
+def render_files(report):
+    root = settings.REPORTS_ROOT
+    report.docx_path = report.file_path("docx")
+    report.xlsx_path = report.file_path("xlsx")
+    write_docx(report.content, root / report.docx_path)
+    write_xlsx(report.content, root / report.xlsx_path)
 
 
 # Dispatch reports are official documents in the site language (Chinese), whatever language
@@ -316,6 +356,7 @@ def close_period(plan_id, period_id):
         report = build_report(plan_id, kind, period_id, battle_id, facts_cache=facts_cache)
         if report is not None:
             built.append(report)
+    auto_issue(period)
     mark_closed(period)
     return built
 
@@ -332,6 +373,22 @@ def reports_to_build(period):
     return [due for due in reports_due_for(period, battle_ids) if due not in ready]
 
 
+def auto_issue(period):
+    """With DISPATCH_AUTO_ISSUE, issue every ready draft of a closing period, dated the scheduled
+    issue day (reporting.build.scheduled_issue_date)."""
+    if not settings.DISPATCH_AUTO_ISSUE:
+        return
+    on = scheduled_issue_date(period.plan, period)
+    for report_id in DispatchReport.objects.filter(
+        plan_id=period.plan_id,
+        period_id=period.id,
+        is_current=True,
+        status=DispatchReport.Status.READY,
+        issued_on__isnull=True,
+    ).values_list("id", flat=True):
+        issue_report(report_id, on=on)
+
+
 def mark_closed(period):
     if period.closed_at is None:
         period.closed_at = timezone.now()
@@ -342,7 +399,7 @@ def close_if_complete(plan_id, period_id):
     """Mark a period closed once the per-report jobs of a catch-up have built it: every report it
     is due is ready, except warning slips, which exist only for battles with a red item (a slip row
     that failed or is building keeps the period open). True when closed."""
-    period = Period.objects.get(pk=period_id, plan_id=plan_id)
+    period = Period.objects.select_related("plan").get(pk=period_id, plan_id=plan_id)
     current = {
         (kind, battle_id): status
         for kind, battle_id, status in DispatchReport.objects.filter(
@@ -354,6 +411,7 @@ def close_if_complete(plan_id, period_id):
     due += [key for key in current if key[0] == Kind.WARNING_SLIP]
     if any(current.get(key) != DispatchReport.Status.READY for key in due):
         return False
+    auto_issue(period)
     mark_closed(period)
     return True
 
@@ -391,3 +449,64 @@ def missing_reports(plan, now=None):
         ):
             out.append(period)
     return out
+
+
+# A report issued automatically for a period this long past (catch-up after downtime, a plan
+# loaded late) is issued without a message: nobody needs a notice per 旬 of last year.
+NOTIFY_WITHIN_DAYS = 7
+
+
+def recipients(report):
+    """(users, department ids) a report is sent to (主送): a battle's task-force members and
+    office, every task force's for a whole-plan report; and the city's leaders."""
+    from targets.models import Department
+
+    forces = Battle.objects.filter(plan_id=report.plan_id)
+    if report.battle_id:
+        forces = forces.filter(pk=report.battle_id)
+    departments = set(Department.objects.filter(task_forces__battle__in=forces).values_list("id", flat=True)) | set(
+        Department.objects.filter(task_force_offices__battle__in=forces).values_list("id", flat=True)
+    )
+    users = User.objects.filter(is_active=True).filter(Q(department_id__in=departments) | Q(role=User.Role.LEADER))
+    return users, departments
+
+
+# What the Word file and the 版记 are written from: a version built before reports had annexes
+# and a 版记 lacks some of it and must be regenerated before it can be issued.
+ISSUE_KEYS = frozenset({"title", "office", "issue_label", "period_label", "blocks", "annexes", "main_to", "cc"})
+
+
+class NotIssuable(ValueError):
+    """The report's stored content is not one this version of the app can date and print."""
+
+
+@translation.override(settings.LANGUAGE_CODE)
+def issue_report(report_id, *, user=None, on=None):
+    """签发: date the report (`on`, default today in Asia/Shanghai), re-render its files with the
+    date and the 版记, and notify the units it is sent to. Only a ready, current draft can be
+    issued; issuing an issued report changes nothing. Returns the report."""
+    today = timezone.localdate()
+    on = on or today
+    with transaction.atomic():
+        report = DispatchReport.objects.select_for_update(of=("self",)).select_related("period").get(pk=report_id)
+        if report.is_issued or report.status != DispatchReport.Status.READY or not report.is_current:
+            return report
+        if not ISSUE_KEYS <= set(report.content):
+            raise NotIssuable(report.pk)
+        report.content = content_builders.issue(report.content, on)
+        render_files(report)
+        report.issued_on = on
+        report.issued_at = timezone.now()
+        report.issued_by = user
+        report.save(update_fields=["content", "docx_path", "xlsx_path", "issued_on", "issued_at", "issued_by"])
+        if (today - on).days <= NOTIFY_WITHIN_DAYS:
+            users, departments = recipients(report)
+            notify(
+                users,
+                Notification.Kind.REPORT_ISSUED,
+                f"{report.content['title']}（{report.issue_label}，{report.period}）已签发。",
+                link=reverse("reporting:detail", args=[report.pk]),
+                subject=f"{report.content['title']}{report.issue_label}",
+                departments=departments,
+            )
+    return report

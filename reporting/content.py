@@ -1,33 +1,45 @@
 """Report content: pure functions from the facts (reporting/figures.py) to a report's content.
 
-A content dict has a header (title, 期号, issuing office, date), `blocks` — headings ("h1" 一、,
-"h2" (一)), paragraphs ("p") and tables ("table": columns, per-column formats, rows) —,
-footnotes, the 主送/抄送 footer and a `summary` of the key figures. The web page, the Word
-document and the Excel workbook are all rendered from it.
+A content dict has a header (title, 期号 "2023年第11期", issuing office; the date is empty until
+the report is issued, see `issue`), the main text `blocks` — headings ("h1" 一、, "h2" (一)),
+paragraphs ("p") and tables ("table": columns, per-column formats, rows) —, numbered `annexes`
+(附件1, 附件2 … each a title, its blocks and whether it needs a landscape page), the 说明
+(`footnotes`: every rule the report applies), the 版记 (主送, 抄送, 印发机关) and a `summary` of
+the key figures. The web page, the Word document and the Excel workbook are all rendered from it.
+
+The main text is a summary a leader reads in minutes — 总体情况 (counts, rates and the change
+since the last period), 进展亮点, 滞后与问题 (red and yellow items by battle with unit, gap and
+reason), 未按时报送 (late and missing counted apart) and 下步要求 —; every list goes to an annex
+and to the workbook.
 
 Column formats: "text"; "int"; "num" (a plain number); "pct" (a number in percent, 41.7 = 41.7%);
 "points" (百分点).
 
-Praise and criticism rules (monthly circular; thresholds are per-plan settings):
+Rules (every report repeats those it applies in its 说明; thresholds are per-plan settings or
+Django settings, named there):
 
-- 通报表扬: a unit that, over the year to the period's end, reported every due report on time
-  (按时报送率 100%), had every approved report pass at first submission (一次通过率 100%, at
-  least one approved), and whose lead tasks are all completed or on schedule (任务完成率 100%,
-  or no lead task).
-- 通报批评: a unit that missed at least `Plan.missed_periods_red` ten-day reports within the
-  month, or whose 任务完成率 (lead tasks completed or on schedule ÷ its lead tasks) is below
-  `Plan.laggard_completion_pct` percent.
-
-Problem list rule (问题清单, 销号): a problem is raised by an approved report's 存在问题; it is
-closed when a later approved report of the same task and department lists no problem or reports
-the task completed.
+- Only accountable units are judged: a collective body (Department.Kind.COLLECTIVE: 相关市直部门,
+  各事项涉及单位, 各县市区人民政府 …) is never ranked, praised or criticised, and a unit is
+  judged only in a period in which it had reports due.
+- 迟报 (late): first submitted after the 旬's deadline; 漏报 (missing): not submitted at all.
+- 通报表扬 (monthly): a unit that leads at least one task, all of whose lead tasks are completed or
+  on schedule, that sent every report due in the month on time and whose approved reports all
+  passed review the first time.
+- 通报批评 (monthly): a unit whose on-time rate in the month is under
+  `settings.DISPATCH_CRITICISM_ON_TIME_PCT` (default 60%), or whose lead tasks completed or on
+  schedule are under `Plan.laggard_completion_pct` (default 60%) of its lead tasks.
+- Problems: identified by the approved report that first raised them (figures.problem_facts);
+  closed (销号) when a later approved report of the same task and unit lists none or reports the
+  task completed.
 """
 
 import datetime as dt
+from decimal import Decimal
 
-from reporting.forecasts import warning_block
+from reporting.forecasts import WARNING_COLUMNS, warning_block
+from targets.numbers import fmt, round_half_up
 from targets.periods import next_workday
-from targets.schedule import LIGHT_LABELS, RED
+from targets.schedule import LIGHT_LABELS, RED, YELLOW
 
 NUMERALS = "一二三四五六七八九十"
 KIND_TITLES = {
@@ -51,6 +63,10 @@ INDICATOR_COLUMNS = [
     ("亮灯", "text"),
     ("牵头单位", "text"),
 ]
+# How many items a main-text sentence names before "等N项" (the full lists are in the annexes).
+NAMED = 3
+# A problem open this many 旬 or more is called out as long-standing.
+LONG_OPEN_TEN_DAYS = 3
 
 
 def cn(n):
@@ -61,8 +77,48 @@ def cn(n):
     return ("" if tens == 1 else NUMERALS[tens - 1]) + "十" + (NUMERALS[units - 1] if units else "")
 
 
+def p1(value):
+    """A figure with one decimal, half up (targets.numbers): 41.7, 100.0."""
+    return format(round_half_up(value, 1), "f")
+
+
 def pct_text(value):
-    return "—" if value is None else f"{value:.1f}%"
+    return "—" if value is None else f"{p1(value)}%"
+
+
+def share(part, whole):
+    return pct_text(part * 100 / whole) if whole else "—"
+
+
+def change_text(now, before, unit="个百分点", noun=""):
+    """ "上升2.0个百分点" / "下降1项" / "持平"; empty without a previous figure."""
+    if now is None or before is None:
+        return ""
+    diff = round_half_up(now - before, 1)
+    if diff == 0:
+        return "持平"
+    figure = format(abs(diff), "f") if unit == "个百分点" else str(int(abs(diff)))
+    return f"{'上升' if diff > 0 else '下降'}{figure}{unit}{noun}"
+
+
+# Cumulative quarters as a circular says them (the engine labels them 1–N季度).
+QUARTER_SPANS = {"1–2季度": "上半年", "1–3季度": "前三季度", "1–4季度": "全年"}
+
+
+def plain(reason):
+    """The engine's reason sentence as a circular prints it: no spaces around its figures (Chinese
+    typesetting), cumulative quarters read 上半年, 前三季度, 全年."""
+    text = (reason or "").replace(" ", "")
+    for label, span in QUARTER_SPANS.items():
+        text = text.replace(label, span)
+    return text
+
+
+def brief(reason, limit=30):
+    """A task's reason in the main text: its first clause, at most `limit` characters (the annex
+    gives the whole reason, metric by metric)."""
+    first = plain(reason).split("；")[0]
+    return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
 def city_of(issuer):
@@ -72,11 +128,19 @@ def city_of(issuer):
     return ""
 
 
+def names(items, limit=NAMED):
+    """ "甲、乙、丙等5项" style list of at most `limit` names."""
+    items = list(items)
+    shown = "、".join(items[:limit])
+    return shown + (f"等{len(items)}项" if len(items) > limit else "")
+
+
 class Doc:
-    """Collects blocks with automatic 一、 / (一) numbering."""
+    """Collects blocks with automatic 一、 / (一) numbering, and the numbered annexes."""
 
     def __init__(self):
         self.blocks = []
+        self.annexes = []
         self._h1 = 0
         self._h2 = 0
 
@@ -92,8 +156,8 @@ class Doc:
     def p(self, text):
         self.blocks.append({"t": "p", "text": text})
 
-    def table(self, name, columns, rows):
-        self.blocks.append(
+    def table(self, name, columns, rows, into=None):
+        (self.blocks if into is None else into).append(
             {
                 "t": "table",
                 "name": name,
@@ -103,33 +167,57 @@ class Doc:
             }
         )
 
+    def annex(self, title, columns, rows, *, landscape=False, note=""):
+        """A numbered 附件 holding one table; returns its label ("附件2") for the main text."""
+        number = len(self.annexes) + 1
+        blocks = [{"t": "p", "text": note}] if note else []
+        self.table(title, columns, rows, into=blocks)
+        self.annexes.append({"number": number, "title": title, "landscape": landscape, "blocks": blocks})
+        return f"附件{number}"
+
 
 def battles_in_scope(facts, battle_id):
     return [b for b in facts["battles"] if battle_id is None or b["id"] == battle_id]
 
 
-def header(facts, kind, battle_id, issue_number, issued_on):
+def header(facts, kind, battle_id, issue_number):
     city = city_of(facts["plan"]["issuer"])
     battle = next((b for b in facts["battles"] if b["id"] == battle_id), None)
+    year = facts["plan"]["year"]
     if battle:
         office = f"{city}{battle['name']}工作专班办公室"
         scope = battle["name"]
-        main_to = f"{battle['convener']}；{battle['task_force'] or '工作专班'}各成员单位"
+        main_to = f"{battle['convener']}，{battle['task_force'] or '工作专班'}各成员单位"
     else:
         office = f"{city}打好发展“六仗”工作调度办公室"
         scope = f"{city}打好发展“六仗”"
-        main_to = "市委、市人民政府领导；各工作专班、各成员单位"
+        main_to = "市委、市人民政府领导，各工作专班，各成员单位"
     return {
         "kind": kind,
         "title": f"{scope}{KIND_TITLES[kind]}",
         "issue_number": issue_number,
-        "issue_label": f"第{issue_number}期",
+        "issue_label": f"{year}年第{issue_number}期",
         "office": office,
-        "date": issued_on.isoformat(),
-        "date_label": f"{issued_on.year}年{issued_on.month}月{issued_on.day}日",
-        "period_label": facts["period"]["label"],
+        # Set when the report is issued (签发): a draft carries no date.
+        "date": None,
+        "date_label": "",
+        "issued": False,
+        "period_label": facts["period"]["span_label"],
         "main_to": main_to,
         "cc": "市委办公室，市人大常委会办公室，市政府办公室，市政协办公室",
+        "printer": office,
+    }
+
+
+def issue(content, issued_on):
+    """The content as issued on `issued_on`: dated, with the 印发 date of the 版记."""
+    label = f"{issued_on.year}年{issued_on.month}月{issued_on.day}日"
+    return {
+        **content,
+        "date": issued_on.isoformat(),
+        "date_label": label,
+        "print_date_label": f"{label}印发",
+        "issued": True,
     }
 
 
@@ -164,14 +252,6 @@ def light_counts(items):
     return counts
 
 
-def light_sentence(counts, noun):
-    total = sum(counts.values())
-    return (
-        f"共{total}项{noun}，其中绿灯{counts['green']}项、黄灯{counts['yellow']}项、"
-        f"红灯{counts['red']}项、灰灯（暂无数据）{counts['grey']}项。"
-    )
-
-
 def in_battles(items, battles):
     ids = {b["id"] for b in battles}
     return [i for i in items if i["battle_id"] in ids]
@@ -180,8 +260,31 @@ def in_battles(items, battles):
 def departments_in_scope(facts, battle_id):
     if battle_id is None:
         return facts["departments"]
-    names = set(facts["battle_departments"].get(str(battle_id), []))
-    return [d for d in facts["departments"] if d["name"] in names]
+    names_ = set(facts["battle_departments"].get(str(battle_id), []))
+    return [d for d in facts["departments"] if d["name"] in names_]
+
+
+def accountable(departments):
+    """Units that may be ranked, praised or criticised: not a collective, and with reports due."""
+    return [d for d in departments if not d["collective"] and d["span_due"]]
+
+
+def task_groups(tasks):
+    """Tasks by where they stand: 已完成, 超进度 (on schedule and ahead on their metrics), 达进度,
+    欠进度 (lagging), 未按期报送, 未到报送期."""
+    groups = {"completed": [], "ahead": [], "on": [], "lagging": [], "not_reported": [], "not_due": []}
+    for t in tasks:
+        if t["status"] == "on_schedule":
+            groups["ahead" if (t["gap"] or 0) > 0 else "on"].append(t)
+        elif t["status"] == "completed":
+            groups["completed"].append(t)
+        elif t["status"] == "lagging":
+            groups["lagging"].append(t)
+        elif t["status"] == "not_due":
+            groups["not_due"].append(t)
+        else:
+            groups["not_reported"].append(t)
+    return groups
 
 
 def quantified_summary(tasks):
@@ -189,6 +292,376 @@ def quantified_summary(tasks):
     good = [t for t in quantified if t["status"] in ("completed", "on_schedule")]
     laggards = [t for t in quantified if t not in good]
     return {"total": len(quantified), "on_schedule": len(good), "laggards": [t["label"] for t in laggards]}
+
+
+def span_reporting(facts, battles):
+    """(due, on time, late, missing, late by unit, missing by unit) over the report's span."""
+    rows = in_battles(facts["span_reporting"], battles)
+    late, missing = {}, {}
+    for r in rows:
+        if r["late"]:
+            late[r["department"]] = late.get(r["department"], 0) + r["late"]
+        if r["missing"]:
+            missing[r["department"]] = missing.get(r["department"], 0) + r["missing"]
+    due = sum(r["due"] for r in rows)
+    n_late, n_missing = sum(late.values()), sum(missing.values())
+    collectives = {r["department"] for r in rows if r["collective"]}
+    return {
+        "due": due,
+        "on_time": due - n_late - n_missing,
+        "late": n_late,
+        "missing": n_missing,
+        "late_by_unit": late,
+        "missing_by_unit": missing,
+        "collectives": collectives,
+    }
+
+
+def on_time_pct(reporting):
+    return reporting["on_time"] * 100 / reporting["due"] if reporting["due"] else None
+
+
+# How many units a 迟报 or 漏报 sentence names (most reports first); the rest are in the annex.
+NAMED_UNITS = 6
+
+
+def unit_counts(by_unit, collectives):
+    """市林业局4份、市交通运输局2份等12个单位: most first, at most NAMED_UNITS; collectives are
+    counted, never named."""
+    named = sorted(((n, u) for u, n in by_unit.items() if u not in collectives), key=lambda x: (-x[0], x[1]))
+    text = "、".join(f"{u}{n}份" for n, u in named[:NAMED_UNITS])
+    return text + (f"等{len(named)}个单位" if len(named) > NAMED_UNITS else "")
+
+
+def problem_counts(problems, facts):
+    ten_days = set(facts["period"]["ten_days"])
+    new = [p for p in problems if p["raised_ten_day"] in ten_days]
+    closed = [p for p in problems if p["closed_ten_day"] in ten_days]
+    still_open = [p for p in problems if p["closed_on"] is None]
+    long_open = [p for p in still_open if p["open_ten_days"] >= LONG_OPEN_TEN_DAYS]
+    return new, closed, still_open, long_open
+
+
+def overall(doc, facts, previous, battles, period_word):
+    """一、总体情况: reporting, tasks, indicators and problems, each with the change since the
+    previous period."""
+    rep = span_reporting(facts, battles)
+    rep_before = span_reporting(previous, battles) if previous else None
+    rate = on_time_pct(rep)
+    rate_before = on_time_pct(rep_before) if rep_before else None
+    change = change_text(rate, rate_before)
+    doc.p(
+        f"报送方面，{facts['period']['label']}应报进展报告{rep['due']}份，按时报送{rep['on_time']}份，"
+        f"按时报送率{pct_text(rate)}" + (f"，较上{period_word}{change}" if change else "") + "；"
+        f"迟报{rep['late']}份，漏报{rep['missing']}份。"
+    )
+    tasks = in_battles(facts["tasks"], battles)
+    g = task_groups(tasks)
+    judged = len(tasks) - len(g["not_due"])
+    lag_before = None
+    if previous:
+        before = task_groups(in_battles(previous["tasks"], battles))
+        lag_before = len(before["lagging"]) + len(before["not_reported"])
+    behind = len(g["lagging"]) + len(g["not_reported"])
+    lag_change = change_text(behind, lag_before, unit="项")
+    doc.p(
+        f"任务方面，{judged}项任务中，已完成{len(g['completed'])}项（占{share(len(g['completed']), judged)}），"
+        f"超进度{len(g['ahead'])}项，达进度{len(g['on'])}项，欠进度{len(g['lagging'])}项，"
+        f"未按期报送{len(g['not_reported'])}项"
+        + (f"；欠进度和未按期报送合计较上{period_word}{lag_change}" if lag_change else "")
+        + (f"；另有{len(g['not_due'])}项未到报送期" if g["not_due"] else "")
+        + "。"
+    )
+    targets = in_battles(facts["targets"], battles)
+    counts = light_counts(targets)
+    red_change = ""
+    if previous:
+        red_change = change_text(
+            counts["red"], light_counts(in_battles(previous["targets"], battles))["red"], unit="项"
+        )
+    doc.p(
+        f"指标方面，序时进度{pct_text(facts['schedule_pct'])}，{len(targets)}项主要指标中，"
+        f"绿灯{counts['green']}项、黄灯{counts['yellow']}项、红灯{counts['red']}项、暂无数据{counts['grey']}项"
+        + (f"，红灯较上{period_word}{red_change}" if red_change else "")
+        + "。"
+    )
+    new, closed, still_open, long_open = problem_counts(in_battles(facts["problems"], battles), facts)
+    doc.p(
+        f"问题方面，本{period_word}新提出问题{len(new)}个，销号{len(closed)}个，"
+        f"累计未销号{len(still_open)}个，其中持续{LONG_OPEN_TEN_DAYS}旬以上{len(long_open)}个。"
+    )
+    return {"reporting": rep, "groups": g, "lights": counts, "problems": (new, closed, still_open, long_open)}
+
+
+def highlights(doc, facts, battles, period_word):
+    """二、进展亮点: tasks reported completed this period and the quantified tasks furthest ahead."""
+    done = {}
+    for m in in_battles(facts["moved"], battles):
+        if m["task_status"] == "completed":
+            done.setdefault(m["task"], m["department"])
+    if done:
+        doc.p(f"本{period_word}报告完成任务{len(done)}项：" + names(f"{t}（{u}）" for t, u in done.items()) + "。")
+    tasks = in_battles(facts["tasks"], battles)
+    ahead = sorted(
+        (t for t in tasks if t["status"] == "on_schedule" and (t["gap"] or 0) > 0),
+        key=lambda t: (-t["gap"], t["label"]),
+    )
+    if ahead:
+        doc.p(
+            f"量化任务超序时进度{len(ahead)}项，领先较多的有："
+            + "；".join(f"{t['label']}（{t['lead']}，超序时{p1(t['gap'])}个百分点）" for t in ahead[:3])
+            + "。"
+        )
+    targets = sorted(
+        (t for t in in_battles(facts["targets"], battles) if t["light"] == "green" and (t["gap"] or 0) > 0),
+        key=lambda t: (-t["gap"], t["name"]),
+    )
+    if targets:
+        doc.p(
+            "指标完成较好的有："
+            + "；".join(f"{t['name']}（{t['lead']}，超序时{p1(t['gap'])}个百分点）" for t in targets[:3])
+            + "。"
+        )
+    if not (done or ahead or targets):
+        doc.p(f"本{period_word}暂无提前完成或超序时推进的事项。")
+
+
+def laggards(doc, facts, battles, per_battle_heading, yellow_targets_named=True):
+    """三、滞后与问题: red and yellow targets and tasks by battle — red ones with unit and reason,
+    yellow ones with unit and gap (a briefing only counts its yellow targets: their figures are
+    monthly and the circular names them) —; the full list with every reason is an annex.
+    Returns the red and yellow items for the annex."""
+    items = []
+    for b in battles:
+        targets = [t for t in facts["targets"] if t["battle_id"] == b["id"] and t["light"] in (RED, YELLOW)]
+        tasks = [t for t in facts["tasks"] if t["battle_id"] == b["id"] and t["light"] in (RED, YELLOW)]
+        targets.sort(key=lambda t: (t["light"] != RED, t["gap"] if t["gap"] is not None else 0))
+        tasks.sort(key=lambda t: (t["light"] != RED, t["gap"] if t["gap"] is not None else 0, t["label"]))
+        for t in targets:
+            items.append(
+                [b["short_name"], "指标", t["name"], t["lead"], LIGHT_LABELS[t["light"]], t["gap"], plain(t["reason"])]
+            )
+        for t in tasks:
+            items.append(
+                [b["short_name"], "任务", t["label"], t["lead"], LIGHT_LABELS[t["light"]], t["gap"], plain(t["reason"])]
+            )
+        if not (targets or tasks):
+            continue
+        parts = []
+        for light, word in ((RED, "红灯"), (YELLOW, "黄灯")):
+            lit_targets = [t for t in targets if t["light"] == light]
+            lit_tasks = [t for t in tasks if t["light"] == light]
+            # Red items are named with unit and reason; yellow ones by name and unit (their gaps
+            # and reasons are in the annex).
+            if lit_targets and light == YELLOW and not yellow_targets_named:
+                parts.append(f"{word}指标{len(lit_targets)}项")
+            elif lit_targets:
+                if light == RED:
+                    listed = [f"{t['name']}（{t['lead'] or '待明确'}，{plain(t['reason'])}）" for t in lit_targets]
+                else:
+                    listed = [
+                        f"{t['name']}（{t['lead'] or '待明确'}"
+                        + (f"，差{p1(-t['gap'])}个百分点）" if t["gap"] is not None and t["gap"] < 0 else "）")
+                        for t in lit_targets
+                    ]
+                parts.append(f"{word}指标{len(lit_targets)}项：" + "；".join(listed))
+            if lit_tasks:
+                text = f"{word}任务{len(lit_tasks)}项"
+                if light == RED:
+                    shown = lit_tasks[:NAMED]
+                    text += "：" + "；".join(
+                        f"{t['label']}（{t['lead'] or '待明确'}，{brief(t['reason'])}）" for t in shown
+                    )
+                    if len(lit_tasks) > NAMED:
+                        text += f"等{len(lit_tasks)}项"
+                else:
+                    units = sorted({u for t in lit_tasks for u in t["lead"].split("、") if u})
+                    text += "，牵头单位为" + names(units)
+                parts.append(text)
+        text = "。".join(parts) + "。"
+        if per_battle_heading:
+            doc.p(f"{b['short_name']}：{text}")
+        else:
+            doc.p(text)
+    if not items:
+        doc.p("本期无亮红灯、黄灯的指标和任务。")
+    return items
+
+
+def problems_paragraph(doc, facts, battles, period_word):
+    new, closed, still_open, long_open = problem_counts(in_battles(facts["problems"], battles), facts)
+    oldest = still_open[:2]
+    if oldest:
+        doc.p(
+            "未销号问题中持续时间最长的有："
+            + "；".join(
+                f"{p['task']}（{p['owner']}，已持续{p['open_ten_days']}旬）：{p['text'].rstrip('。；;.')}"
+                for p in oldest
+            )
+            + "。"
+        )
+    elif not new:
+        doc.p(f"本{period_word}无新提出和未销号的问题。")
+    return new, closed, still_open
+
+
+def not_on_time(doc, facts, battles, period_word, rep):
+    """四、未按时报送: late and missing counted apart, by unit; collectives counted, not named."""
+    if not (rep["late"] or rep["missing"]):
+        doc.p(f"本{period_word}各单位均按时报送。")
+        return
+    if rep["late"]:
+        doc.p(f"迟报{rep['late']}份：{unit_counts(rep['late_by_unit'], rep['collectives'])}。")
+    if rep["missing"]:
+        named = unit_counts(rep["missing_by_unit"], rep["collectives"])
+        doc.p(f"漏报{rep['missing']}份：{named or '均为集合主体'}。")
+
+
+def next_steps(doc, facts, stats, period_word, extra=None):
+    """五、下步要求, three or four points built from what this report found."""
+    points = []
+    g = stats["groups"]
+    behind = len(g["lagging"]) + len(g["not_reported"])
+    if stats["lights"]["red"] or behind:
+        points.append(
+            "抓好滞后事项追赶。红灯、黄灯指标和欠进度任务的牵头单位要逐项分析原因，"
+            f"在下{period_word}报告中写明追赶措施和完成时限，各专班办公室跟踪督办。"
+        )
+    rep = stats["reporting"]
+    if rep["late"] or rep["missing"]:
+        points.append("严肃报送纪律。迟报、漏报单位要及时补报，按时报送情况纳入月度通报。")
+    long_open = stats["problems"][3]
+    if long_open:
+        points.append(
+            f"加快问题销号。持续{LONG_OPEN_TEN_DAYS}旬以上未销号的{len(long_open)}个问题，"
+            "责任单位要明确解决时限，专班办公室协调解决。"
+        )
+    if extra:
+        points.append(extra)
+    deadline = facts["period"].get("next_deadline")
+    if deadline:
+        day = dt.date.fromisoformat(deadline)
+        points.append(
+            f"按时报送进展。{facts['period']['next_label']}进展报告请于{day.month}月{day.day}日前报送，"
+            "量化指标如实填写累计完成数。"
+        )
+    for i, point in enumerate(points[:4], 1):
+        doc.p(f"{i}. {point}")
+
+
+LAGGARD_COLUMNS = [
+    ("仗", "text"),
+    ("类别", "text"),
+    ("事项", "text"),
+    ("牵头单位", "text"),
+    ("亮灯", "text"),
+    ("差值(百分点)", "points"),
+    ("原因", "text"),
+]
+
+
+def problem_rows(problems, battles, facts):
+    short = {b["id"]: b["short_name"] for b in battles}
+    ten_days = set(facts["period"]["ten_days"])
+    rows = []
+    for i, p in enumerate(problems, 1):
+        if p["closed_on"] is None:
+            state = f"未销号，已持续{p['open_ten_days']}旬"
+        else:
+            state = f"{p['closed_on']}销号"
+        if p["raised_ten_day"] in ten_days:
+            state = "本期新提出，" + state
+        rows.append([i, short.get(p["battle_id"], ""), p["task"], p["text"], p["owner"], p["raised_on"], state])
+    return rows
+
+
+PROBLEM_COLUMNS = [
+    ("序号", "int"),
+    ("仗", "text"),
+    ("任务", "text"),
+    ("存在问题", "text"),
+    ("责任单位", "text"),
+    ("提出时间", "text"),
+    ("状态", "text"),
+]
+
+
+def reporting_rows(facts, battles):
+    rows = {}
+    for r in in_battles(facts["span_reporting"], battles):
+        if r["collective"]:
+            continue
+        row = rows.setdefault(r["department"], [r["department"], 0, 0, 0, 0])
+        row[1] += r["due"]
+        row[2] += r["due"] - r["late"] - r["missing"]
+        row[3] += r["late"]
+        row[4] += r["missing"]
+    out = [row + [row[2] * 100 / row[1] if row[1] else None] for row in rows.values() if row[3] or row[4]]
+    out.sort(key=lambda r: (r[5], -r[4], r[0]))
+    return [[*r[:5], float(round_half_up(r[5], 1)) if r[5] is not None else None] for r in out]
+
+
+REPORTING_COLUMNS = [
+    ("单位", "text"),
+    ("应报", "int"),
+    ("按时", "int"),
+    ("迟报", "int"),
+    ("漏报", "int"),
+    ("按时报送率", "pct"),
+]
+
+
+def rules_footnotes(facts, kind):
+    rules = facts["rules"]
+    notes = [
+        "序时进度按已过月数÷12计算（季度指标按季数÷4）；差值=完成率或累计增速−序时进度或目标增速，单位为百分点，"
+        "数字按四舍五入保留一位小数。",
+        f"亮灯：达到或超过序时为绿灯，落后不超过{p1(rules['yellow_gap_points'])}个百分点为黄灯，落后更多为红灯，暂无数据为灰灯。"
+        "增速、比重类指标与目标值比较，不按序时折算。",
+        "任务：已完成=报告完成并经审核；超进度=按序时推进且量化指标超过序时；达进度=按序时推进；"
+        f"欠进度=自报滞后或量化指标落后序时；未按期报送=牵头单位最近一期未报送（连续{rules['missed_periods_red']}期亮红灯）。",
+        "迟报=在报送截止日后首次提交；漏报=截至本期末仍未提交；按时报送率=按时报送数÷应报数（牵头、负责单位每旬每项任务一份）。",
+        "问题以首次提出问题的审核通过报告为准；此后同一单位同一任务的报告不再列出问题或报告任务已完成，即为销号。",
+        "集合主体（如相关市直部门、各事项涉及单位、各县市区人民政府）只统计，不排名、不表扬、不批评；本期无应报报告的单位不作评价。",
+    ]
+    if rules.get("kinds"):
+        # How each kind of indicator is judged (targets.schedule.rule_text), one sentence each.
+        notes.append(
+            "各类指标的判断规则：" + "；".join(plain(text).rstrip("。") for text in rules["kinds"].values()) + "。"
+        )
+    if kind in ("monthly_circular", "quarterly_summary"):
+        notes.append(
+            "通报表扬：牵头至少一项任务且全部完成或按序时推进、本月应报报告全部按时报送、审核通过的报告均一次通过的单位。"
+            f"通报批评：本月按时报送率低于{p1(rules['criticism_on_time_pct'])}%，"
+            f"或牵头任务中完成和按序时推进的比例低于{p1(rules['laggard_completion_pct'])}%的单位。"
+            "单位排名按年度按时报送率、一次审核通过率由高到低。"
+        )
+    return notes
+
+
+def praise_and_criticism(departments, rules):
+    praise, criticism = [], []
+    for d in accountable(departments):
+        if (
+            d["lead_tasks"]
+            and d["task_pct"] == 100.0
+            and d["span_on_time_pct"] == 100.0
+            and d["first_pass_pct"] in (100.0, None)
+        ):
+            praise.append(d["name"])
+        late = d["span_on_time_pct"] is not None and d["span_on_time_pct"] < rules["criticism_on_time_pct"]
+        behind = d["task_pct"] is not None and d["task_pct"] < rules["laggard_completion_pct"]
+        if late or behind:
+            criticism.append(
+                {
+                    "name": d["name"],
+                    "on_time_pct": d["span_on_time_pct"] if late else None,
+                    "task_pct": d["task_pct"] if behind else None,
+                    "good": d["lead_tasks_good"],
+                    "led": d["lead_tasks"],
+                }
+            )
+    return praise, criticism
 
 
 def _rank(values, key):
@@ -203,221 +676,272 @@ def _rank(values, key):
     return ranks
 
 
-def department_ranking(doc, departments):
-    on_time = _rank(departments, "on_time_pct")
-    first = _rank(departments, "first_pass_pct")
-    task = _rank(departments, "task_pct")
-    ordered = sorted(departments, key=lambda d: (on_time.get(d["name"], 999), first.get(d["name"], 999), d["name"]))
-    doc.table(
-        "单位排名",
-        [
-            ("单位", "text"),
-            ("按时报送率", "pct"),
-            ("排名", "int"),
-            ("一次审核通过率", "pct"),
-            ("排名", "int"),
-            ("任务完成率", "pct"),
-            ("排名", "int"),
-        ],
-        [
-            [
-                d["name"],
-                d["on_time_pct"],
-                on_time.get(d["name"]),
-                d["first_pass_pct"],
-                first.get(d["name"]),
-                d["task_pct"],
-                task.get(d["name"]),
-            ]
-            for d in ordered
-        ],
-    )
+RANKING_COLUMNS = [
+    ("单位", "text"),
+    ("年度按时报送率", "pct"),
+    ("排名", "int"),
+    ("一次审核通过率", "pct"),
+    ("排名", "int"),
+    ("本月应报", "int"),
+    ("迟报", "int"),
+    ("漏报", "int"),
+    ("牵头任务", "int"),
+    ("任务完成率", "pct"),
+]
 
 
-def area_ranking(doc, areas):
-    for area in areas:
-        doc.table(
-            f"县市区排名：{area['target']}",
-            [("排名", "int"), ("县市区", "text"), (f"{area['measure']}（{area['unit']}）", "num"), ("数据期", "text")],
-            [[a["rank"], a["area"], a["value"], a["period"]] for a in area["rows"]],
-        )
-
-
-def praise_and_criticism(departments, rules):
-    praise, criticism = [], []
-    for d in departments:
-        if d["expected"] == 0:
-            continue
-        if (
-            d["on_time_pct"] == 100.0
-            and d["first_pass_pct"] == 100.0
-            and (d["task_pct"] is None or d["task_pct"] == 100.0)
-        ):
-            praise.append(d["name"])
-        reasons = []
-        if d["missed_in_span"] >= rules["missed_periods_red"]:
-            reasons.append(f"本期漏报{d['missed_in_span']}份")
-        if d["task_pct"] is not None and d["task_pct"] < rules["laggard_completion_pct"]:
-            reasons.append(f"任务完成率{d['task_pct']:.1f}%，低于{rules['laggard_completion_pct']:.0f}%")
-        if reasons:
-            criticism.append({"name": d["name"], "reasons": reasons})
-    return praise, criticism
-
-
-def rules_footnotes(rules):
+def ranking_rows(departments):
+    """Accountable units only (collectives and units with nothing due are not ranked)."""
+    units = accountable(departments)
+    on_time = _rank(units, "on_time_pct")
+    first = _rank(units, "first_pass_pct")
+    ordered = sorted(units, key=lambda d: (on_time.get(d["name"], 999), first.get(d["name"], 999), d["name"]))
     return [
-        "序时进度按月计算（月数÷12），季度指标按季数÷4；差值=完成率（或累计增速）−序时进度（或目标增速），单位为百分点。",
-        f"亮灯：达到或超过序时为绿灯，落后不超过{rules['yellow_gap_points']:.0f}个百分点为黄灯，落后更多为红灯，暂无数据为灰灯。",
-        "排位：按差值由高到低排列。",
-        "按时报送率=期末截止日前首次提交的进展报告数÷应报数（牵头、负责单位每旬每项任务一份）；"
-        "一次审核通过率=未被退回即通过的报告数÷已通过报告数；任务完成率=牵头任务中已完成或按序时推进的项数÷牵头任务数。",
-        "通报表扬：按时报送率、一次审核通过率均为100%且牵头任务全部完成或按序时推进的单位。"
-        f"通报批评：本月漏报达到{rules['missed_periods_red']}份，或任务完成率低于{rules['laggard_completion_pct']:.0f}%的单位。",
-        "问题销号：同一单位同一任务此后审核通过的报告不再列出问题，或报告任务已完成，即视为销号。",
+        [
+            d["name"],
+            d["on_time_pct"],
+            on_time.get(d["name"]),
+            d["first_pass_pct"],
+            first.get(d["name"]),
+            d["span_due"],
+            d["span_late"],
+            d["span_missing"],
+            d["lead_tasks"],
+            d["task_pct"],
+        ]
+        for d in ordered
     ]
 
 
-def problem_table(doc, name, problems, battles):
-    names = {b["id"]: b["short_name"] for b in battles}
-    doc.table(
-        name,
-        [
-            ("序号", "int"),
-            ("所属仗", "text"),
-            ("任务", "text"),
-            ("存在问题", "text"),
-            ("责任单位", "text"),
-            ("提出时间", "text"),
-            ("销号情况", "text"),
-        ],
-        [
+def area_tables(doc, areas):
+    """County rankings: one annex, a table per by-area indicator. Returns its label, or none."""
+    if not areas:
+        return []
+    blocks = []
+    for area in areas:
+        doc.table(
+            f"县市区排名：{area['target']}",
             [
-                i,
-                names.get(p["battle_id"], ""),
-                p["task"],
-                p["text"],
-                p["owner"],
-                p["raised_on"],
-                p["closed_on"] or "未销号",
-            ]
-            for i, p in enumerate(problems, 1)
-        ],
-    )
+                ("排名", "int"),
+                ("县市区", "text"),
+                (f"{area['measure']}（{area['unit']}）", "num"),
+                ("数据期", "text"),
+            ],
+            [[a["rank"], a["area"], a["value"], a["period"]] for a in area["rows"]],
+            into=blocks,
+        )
+    number = len(doc.annexes) + 1
+    doc.annexes.append({"number": number, "title": "县市区指标排名", "landscape": False, "blocks": blocks})
+    return [f"附件{number}"]
 
 
-def ten_day_briefing(facts, battle_id, issue_number, issued_on):
-    battles = battles_in_scope(facts, battle_id)
-    doc = Doc()
-    moved = in_battles(facts["moved"], battles)
-    missing_all = sorted({n for b in battles for n in facts["missing"].get(str(b["id"]), [])})
-    new_problems = [p for p in in_battles(facts["problems"], battles) if p["raised_on"] >= facts["period"]["start"]]
-    doc.h1("总体情况")
-    task_count = len({m["task"] for m in moved})
-    doc.p(
-        f"{facts['period']['label']}，共收到审核通过的进展报告{len(moved)}份，涉及任务{task_count}项；"
-        f"新发现问题{len(new_problems)}个；{len(missing_all)}个单位未按期报送。"
-    )
-    for b in battles:
-        if battle_id is None:
-            doc.h1(b["name"])
-        targets = [t for t in facts["targets"] if t["battle_id"] == b["id"]]
-        b_moved = [m for m in moved if m["battle_id"] == b["id"]]
-        heading = doc.h2 if battle_id is None else doc.h1
-        heading("工作进展")
-        if b_moved:
-            for m in b_moved:
-                doc.p(f"{m['task']}（{m['department']}）：{m['progress'] or '无文字说明。'}")
-        else:
-            doc.p("本旬无审核通过的进展报告。")
-        heading("指标完成情况")
-        doc.p(light_sentence(light_counts(targets), "指标"))
-        doc.table(f"{b['short_name']}指标完成情况", INDICATOR_COLUMNS, indicator_rows(targets))
-        heading("新发现问题")
-        b_problems = [p for p in new_problems if p["battle_id"] == b["id"]]
-        for p in b_problems:
-            doc.p(f"{p['task']}（{p['owner']}）：{p['text']}")
-        if not b_problems:
-            doc.p("本旬未报告新问题。")
-        heading("未报送单位")
-        names = facts["missing"].get(str(b["id"]), [])
-        doc.p("、".join(names) + "。" if names else "各单位均已按期报送。")
+def finish(doc, facts, kind, battle_id, issue_number, summary):
+    """The content dict. The 说明 (every rule applied) follows the annexes, so that the main text
+    stays what a leader reads."""
     return {
-        **header(facts, "ten_day_briefing", battle_id, issue_number, issued_on),
+        **header(facts, kind, battle_id, issue_number),
         "blocks": doc.blocks,
-        "footnotes": rules_footnotes(facts["rules"])[:3],
-        "summary": {"reports": len(moved), "new_problems": len(new_problems), "missing": missing_all},
+        "annexes": doc.annexes,
+        "footnotes": rules_footnotes(facts, kind),
+        "summary": summary,
     }
 
 
-def monthly_circular(facts, battle_id, issue_number, issued_on):
+def ten_day_briefing(facts, previous, battle_id, issue_number):
+    """旬简报: two to four pages of main text; lists in three annexes."""
+    battles = battles_in_scope(facts, battle_id)
+    doc = Doc()
+    doc.h1("总体情况")
+    stats = overall(doc, facts, previous, battles, "旬")
+    doc.h1("进展亮点")
+    highlights(doc, facts, battles, "旬")
+    doc.h1("滞后与问题")
+    items = laggards(doc, facts, battles, per_battle_heading=battle_id is None, yellow_targets_named=False)
+    new, closed, still_open = problems_paragraph(doc, facts, battles, "旬")
+    rep = stats["reporting"]
+    doc.h1("未按时报送")
+    not_on_time(doc, facts, battles, "旬", rep)
+    doc.h1("下步要求")
+    next_steps(doc, facts, stats, "旬")
+    listed = [p for p in in_battles(facts["problems"], battles) if p["closed_on"] is None or p in closed]
+    annexes = [
+        doc.annex("红灯黄灯事项清单", LAGGARD_COLUMNS, items),
+        doc.annex("未按时报送情况", REPORTING_COLUMNS, reporting_rows(facts, battles)),
+        doc.annex("问题清单（本旬销号和未销号）", PROBLEM_COLUMNS, problem_rows(listed, battles, facts)),
+    ]
+    doc.p(f"详见{'、'.join(annexes)}。")
+    moved = in_battles(facts["moved"], battles)
+    return finish(
+        doc,
+        facts,
+        "ten_day_briefing",
+        battle_id,
+        issue_number,
+        {
+            "reports": len(moved),
+            "due": rep["due"],
+            "late": rep["late"],
+            "missing_reports": rep["missing"],
+            "new_problems": len(new),
+            "closed_problems": len(closed),
+            "open_problems": len(still_open),
+            "missing": sorted(u for u in rep["missing_by_unit"] if u not in rep["collectives"]),
+            "late_units": sorted(u for u in rep["late_by_unit"] if u not in rep["collectives"]),
+        },
+    )
+
+
+def monthly_circular(facts, previous, battle_id, issue_number):
+    """月通报: at most eight pages of main text; tables in annexes."""
     battles = battles_in_scope(facts, battle_id)
     targets = in_battles(facts["targets"], battles)
     tasks = in_battles(facts["tasks"], battles)
     departments = departments_in_scope(facts, battle_id)
     rules = facts["rules"]
     doc = Doc()
-    doc.h1("主要指标完成情况")
-    counts = light_counts(targets)
-    doc.p(
-        f"截至{facts['period']['label']}，序时进度{pct_text(facts['schedule_pct'])}。" + light_sentence(counts, "指标")
-    )
-    doc.table("主要指标完成情况", INDICATOR_COLUMNS, indicator_rows(targets))
-    doc.h1("量化任务推进情况")
-    q = quantified_summary(tasks)
-    text = f"纳入调度的量化任务共{q['total']}项，达到序时进度{q['on_schedule']}项，未达序时进度{len(q['laggards'])}项"
-    doc.p(text + ("：" + "；".join(q["laggards"]) + "。" if q["laggards"] else "。"))
-    doc.h1("单位排名")
-    doc.h2("成员单位报送和推进情况")
-    department_ranking(doc, departments)
-    areas = [a for a in facts["areas"] if a["battle_id"] in {b["id"] for b in battles}]
-    if areas:
-        doc.h2("县市区指标排名")
-        area_ranking(doc, areas)
+    doc.h1("总体情况")
+    stats = overall(doc, facts, previous, battles, "月")
+    doc.h1("进展亮点")
+    highlights(doc, facts, battles, "月")
+    doc.h1("滞后与问题")
+    items = laggards(doc, facts, battles, per_battle_heading=battle_id is None)
+    new, closed, still_open = problems_paragraph(doc, facts, battles, "月")
+    doc.h1("报送情况和通报")
+    doc.h2("未按时报送")
+    not_on_time(doc, facts, battles, "月", stats["reporting"])
     praise, criticism = praise_and_criticism(departments, rules)
-    doc.h1("通报表扬和通报批评")
     doc.h2("通报表扬")
-    doc.p("、".join(praise) + "。" if praise else "本月无符合通报表扬条件的单位。")
+    doc.p(("对以下单位予以通报表扬：" + "、".join(praise) + "。") if praise else "本月无符合通报表扬条件的单位。")
     doc.h2("通报批评")
-    if criticism:
-        for c in criticism:
-            doc.p(f"{c['name']}：{'；'.join(c['reasons'])}。")
+    late = [c for c in criticism if c["on_time_pct"] is not None]
+    behind = [c for c in criticism if c["task_pct"] is not None]
+    parts = []
+    if late:
+        parts.append(
+            f"本月按时报送率低于{p1(rules['criticism_on_time_pct'])}%的"
+            + "、".join(f"{c['name']}（{pct_text(c['on_time_pct'])}）" for c in late)
+        )
+    if behind:
+        parts.append(
+            f"牵头任务完成和按序时推进比例低于{p1(rules['laggard_completion_pct'])}%的"
+            + "、".join(f"{c['name']}（{c['good']}/{c['led']}项）" for c in behind)
+        )
+    if parts:
+        doc.p("对以下单位予以通报批评：" + "；".join(parts) + "。各单位迟报、漏报份数见单位排名附件。")
     else:
         doc.p("本月无符合通报批评条件的单位。")
-    doc.h1("问题清单")
-    open_problems = [p for p in in_battles(facts["problems"], battles) if p["closed_on"] is None]
-    doc.p(f"截至本期，尚未销号的问题{len(open_problems)}个，请责任单位限期解决。")
-    problem_table(doc, "问题清单", open_problems, battles)
     # 预警 (reporting/forecasts.py): what is forecast to miss its target and the pace it needs.
-    warnings = warning_block(doc, facts.get("warnings", []), {b["id"] for b in battles})
-    return {
-        **header(facts, "monthly_circular", battle_id, issue_number, issued_on),
-        "blocks": doc.blocks,
-        "footnotes": rules_footnotes(rules),
-        "summary": {
-            "lights": counts,
+    warnings, warning_rows = warning_block(doc, facts.get("warnings", []), {b["id"] for b in battles})
+    doc.h1("下步要求")
+    next_steps(doc, facts, stats, "月")
+    annexes = [
+        doc.annex("主要指标完成情况", INDICATOR_COLUMNS, indicator_rows(targets), landscape=True),
+        doc.annex("红灯黄灯事项清单", LAGGARD_COLUMNS, items),
+        doc.annex("量化任务推进情况", TASK_COLUMNS, task_rows(tasks)),
+        doc.annex("单位排名", RANKING_COLUMNS, ranking_rows(departments), landscape=True),
+        doc.annex("问题清单", PROBLEM_COLUMNS, problem_rows(still_open, battles, facts)),
+    ]
+    if warning_rows:
+        annexes.append(doc.annex("预警清单", WARNING_COLUMNS, warning_rows, landscape=True))
+    annexes += area_tables(doc, [a for a in facts["areas"] if a["battle_id"] in {b["id"] for b in battles}])
+    doc.p(f"详见附件1至附件{len(annexes)}。")
+    q = quantified_summary(tasks)
+    return finish(
+        doc,
+        facts,
+        "monthly_circular",
+        battle_id,
+        issue_number,
+        {
+            "lights": light_counts(targets),
             "quantified": q,
             "praise": praise,
             "criticism": [c["name"] for c in criticism],
-            "open_problems": len(open_problems),
+            "criticism_detail": criticism,
+            "new_problems": len(new),
+            "closed_problems": len(closed),
+            "open_problems": len(still_open),
             "warnings": warnings,
         },
-    }
+    )
 
 
-def quarterly_summary(facts, previous, battle_id, issue_number, issued_on):
+TASK_COLUMNS = [
+    ("任务", "text"),
+    ("牵头单位", "text"),
+    ("量化指标", "text"),
+    ("完成率（最低项）", "pct"),
+    ("序时进度", "pct"),
+    ("差值(百分点)", "points"),
+    ("状态", "text"),
+]
+
+
+def figure(value):
+    """A figure in a sentence or a text cell: trailing zeros dropped (5000, 5.38), — if none."""
+    return "—" if value is None else fmt(Decimal(str(value)))
+
+
+def task_rows(tasks):
+    """Quantified tasks, the laggards first; 完成率 is that of the task's least advanced metric."""
+    order = {"lagging": 0, "not_reported": 1, "on_schedule": 2, "completed": 3, "not_due": 4}
+    quantified = sorted((t for t in tasks if t["quantified"]), key=lambda t: (order.get(t["status"], 5), t["gap"] or 0))
+    rows = []
+    for t in quantified:
+        metrics = "；".join(f"{m['name']}{figure(m['value'])}/{figure(m['target'])}{m['unit']}" for m in t["metrics"])
+        rows.append(
+            [
+                t["label"],
+                t["lead"],
+                metrics,
+                min((m["completion_pct"] for m in t["metrics"] if m["completion_pct"] is not None), default=None),
+                t["schedule_pct"],
+                t["gap"],
+                t["status_label"],
+            ]
+        )
+    return rows
+
+
+def quarterly_summary(facts, previous, battle_id, issue_number):
     """`previous` is the facts of the quarter before (None for the first quarter)."""
     battles = battles_in_scope(facts, battle_id)
     targets = in_battles(facts["targets"], battles)
+    tasks = in_battles(facts["tasks"], battles)
     before = {t["id"]: t for t in (previous or {}).get("targets", [])}
     doc = Doc()
     doc.h1("总体情况")
-    doc.p(f"截至{facts['period']['label']}末，序时进度{pct_text(facts['schedule_pct'])}。")
-    rows = []
+    stats = overall(doc, facts, previous, battles, "季度")
+    doc.h1("进展亮点")
+    highlights(doc, facts, battles, "季度")
+    doc.h1("滞后与问题")
+    items = laggards(doc, facts, battles, per_battle_heading=battle_id is None)
+    problems = in_battles(facts["problems"], battles)
+    new, closed, still_open = problems_paragraph(doc, facts, battles, "季度")
+    doc.h1("未按时报送")
+    not_on_time(doc, facts, battles, "季度", stats["reporting"])
+    doc.h1("下季度工作重点")
+    next_steps(doc, facts, stats, "季度")
+    battle_rows = []
     for b in battles:
         now = light_counts([t for t in targets if t["battle_id"] == b["id"]])
         prev = light_counts([before[t["id"]] for t in targets if t["battle_id"] == b["id"] and t["id"] in before])
-        rows.append([b["short_name"], now["green"], now["yellow"], now["red"], now["grey"], prev["green"], prev["red"]])
-    doc.table(
+        battle_rows.append(
+            [b["short_name"], now["green"], now["yellow"], now["red"], now["grey"], prev["green"], prev["red"]]
+        )
+    change_rows = []
+    for i, t in enumerate(targets, 1):
+        prev = before.get(t["id"])
+        prev_rate = prev["rate"] if prev else None
+        change = (
+            float(round_half_up(t["rate"] - prev_rate, 1)) if t["rate"] is not None and prev_rate is not None else None
+        )
+        change_rows.append([i, t["name"], t["rate"], prev_rate, change, LIGHT_LABELS[t["light"]], t["lead"]])
+    focus = {}
+    for m in in_battles(facts["moved"], battles):
+        if m["next_steps"].strip():
+            focus[(m["task"], m["department"])] = m
+    doc.annex(
         "各仗指标亮灯情况",
         [
             ("仗", "text"),
@@ -428,16 +952,9 @@ def quarterly_summary(facts, previous, battle_id, issue_number, issued_on):
             ("上季度绿灯", "int"),
             ("上季度红灯", "int"),
         ],
-        rows,
+        battle_rows,
     )
-    doc.h2("指标较上季度变化")
-    change_rows = []
-    for i, t in enumerate(targets, 1):
-        prev = before.get(t["id"])
-        prev_rate = prev["rate"] if prev else None
-        change = round(t["rate"] - prev_rate, 1) if t["rate"] is not None and prev_rate is not None else None
-        change_rows.append([i, t["name"], t["rate"], prev_rate, change, LIGHT_LABELS[t["light"]], t["lead"]])
-    doc.table(
+    doc.annex(
         "指标较上季度变化",
         [
             ("序号", "int"),
@@ -450,46 +967,33 @@ def quarterly_summary(facts, previous, battle_id, issue_number, issued_on):
         ],
         change_rows,
     )
-    doc.table("主要指标完成情况", INDICATOR_COLUMNS, indicator_rows(targets))
-    doc.h1("单位排名")
-    department_ranking(doc, departments_in_scope(facts, battle_id))
-    areas = [a for a in facts["areas"] if a["battle_id"] in {b["id"] for b in battles}]
-    area_ranking(doc, areas)
-    doc.h1("问题提出和销号情况")
-    start = facts["period"]["start"]
-    problems = in_battles(facts["problems"], battles)
-    raised = [p for p in problems if p["raised_on"] >= start]
-    closed = [p for p in problems if p["closed_on"] and p["closed_on"] >= start]
-    still_open = [p for p in problems if p["closed_on"] is None]
-    doc.p(f"本季度新提出问题{len(raised)}个，销号{len(closed)}个，累计尚未销号{len(still_open)}个。")
-    problem_table(
-        doc,
-        "本季度问题清单",
-        sorted({id(p): p for p in raised + closed}.values(), key=lambda p: p["raised_on"]),
-        battles,
+    doc.annex("主要指标完成情况", INDICATOR_COLUMNS, indicator_rows(targets), landscape=True)
+    doc.annex("红灯黄灯事项清单", LAGGARD_COLUMNS, items)
+    doc.annex("单位排名", RANKING_COLUMNS, ranking_rows(departments_in_scope(facts, battle_id)), landscape=True)
+    raised_or_closed = [p for p in problems if p in new or p in closed]
+    doc.annex("本季度问题提出和销号情况", PROBLEM_COLUMNS, problem_rows(raised_or_closed, battles, facts))
+    doc.annex(
+        "下季度工作打算",
+        [("任务", "text"), ("单位", "text"), ("下步打算", "text")],
+        [[m["task"], m["department"], m["next_steps"].strip()] for m in focus.values()],
     )
-    doc.h1("下季度工作重点")
-    latest = {}
-    for m in in_battles(facts["moved"], battles):
-        if m["next_steps"].strip():
-            latest[(m["task"], m["department"])] = m
-    if latest:
-        for m in latest.values():
-            doc.p(f"{m['task']}（{m['department']}）：{m['next_steps'].strip()}")
-    else:
-        doc.p("各单位本季度未报送下步打算。")
-    return {
-        **header(facts, "quarterly_summary", battle_id, issue_number, issued_on),
-        "blocks": doc.blocks,
-        "footnotes": rules_footnotes(facts["rules"]),
-        "summary": {
+    area_tables(doc, [a for a in facts["areas"] if a["battle_id"] in {b["id"] for b in battles}])
+    doc.p(f"详见附件1至附件{len(doc.annexes)}。")
+    return finish(
+        doc,
+        facts,
+        "quarterly_summary",
+        battle_id,
+        issue_number,
+        {
             "lights": light_counts(targets),
-            "raised": len(raised),
+            "tasks": {k: len(v) for k, v in task_groups(tasks).items()},
+            "raised": len(new),
             "closed": len(closed),
             "open": len(still_open),
-            "focus": len(latest),
+            "focus": len(focus),
         },
-    }
+    )
 
 
 def red_items(facts, battle_id):
@@ -499,27 +1003,27 @@ def red_items(facts, battle_id):
     for b in battles_in_scope(facts, battle_id):
         for t in facts["targets"]:
             if t["battle_id"] == b["id"] and t["light"] == RED:
-                items.append((b, f"指标“{t['name']}”", t["lead"], t["reason"]))
+                items.append((b, f"指标“{t['name']}”", t["lead"], plain(t["reason"])))
         for t in facts["tasks"]:
             if t["battle_id"] == b["id"] and t["light"] == RED:
-                items.append((b, f"任务“{t['label']}”", t["lead"], t["reason"]))
+                items.append((b, f"任务“{t['label']}”", t["lead"], plain(t["reason"])))
     return items
 
 
 def warning_slips(facts, battle_id, issue_number, issued_on, days=10):
-    """One slip per red target or task, to the battle's convener, with a working-day deadline."""
+    """One slip listing every red target or task, to the battle's convener, with a working-day
+    deadline counted from the day the slip is built (`issued_on`)."""
     deadline, _certain = next_workday(issued_on + dt.timedelta(days=days))
     doc = Doc()
     slips = red_items(facts, battle_id)
-    for i, (b, item, dept, gap) in enumerate(slips, 1):
-        doc.h1(f"提示事项{cn(i)}")
+    if slips:
+        b = slips[0][0]
         doc.p(f"{b['convener']}：")
         doc.p(
-            f"{b['name']}{item}亮红灯。责任单位：{dept or '待明确'}。差距：{gap}。"
+            f"截至{facts['period']['label']}，{b['name']}有{len(slips)}项指标和任务亮红灯（见下表）。"
             f"请督促责任单位于{deadline.year}年{deadline.month}月{deadline.day}日前报送整改措施和进展。"
         )
-    if not slips:
-        doc.h1("提示事项")
+    else:
         doc.p("本期无亮红灯事项。")
     doc.table(
         "提示单清单",
@@ -537,8 +1041,9 @@ def warning_slips(facts, battle_id, issue_number, issued_on, days=10):
         ],
     )
     return {
-        **header(facts, "warning_slip", battle_id, issue_number, issued_on),
+        **header(facts, "warning_slip", battle_id, issue_number),
         "blocks": doc.blocks,
+        "annexes": [],
         "footnotes": [f"整改时限为出具之日起{days}日后的第一个工作日。"],
         "summary": {"slips": len(slips), "deadline": deadline.isoformat()},
     }

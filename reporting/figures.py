@@ -11,6 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
 from reporting import status as status_module
@@ -71,17 +72,25 @@ class ReportRow:
         self.period = period
 
 
-def collect(plan, period):
+def collect(plan, period, summary=False):
     """Everything the four report kinds need for `plan` as of the end of `period`.
 
     Lights, gaps, completion and growth rates, 序时进度 and task statuses are those of
     reporting.status.plan_status as of this period, so a report says what the dashboards say.
+
+    With `summary`, only what a report compares with the period before (task statuses, target
+    lights, reporting in the period's span), reading only that span's reports.
     """
     as_of = status_module.resolve_as_of(plan, str(period.id))
     status = status_module.plan_status(plan, as_of)
     first_due = first_due_ten_day(plan)
     battles = [b.battle for b in status.battles]
-    departments = {d.id: d.name for d in Department.objects.all().only("id", "name")}
+    departments = {}
+    collectives = set()
+    for dept_id, name, kind in Department.objects.values_list("id", "name", "kind"):
+        departments[dept_id] = name
+        if kind == Department.Kind.COLLECTIVE:
+            collectives.add(dept_id)
     tasks = {ts.task.id: ts.task for ts in status.tasks_by_id.values()}
     # Who must report on each task: the dashboards' reporters (a task's own lead and responsible
     # units, else those stated on its section).
@@ -97,9 +106,10 @@ def collect(plan, period):
     # Every report of the year so far in one query, as light rows (a year is ~16,000 reports:
     # model instances would cost more than everything else in the build).
     period_by_id = {p.id: p for p in ten_days}
+    read = in_period if summary else ten_days
     reports = [
         ReportRow(*row, period=period_by_id[row[3]])
-        for row in ProgressReport.objects.filter(period__in=ten_days).order_by().values_list(*ReportRow.__slots__[:-1])
+        for row in ProgressReport.objects.filter(period__in=read).order_by().values_list(*ReportRow.__slots__[:-1])
     ]
 
     facts = {
@@ -109,6 +119,7 @@ def collect(plan, period):
             "kind": period.kind,
             "number": period.number,
             "label": str(period),
+            "span_label": span_label(period),
             "start": period.start.isoformat(),
             "end": period.end.isoformat(),
         },
@@ -116,6 +127,7 @@ def collect(plan, period):
             "yellow_gap_points": num(plan.yellow_gap_points),
             "laggard_completion_pct": num(plan.laggard_completion_pct),
             "missed_periods_red": plan.missed_periods_red,
+            "criticism_on_time_pct": num(settings.DISPATCH_CRITICISM_ON_TIME_PCT),
             "growth_yellow_points": num(status.rules.growth_yellow_points),
             "share_yellow_points": num(status.rules.share_yellow_points),
             "ceiling_yellow_pct": num(status.rules.ceiling_yellow_pct),
@@ -147,9 +159,26 @@ def collect(plan, period):
 
     # Approved reports of this period: what moved, problems raised.
     period_ids = {p.id for p in ten_days if p.start >= period.start}
+    if summary:
+        facts["span_reporting"] = span_reporting(in_period, pairs, reports, battle_of_task, departments, collectives)
+        facts["tasks"] = task_facts(status, task_label)
+        facts["targets"] = [
+            {"id": ts.target.id, "battle_id": ts.target.battle_id, "light": ts.judgement.light}
+            for b in status.battles
+            for ts in b.targets
+        ]
+        return facts
+    facts["period"]["ten_days"] = [p.number for p in in_period]
+    following = Period.objects.filter(
+        plan=plan, kind=Period.Kind.TEN_DAY, start=period.end + dt.timedelta(days=1)
+    ).first()
+    facts["period"]["next_label"] = str(following) if following else ""
+    facts["period"]["next_deadline"] = following.deadline.isoformat() if following else None
+    facts["period"]["last_ten_day"] = max((p.number for p in ten_days), default=0)
     facts["moved"] = [
         {
             "battle_id": battle_of_task[r.task_id],
+            "task_id": r.task_id,
             "task": task_label(tasks[r.task_id]),
             "department": departments[r.department_id],
             "progress": r.progress,
@@ -162,15 +191,11 @@ def collect(plan, period):
         if r.period_id in period_ids and r.status == ProgressReport.Status.APPROVED and r.task_id in tasks
     ]
 
-    # Who did not report: expected pairs with no submitted/approved report in a ten-day period
-    # of this report's span whose deadline has passed by the end of the span.
-    submitted = {(r.task_id, r.department_id, r.period_id) for r in reports if r.first_submitted_at is not None}
-    missing = defaultdict(set)
-    for p in in_period:
-        for task_id, dept_id in pairs:
-            if (task_id, dept_id, p.id) not in submitted:
-                missing[battle_of_task[task_id]].add(departments[dept_id])
-    facts["missing"] = {str(b): sorted(names) for b, names in missing.items()}
+    facts["span_reporting"] = span_reporting(in_period, pairs, reports, battle_of_task, departments, collectives)
+    facts["missing"] = {}
+    for row in facts["span_reporting"]:
+        if row["missing"]:
+            facts["missing"].setdefault(str(row["battle_id"]), []).append(row["department"])
     battle_departments = defaultdict(set)
     for task_id, dept_id in pairs:
         battle_departments[battle_of_task[task_id]].add(departments[dept_id])
@@ -178,34 +203,67 @@ def collect(plan, period):
 
     facts["tasks"] = task_facts(status, task_label)
     facts["targets"], facts["areas"] = target_facts(plan, period, as_of, status, departments)
-    facts["departments"] = department_stats(due_ten_days, in_period, reports, pairs, departments, facts["tasks"])
-    facts["problems"] = problem_facts(tasks, reports, period, departments, battle_of_task, task_label)
+    facts["departments"] = department_stats(
+        due_ten_days, in_period, reports, pairs, departments, collectives, facts["tasks"]
+    )
+    facts["problems"] = problem_facts(tasks, reports, departments, battle_of_task, task_label, ten_days)
     facts["warnings"] = warning_items(plan, as_of, status)  # the monthly circular's 预警
     return facts
 
 
-def department_stats(ten_days, in_period, reports, pairs, departments, task_rows):
-    """Per department, over the year up to the report's period end:
+def span_reporting(in_period, pairs, reports, battle_of_task, departments, collectives):
+    """Who did not report on time in a report's span, per battle and unit: a report first
+    submitted after the 旬's deadline is late (迟报), one never submitted is missing (漏报)."""
+    first_submitted = {(r.task_id, r.department_id, r.period_id): r.first_submitted_at for r in reports}
+    span = defaultdict(lambda: {"due": 0, "late": 0, "missing": 0})
+    for p in in_period:
+        for task_id, dept_id in pairs:
+            row = span[(battle_of_task[task_id], dept_id)]
+            row["due"] += 1
+            at = first_submitted.get((task_id, dept_id, p.id))
+            if at is None:
+                row["missing"] += 1
+            elif timezone.localtime(at).date() > p.deadline:
+                row["late"] += 1
+    return [
+        {"battle_id": battle_id, "department": departments[dept_id], "collective": dept_id in collectives, **counts}
+        for (battle_id, dept_id), counts in sorted(span.items(), key=lambda kv: (kv[0][0], departments[kv[0][1]]))
+    ]
 
-    - on-time rate: expected reports (task × lead/responsible unit × ten-day period ended) first
-      submitted by the period's deadline (date in Asia/Shanghai), in percent;
+
+def department_stats(ten_days, in_period, reports, pairs, departments, collectives, task_rows):
+    """Per department, over the year up to the report's period end and within its span:
+
+    - expected reports (task × lead/responsible unit × ten-day period ended), how many were first
+      submitted by the period's deadline (date in Asia/Shanghai), how many after it (迟报) and
+      how many never (漏报); the on-time rate = on time ÷ expected, in percent;
     - first-pass rate: approved reports never returned ÷ approved reports;
     - task completion: the department's lead tasks judged completed or on schedule ÷ its lead
       tasks that are due.
+
+    `collective` marks a collective body (相关市直部门, 各事项涉及单位…): it is listed but never
+    ranked, praised or criticised.
     """
-    due = ten_days
     by_key = {(r.task_id, r.department_id, r.period_id): r for r in reports}
-    stats = defaultdict(lambda: {"expected": 0, "on_time": 0, "approved": 0, "first_pass": 0, "missed_in_span": 0})
+    blank = ("expected", "on_time", "late", "missing", "span_due", "span_on_time", "span_late", "span_missing")
+    stats = defaultdict(lambda: dict.fromkeys(blank, 0) | {"approved": 0, "first_pass": 0})
     span_ids = {p.id for p in in_period}
-    for p in due:
+    for p in ten_days:
+        in_span = p.id in span_ids
         for task_id, dept_id in pairs:
             s = stats[dept_id]
-            s["expected"] += 1
             r = by_key.get((task_id, dept_id, p.id))
-            if r and r.first_submitted_at and timezone.localtime(r.first_submitted_at).date() <= p.deadline:
-                s["on_time"] += 1
-            elif p.id in span_ids:
-                s["missed_in_span"] += 1
+            if r is None or r.first_submitted_at is None:
+                outcome = "missing"
+            elif timezone.localtime(r.first_submitted_at).date() <= p.deadline:
+                outcome = "on_time"
+            else:
+                outcome = "late"
+            s["expected"] += 1
+            s[outcome] += 1
+            if in_span:
+                s["span_due"] += 1
+                s[f"span_{outcome}"] += 1
     for r in reports:
         if r.status == ProgressReport.Status.APPROVED:
             s = stats[r.department_id]
@@ -220,6 +278,10 @@ def department_stats(ten_days, in_period, reports, pairs, departments, task_rows
             lead_tasks[dept_id][0] += 1
             if t["status"] in (schedule.COMPLETED, schedule.ON_SCHEDULE):
                 lead_tasks[dept_id][1] += 1
+
+    def pct(part, whole):
+        return num(Decimal(part * 100) / whole) if whole else None
+
     out = []
     for dept_id, s in stats.items():
         led, good = lead_tasks.get(dept_id, (0, 0))
@@ -227,16 +289,16 @@ def department_stats(ten_days, in_period, reports, pairs, departments, task_rows
             {
                 "id": dept_id,
                 "name": departments[dept_id],
-                "expected": s["expected"],
-                "on_time": s["on_time"],
-                "on_time_pct": num(Decimal(s["on_time"] * 100) / s["expected"]) if s["expected"] else None,
-                "approved": s["approved"],
-                "first_pass": s["first_pass"],
-                "first_pass_pct": num(Decimal(s["first_pass"] * 100) / s["approved"]) if s["approved"] else None,
-                "missed_in_span": s["missed_in_span"],
+                "collective": dept_id in collectives,
+                **s,
+                "on_time_pct": pct(s["on_time"], s["expected"]),
+                "span_on_time_pct": pct(s["span_on_time"], s["span_due"]),
+                "first_pass_pct": pct(s["first_pass"], s["approved"]),
+                # Kept under its old name for the ranking table: missed = late or missing.
+                "missed_in_span": s["span_late"] + s["span_missing"],
                 "lead_tasks": led,
                 "lead_tasks_good": good,
-                "task_pct": num(Decimal(good * 100) / led) if led else None,
+                "task_pct": pct(good, led),
             }
         )
     out.sort(key=lambda d: d["name"])
@@ -391,41 +453,63 @@ def task_facts(status, task_label):
     return out
 
 
-def problem_facts(tasks, reports, period, departments, battle_of_task, task_label):
-    """Problems in approved reports up to the period's end, with whether each is still open.
+def problem_facts(tasks, reports, departments, battle_of_task, task_label, ten_days):
+    """Problems raised in approved reports up to the period's end, each with its identity.
 
-    A problem (task, department) stays open until a later approved report of the same task and
-    department no longer lists any problem, or reports the task completed (销号 rule).
+    A problem belongs to a (task, department) and is identified by the approved report that first
+    raised it (`id`, `raised_ten_day`): later approved reports that still list a problem continue
+    the same one (its latest wording is shown). It is closed (销号) by the first later approved
+    report of the same task and department that lists no problem or reports the task completed;
+    a report after that which lists a problem raises a new one. `open_ten_days` counts the 旬
+    from the one that raised it to the last one of the span (both included) while it is open.
     """
     by_pair = defaultdict(list)
     for r in sorted(reports, key=lambda r: r.period.end):
         if r.status == ProgressReport.Status.APPROVED and r.task_id in tasks:
             by_pair[(r.task_id, r.department_id)].append(r)
+    last_number = max((p.number for p in ten_days), default=0)
+
+    def problem(opened, text, closer):
+        return {
+            "id": opened.id,
+            "battle_id": battle_of_task[opened.task_id],
+            "task_id": opened.task_id,
+            "task": task_label(tasks[opened.task_id]),
+            "owner": departments[opened.department_id],
+            "text": text,
+            "raised_on": opened.period.end.isoformat(),
+            "raised_ten_day": opened.period.number,
+            "raised_label": str(opened.period),
+            "closed_on": closer.period.end.isoformat() if closer else None,
+            "closed_ten_day": closer.period.number if closer else None,
+            "open_ten_days": None if closer else last_number - opened.period.number + 1,
+        }
+
     out = []
-    for (task_id, dept_id), history in by_pair.items():
-        for i, r in enumerate(history):
-            if not r.problems.strip():
-                continue
-            closer = next(
-                (
-                    later
-                    for later in history[i + 1 :]
-                    if not later.problems.strip() or later.task_status == ProgressReport.TaskStatus.COMPLETED
-                ),
-                None,
-            )
-            # Only the first report of a run of the same problem counts as "raised".
-            if i and history[i - 1].problems.strip():
-                continue
-            out.append(
-                {
-                    "battle_id": battle_of_task[task_id],
-                    "task": task_label(tasks[task_id]),
-                    "owner": departments[dept_id],
-                    "text": r.problems.strip(),
-                    "raised_on": r.period.end.isoformat(),
-                    "closed_on": closer.period.end.isoformat() if closer else None,
-                }
-            )
-    out.sort(key=lambda p: (p["raised_on"], p["task"]))
+    for history in by_pair.values():
+        opened, text = None, ""
+        for r in history:
+            completed = r.task_status == ProgressReport.TaskStatus.COMPLETED
+            if opened is not None and (completed or not r.problems.strip()):
+                out.append(problem(opened, text, r))
+                opened = None
+            if opened is None and r.problems.strip() and not completed:
+                opened = r
+            if opened is not None:
+                text = r.problems.strip()
+        if opened is not None:
+            out.append(problem(opened, text, None))
+    # The oldest problems first.
+    out.sort(key=lambda p: (p["raised_on"], p["battle_id"], p["task"], p["owner"]))
     return out
+
+
+QUARTER_SPANS = ("一季度", "上半年", "前三季度", "全年")
+
+
+def span_label(period):
+    """What a cumulative figure to the end of `period` covers: 2023年上半年 for the second
+    quarter (一季度, 上半年, 前三季度, 全年), else the period's own label."""
+    if period.kind == Period.Kind.QUARTER:
+        return f"{period.start.year}年{QUARTER_SPANS[period.number - 1]}"
+    return str(period)

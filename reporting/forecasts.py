@@ -312,18 +312,22 @@ def _date_label(iso):
 
 def warning_block(doc, items, battle_ids):
     """The monthly circular's 预警 section (pure: plain dicts from ``warning_items`` into a
-    ``reporting.content.Doc``): how many items are at risk, what each needs from now on, by when."""
+    ``reporting.content.Doc``): in the main text how many items are at risk, the worst by name and
+    by when measures are due; the per-item table (what each needs from now on) goes to an annex.
+    Returns (summary counts, annex rows)."""
     rows_in = [i for i in items if i["battle_id"] in battle_ids]
     doc.h1("预警")
     if not rows_in:
         doc.p("按目前进度预测，各项指标和量化任务年末均可完成。")
-        return {"unlikely": 0, "at_risk": 0}
+        return {"unlikely": 0, "at_risk": 0}, []
     unlikely = sum(1 for i in rows_in if i["verdict"] == fc.UNLIKELY)
     at_risk = len(rows_in) - unlikely
     first = rows_in[0]
+    worst = "、".join(f"{i['name']}（{i['departments']}）" for i in rows_in[:3] if i["verdict"] == fc.UNLIKELY)
     doc.p(
-        f"按目前进度预测全年，{unlikely}项指标和量化任务难以完成、{at_risk}项存在风险。"
-        f"请牵头单位对照下表所需进度，于{_date_label(first['checkpoint'])}前提出追赶措施，"
+        f"按目前进度预测全年，{unlikely}项指标和量化任务难以完成、{at_risk}项存在风险"
+        + (f"，其中{worst}差距最大" if worst else "")
+        + f"。请牵头单位对照预警清单所列所需进度，于{_date_label(first['checkpoint'])}前提出追赶措施，"
         f"确保{_date_label(first['deadline'])}前完成年度目标。"
     )
     rows = []
@@ -343,8 +347,7 @@ def warning_block(doc, items, battle_ids):
             [n, i["name"], i["departments"], i["target"], i["projected"], interval, i["verdict_label"], needed, so_far]
             + [f"{_date_label(i['checkpoint'])}前提出措施，年底前完成"]
         )
-    doc.table("预警清单", WARNING_COLUMNS, rows)
-    return {"unlikely": unlikely, "at_risk": at_risk}
+    return {"unlikely": unlikely, "at_risk": at_risk}, rows
 
 
 def _plain(value):

@@ -68,6 +68,18 @@ class DispatchReport(models.Model):
         related_name="+",
     )
     error = models.TextField(_("错误信息"), blank=True)
+    # A report is a draft until the task-force office issues it (签发); it is dated the issue day.
+    issued_on = models.DateField(_("签发日期"), null=True, blank=True)
+    issued_at = models.DateTimeField(_("签发时间"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("签发人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("留空表示期末后按规则自动签发。"),
+    )
 
     class Meta:
         verbose_name = _("调度报告")
@@ -106,7 +118,11 @@ class DispatchReport(models.Model):
 
     @property
     def issue_label(self):
-        return f"第{self.issue_number}期"
+        return f"{self.year}年第{self.issue_number}期"
+
+    @property
+    def is_issued(self):
+        return self.issued_on is not None
 
     @property
     def title(self):

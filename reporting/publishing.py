@@ -98,8 +98,9 @@ def _task_summary(battle_statuses):
 
 
 def _briefing(plan, battle, period):
-    """The latest current ten-day briefing of the scope built for a 旬 ending by the period's end:
-    its 期号, 旬 and 总体情况 paragraph (counts only)."""
+    """The latest current ten-day briefing of the scope issued (签发) for a 旬 ending by the period's
+    end: its 期号, 旬 and 总体情况 paragraph (counts only). A built but unissued briefing is a draft
+    of the office's and never public."""
     report = (
         DispatchReport.objects.filter(
             plan=plan,
@@ -107,6 +108,7 @@ def _briefing(plan, battle, period):
             battle=battle,
             is_current=True,
             status=DispatchReport.Status.READY,
+            issued_on__isnull=False,
             period__end__lte=period.end,
         )
         .select_related("period")

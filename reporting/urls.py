@@ -11,6 +11,7 @@ urlpatterns = [
     path("notifications/read/", views.mark_notifications_read, name="notifications_read"),
     path("report/<id:pk>/", views.detail, name="detail"),
     path("report/<id:pk>/download/<str:fmt>/", views.download, name="download"),
+    path("report/<id:pk>/issue/", views.issue, name="issue"),
     path("plan/<slug:plan_code>/", views.archive, name="archive"),
     path("plan/<slug:plan_code>/generate/", views.generate, name="generate"),
     path("plan/<slug:plan_code>/status/", views.build_status, name="build_status"),

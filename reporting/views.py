@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Notification
 from reporting.access import can_generate, dispatch_report_for_user, generatable_battles, reports_for_user
-from reporting.build import slip_needed
+from reporting.build import NotIssuable, issue_report, slip_needed
 from reporting.models import BuildRequest, DispatchReport
 from sixbattles import params
 from targets.models import Battle, Period, Plan
@@ -114,8 +114,30 @@ def detail(request, pk):
             "c": report.content,
             "versions": versions.order_by("-version"),
             "may_regenerate": can_generate(request.user, report.battle_id),
+            "may_issue": can_generate(request.user, report.battle_id) and report.is_current,
         },
     )
+
+
+@login_required
+@require_POST
+def issue(request, pk):
+    """签发: the battle's task-force office (or an admin) issues a ready draft, dated today."""
+    report = dispatch_report_for_user(request.user, pk)
+    if not can_generate(request.user, report.battle_id):
+        raise Http404
+    if report.is_issued:
+        messages.info(request, _("该报告已于%(day)s签发。") % {"day": report.content.get("date_label", "")})
+    elif report.status != DispatchReport.Status.READY or not report.is_current:
+        messages.error(request, _("只有已生成的当前版本可以签发。"))
+    else:
+        try:
+            report = issue_report(report.pk, user=request.user)
+        except NotIssuable:
+            messages.error(request, _("该版本由旧版程序生成，内容不完整，请重新生成后再签发。"))
+        else:
+            messages.success(request, _("已签发，并通知主送单位。"))
+    return redirect("reporting:detail", pk=report.pk)
 
 
 @login_required

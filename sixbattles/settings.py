@@ -312,6 +312,11 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 DISPATCH_WARNING_SLIP_DAYS = env_int("DISPATCH_WARNING_SLIP_DAYS", 10)
 # A starting worker queues the catch-up job, so reports missed during downtime come at once.
 DISPATCH_CATCH_UP_ON_WORKER_START = env_bool("DISPATCH_CATCH_UP_ON_WORKER_START", True)
+# Reports built when a period closes are issued (签发) at once, dated the scheduled issue day;
+# 0 leaves them as drafts until the task-force office issues them.
+DISPATCH_AUTO_ISSUE = env_bool("DISPATCH_AUTO_ISSUE", True)
+# 通报批评 of a unit whose on-time rate in the month is under this percentage.
+DISPATCH_CRITICISM_ON_TIME_PCT = env_int("DISPATCH_CRITICISM_ON_TIME_PCT", 60)
 
 # Redis is only the Celery broker: the web app must keep working while it is down, so nothing
 # the requests need (sessions, login throttling, the cache) lives there.

@@ -52,7 +52,7 @@ def test_issue_numbers_follow_the_calendar_whatever_the_build_order(seeded, plan
     close_period(plan.id, plan.periods.get(kind="month", number=4).id)
     battle = plan.battles.get(number=1)
     april, may = (DispatchReport.objects.get(kind="monthly_circular", battle=battle, period__number=n) for n in (4, 5))
-    assert (april.issue_label, may.issue_label) == ("第4期", "第5期")
+    assert (april.issue_label, may.issue_label) == ("2023年第4期", "2023年第5期")
     # May: a circular per battle and for the whole plan, a warning slip for battle 1 only (battle 2
     # has nothing red in May).
     assert DispatchReport.objects.filter(period=seeded["may"]).count() == 2 + 1 + 1

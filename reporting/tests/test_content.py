@@ -5,7 +5,8 @@ from reporting.models import DispatchReport
 
 
 def table(content, name):
-    return next(b for b in content["blocks"] if b["t"] == "table" and b["name"] == name)
+    blocks = content["blocks"] + [b for annex in content["annexes"] for b in annex["blocks"]]
+    return next(b for b in blocks if b["t"] == "table" and b["name"] == name)
 
 
 def paragraphs(content):
@@ -41,10 +42,15 @@ def test_monthly_circular_rankings_praise_criticism_and_problems(seeded, plan):
     assert summary["praise"] == ["市商务局", "市科技局"]
     assert sorted(summary["criticism"]) == ["市发展改革委", "市文化旅游广电体育局"]
     assert summary["quantified"] == {"total": 1, "on_schedule": 0, "laggards": ["（一）2.促进旅游消费恢复"]}
-    assert "市发展改革委：本期漏报3份。" in paragraphs(content)
-    # 促销资金不足 was closed by the 旬15 report; 景区配套不完善 is still open.
+    criticised = next(p for p in paragraphs(content) if p.startswith("对以下单位予以通报批评"))
+    # May: 发改委 sent none of its 3 reports, 文旅 1 of 3; 文旅's one lead task is not on schedule.
+    assert "本月按时报送率低于60.0%的市发展改革委（0.0%）、市文化旅游广电体育局（33.3%）" in criticised
+    assert "比例低于60.0%的市文化旅游广电体育局（0/1项）" in criticised
+    # 促销资金不足 was closed by the 旬15 report; 景区配套不完善 (raised in 旬13) is still open.
     problems = table(content, "问题清单")["rows"]
-    assert [(p[3], p[4], p[6]) for p in problems] == [("景区配套不完善", "市文化旅游广电体育局", "未销号")]
+    assert [(p[3], p[4], p[6]) for p in problems] == [
+        ("景区配套不完善", "市文化旅游广电体育局", "本期新提出，未销号，已持续3旬")
+    ]
 
 
 def test_ten_day_briefing_lists_progress_and_departments_that_did_not_report(seeded, plan):
@@ -53,8 +59,10 @@ def test_ten_day_briefing_lists_progress_and_departments_that_did_not_report(see
     assert content["office"].endswith("打好经济增长主动仗工作专班办公室")
     assert content["summary"]["missing"] == ["市发展改革委", "市文化旅游广电体育局"]
     assert content["summary"]["reports"] == 1
-    assert "（一）1.开展系列消费促进活动（市商务局）：市商务局第15旬推进情况" in paragraphs(content)
-    assert "市发展改革委、市文化旅游广电体育局。" in paragraphs(content)
+    # 旬15 of battle 1: 1.1 by 市商务局 and 市发展改革委, 1.2 by 市文化旅游广电体育局; only the first came.
+    text = paragraphs(content)
+    assert text[0].startswith("报送方面，2023年5月下旬应报进展报告3份，按时报送1份，按时报送率33.3%")
+    assert "漏报2份：市发展改革委1份、市文化旅游广电体育局1份。" in text
 
 
 def test_quarterly_summary_counts_raised_and_closed_problems_and_next_steps(seeded, plan):
@@ -63,7 +71,8 @@ def test_quarterly_summary_counts_raised_and_closed_problems_and_next_steps(seed
     assert content["summary"]["raised"] == 2
     assert content["summary"]["closed"] == 1
     assert content["summary"]["open"] == 1
-    assert any("办好端午消费节" in p for p in paragraphs(content))
+    plans = table(content, "下季度工作打算")["rows"]
+    assert ["（一）1.开展系列消费促进活动", "市商务局", "办好端午消费节"] in plans
     change = {r[1]: r for r in table(content, "指标较上季度变化")["rows"]}
     # Q1 had no 社零 reading; by the end of Q2 the May figure stands (38.5%).
     assert change["社会消费品零售总额"][2:5] == [38.5, None, None]
@@ -83,7 +92,9 @@ def test_warning_slips_name_each_red_item_for_the_convener(seeded, plan):
 def test_monthly_circular_warns_what_must_change_by_when(seeded, plan):
     content = build_report(plan.id, "monthly_circular", seeded["may"].id).content
     headings = [b["text"] for b in content["blocks"] if b["t"] == "h1"]
-    assert headings[-1].endswith("、预警")
+    # In the main text before the 下步要求; the per-item table is an annex.
+    assert headings[-2].endswith("、预警") and headings[-1].endswith("、下步要求")
+    assert not any(b["t"] == "table" and b["name"] == "预警清单" for b in content["blocks"])
     rows = table(content, "预警清单")["rows"]
     # GDP 4.0% against 7.5% with a quarter to go; 旅游总收入 150 of 470 by 旬13 (on pace for 415):
     # both 难完成. 社零 300 by May is on pace for 720 of 780 and 接待游客 2000 by 旬13 for 5538 of

@@ -4,6 +4,8 @@ import zipfile
 
 from django.conf import settings
 from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
 from openpyxl import load_workbook
@@ -31,7 +33,7 @@ def test_word_file_has_official_page_margins_fonts_and_title(seeded, plan):
     assert h1.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
     h2 = next(p for p in doc.paragraphs if p.text.startswith("（一）"))
     assert h2.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "楷体_GB2312"
-    body = next(p for p in doc.paragraphs if p.text.startswith("纳入调度的量化任务"))
+    body = next(p for p in doc.paragraphs if p.text.startswith("任务方面，"))
     assert body.runs[0].font.size == Pt(16)
     assert body.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
     assert body.paragraph_format.line_spacing == Pt(28.95)
@@ -41,11 +43,14 @@ def test_word_file_has_official_page_margins_fonts_and_title(seeded, plan):
             assert r._element.rPr.rFonts.get(qn("w:eastAsia")), p.text
     normal = doc.styles["Normal"].element.rPr.rFonts
     assert normal.get(qn("w:eastAsia")) == "仿宋_GB2312"
-    # Page number: a PAGE field between dashes, 4号 宋体.
-    footer = section.footer.paragraphs[0]
-    assert footer.text.startswith("— ") and footer.text.endswith(" —")
-    assert "PAGE" in footer._p.xml
-    assert footer.runs[0].font.size == Pt(14)
+    # Page number: a PAGE field between dashes, 4号 宋体, right on odd pages and left on even ones.
+    assert doc.settings.odd_and_even_pages_header_footer
+    for footer, align in ((section.footer, "right"), (section.even_page_footer, "left")):
+        number = footer.paragraphs[0]
+        assert number.text.startswith("— ") and number.text.endswith(" —")
+        assert "PAGE" in number._p.xml
+        assert number.runs[0].font.size == Pt(14)
+        assert number.alignment == {"right": WD_ALIGN_PARAGRAPH.RIGHT, "left": WD_ALIGN_PARAGRAPH.LEFT}[align]
     # The indicator table is there with the hand-checked figure.
     cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
     assert "38.5%" in cells and "-3.2" in cells
@@ -53,22 +58,30 @@ def test_word_file_has_official_page_margins_fonts_and_title(seeded, plan):
 
 def test_word_tables_fit_the_body_width_in_single_spaced_small_type(seeded, plan):
     _, docx_path, _ = built(plan, seeded)
-    table = Document(docx_path).tables[0]
+    doc = Document(docx_path)
+    # 附件1, the 13-column indicator table, is on a landscape page: 297 − 37 − 35 = 225 mm wide.
+    table = doc.tables[0]
+    landscape = doc.sections[1]
+    assert landscape.orientation == WD_ORIENT.LANDSCAPE
+    assert round(landscape.page_width.mm) == 297 and round(landscape.left_margin.mm + landscape.right_margin.mm) == 72
     grid = [int(col.get(qn("w:w"))) for col in table._tbl.tblGrid.findall(qn("w:gridCol"))]
     assert len(grid) == 13
-    assert abs(sum(grid) - 156 * 1440 / 25.4) < 20  # twips: the 156 mm body width, no more
+    assert abs(sum(grid) - 225 * 1440 / 25.4) < 20  # twips: the 225 mm body width, no more
     assert grid[1] > grid[0]  # the indicator name is wider than its number
     cell = table.rows[1].cells[1].paragraphs[0]
     # Off the 22-line document grid and single spaced, or each row is three lines tall.
     assert cell._p.pPr.find(qn("w:snapToGrid")).get(qn("w:val")) == "0"
     assert cell._p.pPr.find(qn("w:spacing")).get(qn("w:lineRule")) == "auto"
-    assert cell.runs[0].font.size == Pt(9)
+    assert Pt(7.5) <= cell.runs[0].font.size <= Pt(9)
+    # Figures never wrap: their cells say so, and the header row repeats on every page.
+    assert table.rows[1].cells[3]._tc.tcPr.find(qn("w:noWrap")) is not None
+    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
 
 
 def test_workbook_keeps_numbers_as_numbers_and_escapes_formulas(seeded, plan):
     _, _, xlsx_path = built(plan, seeded)
     wb = load_workbook(xlsx_path)
-    sheet = wb["主要指标完成情况"]
+    sheet = wb["附件1 主要指标完成情况"]
     header = [c.value for c in sheet[1]]
     assert header[:4] == ["序号", "指标", "单位", "年度目标"]
     retail = next(row for row in sheet.iter_rows(min_row=2) if row[1].value == "社会消费品零售总额")
@@ -76,6 +89,14 @@ def test_workbook_keeps_numbers_as_numbers_and_escapes_formulas(seeded, plan):
     assert abs(retail[6].value - 0.385) < 1e-9 and retail[6].number_format == "0.0%"
     assert retail[8].value == -3.2
     assert wb["说明"]["B1"].value == "打好发展“六仗”工作通报"
+    # Columns as wide as their content, the header frozen, printed landscape one page wide with
+    # the header row on every page.
+    assert sheet.column_dimensions["B"].width > sheet.column_dimensions["A"].width
+    assert sheet.freeze_panes == "A2"
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.print_title_rows == "$1:$1"
 
 
 def test_text_starting_with_formula_characters_is_stored_as_text(tmp_path):

@@ -6,8 +6,8 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from reporting.build import build_report
-from reporting.models import Publication
+from reporting.build import build_report, issue_report
+from reporting.models import DispatchReport, Publication
 from targets.models import Period, Target, TargetReading
 from tasks.models import ProgressReport, Task
 
@@ -119,8 +119,18 @@ def test_drafts_returned_reports_unpublished_periods_and_battles_never_reach_a_p
 ):
     # Issued ten-day briefings of the plan and of battle 1 (their 工作进展 quotes approved reports).
     battle1 = plan.battles.get(number=1).pk
-    build_report(plan.id, "ten_day_briefing", seeded["ten_day_15"].id)
-    build_report(plan.id, "ten_day_briefing", seeded["ten_day_15"].id, battle_id=battle1)
+    ten_day_14 = Period.objects.get(plan=plan, kind="ten_day", number=14)
+    briefings = [
+        build_report(plan.id, "ten_day_briefing", ten_day_14.id),
+        build_report(plan.id, "ten_day_briefing", ten_day_14.id, battle_id=battle1),
+    ]
+    for briefing in briefings:
+        issue_report(briefing.pk)
+    # The later 旬's briefings are built but not issued (签发): drafts stay off the public page.
+    drafts = [
+        build_report(plan.id, "ten_day_briefing", seeded["ten_day_15"].id),
+        build_report(plan.id, "ten_day_briefing", seeded["ten_day_15"].id, battle_id=battle1),
+    ]
     assert publish(client, office_dev, plan, battle1, seeded["may"], "消费季活动开展10场").status_code == 302
     assert publish(client, plan_admin, plan, "plan", seeded["may"], "五月全市指标总体平稳").status_code == 302
     pages = public_pages(client, plan)
@@ -132,7 +142,11 @@ def test_drafts_returned_reports_unpublished_periods_and_battles_never_reach_a_p
     html = pages["public:plan"].content.decode()
     assert "打好经济增长主动仗" in html and "社会消费品零售总额" in html and "消费季活动开展10场" in html
     assert "五月全市指标总体平稳" in html and 'data-light="yellow"' in html
-    assert html.count("最新旬简报") == 2 and "共收到审核通过的进展报告" in html
+    assert html.count("最新旬简报") == 2
+    briefing = DispatchReport.objects.get(pk=briefings[0].pk)
+    overall = next(b["text"] for b in briefing.content["blocks"] if b["t"] == "p")
+    assert overall in html and str(briefing.period) in html
+    assert all(str(d.period) not in html for d in drafts)
     data = pages["public:json"].json()
     assert [b["battle"]["number"] for b in data["battles"]] == [1]
     retail = next(t for t in data["battles"][0]["targets"] if t["code"] == "1.02")

@@ -36,13 +36,26 @@ NEXT_STEPS = [
     "加快资金拨付，推动项目早见效。",
 ]
 LAGGING_NOTE = "受外部因素影响，进度滞后于序时，正在研究追赶措施。"
-# The demo's chronic laggards (when the plan has them): they miss about a third of their reports,
-# are often late and half the time have not reported for the latest 旬. Named, not drawn at random,
-# so that the same departments stand out on every run and in every walkthrough.
-CHRONIC_LAGGARDS = ("市住房城乡建设局", "市林业局", "市交通运输局", "市自然资源和规划局")
+# The demo's laggards (when the plan has them), named, not drawn at random, so that the same
+# departments stand out on every run and in every walkthrough: two miss about a third of their
+# reports and half the time have not reported for the latest 旬; two report nearly always but
+# late more often than not (迟报, not 漏报).
+CHRONIC_LAGGARDS = ("市林业局", "市自然资源和规划局")
+LATE_REPORTERS = ("市住房城乡建设局", "市交通运输局")
 # (chance to miss a 旬, chance to submit late); most departments report reliably.
 RELIABLE = [(0.01, 0.03), (0.03, 0.05), (0.04, 0.08), (0.06, 0.1)]
-CHRONIC = (0.3, 0.5)
+CHRONIC = (0.3, 0.2)
+LATE = (0.02, 0.6)
+# Problems come and go: a report with no open problem raises one with this chance; an open one is
+# still listed in the next report with the other chance, else it is closed (销号).
+PROBLEM_RAISED = 0.12
+PROBLEM_KEPT = 0.6
+# Units whose figures are counts of things (家, 个, 项 …): their demo values are whole numbers.
+COUNT_UNITS = frozenset(
+    {"个", "家", "起", "户", "座", "项", "支", "套", "类", "所", "名", "列", "件", "人", "场次", "人(个)"}
+)
+# A "level" target in these units is a within-year total (地区生产总值总量): it accumulates.
+AMOUNT_UNITS = frozenset({"亿元", "万元"})
 # A task's pace against 序时进度 (metric completion = schedule × pace, self-reported "lagging" below
 # 0.8): about 85 % at or ahead of schedule, a few slightly and a few clearly behind.
 PACES = [
@@ -71,6 +84,24 @@ PACES = [
 
 def d(value, places="0.01"):
     return Decimal(str(value)).quantize(Decimal(places))
+
+
+def amount(value, unit):
+    """A demo figure in the target's unit: whole numbers for counts, two decimals otherwise."""
+    return d(value, "1" if unit in COUNT_UNITS else "0.01")
+
+
+def accumulates(target):
+    return target.kind in {"cumulative", "approximate"} or (target.kind == "level" and target.unit in AMOUNT_UNITS)
+
+
+def split(total, weights, unit):
+    """`total` shared by `weights`, rounded in the unit, the remainder on the largest share so
+    that the parts add up to the total exactly."""
+    parts = [amount(float(total) * w / sum(weights), unit) for w in weights]
+    largest = max(range(len(parts)), key=lambda i: weights[i])
+    parts[largest] += total - sum(parts)
+    return parts
 
 
 class Command(BaseCommand):
@@ -134,14 +165,16 @@ def _value_for(target, fraction, perf, rng):
     """(period-independent) demo figure for a target at `fraction` of the year with performance `perf`."""
     value = target.value
     kind = target.kind
-    if kind in {"cumulative", "approximate"}:
-        return {"cumulative_value": d(float(value or 100) * fraction * perf)}
+    if accumulates(target):
+        return {"cumulative_value": amount(float(value or 100) * fraction * perf, target.unit)}
     if kind == "growth_rate":
         base = float(value or 8)
         return {"cumulative_growth": d(base * perf + rng.uniform(-0.4, 0.4), "0.1")}
     if kind == "level":
-        return {"cumulative_value": d(float(value or 50) * min(perf, 1.08) * rng.uniform(0.98, 1.01))}
+        return {"cumulative_value": amount(float(value or 50) * min(perf, 1.08) * rng.uniform(0.98, 1.01), target.unit)}
     if kind == "ceiling":
+        if target.unit in COUNT_UNITS:
+            return {"cumulative_value": amount(float(value or 1) * (2 - perf) * rng.uniform(0.85, 1.0), target.unit)}
         return {"cumulative_value": d(float(value or 1) * (2 - perf) * rng.uniform(0.85, 1.0), "0.001")}
     if kind == "decrease":
         return {"cumulative_growth": d(-float(value or 6) * perf + rng.uniform(-2, 2), "0.1")}
@@ -164,28 +197,39 @@ def seed_readings(plan, until, rng, periods, user):
         kind = {"monthly": "month", "ten_day": "month"}.get(target.frequency, "quarter")
         count = 12 if kind == "month" else 4
         incident_month = rng.randrange(1, 13) if target.kind == "zero_tolerance" and rng.random() < 0.25 else None
+        # Each county's share of the city's amounts (fixed for the target).
+        weights = [rng.uniform(0.5, 1.5) for _c in counties]
+        previous = {}
         for number in range(1, count + 1):
             period = periods[(kind, number)]
             if period.end > until:
                 break
             fraction = number / count
-            areas = [(None, perf)] + ([(c, perf * rng.uniform(0.85, 1.12)) for c in counties] if target.by_area else [])
-            for area, area_perf in areas:
-                if area is not None and rng.random() < 0.05:
-                    continue  # a county that has not sent its figure
-                if target.kind == "zero_tolerance":
-                    month_end = number * (1 if kind == "month" else 3)
-                    hit = incident_month is not None and month_end >= incident_month and area is None
-                    values = {
-                        "period_value": d(
-                            1 if hit and month_end - (1 if kind == "month" else 3) < incident_month else 0
-                        )
-                    }
-                    values["cumulative_value"] = d(1 if hit else 0)
-                else:
-                    values = _value_for(target, fraction, area_perf, rng)
-                if "cumulative_value" in values and target.kind in {"cumulative", "approximate"}:
-                    values["period_value"] = d(float(target.value or 100) * area_perf / count)
+            if target.kind == "zero_tolerance":
+                month_end = number * (1 if kind == "month" else 3)
+                hit = incident_month is not None and month_end >= incident_month
+                new = hit and month_end - (1 if kind == "month" else 3) < incident_month
+                city = {"period_value": d(1 if new else 0), "cumulative_value": d(1 if hit else 0)}
+            else:
+                city = _value_for(target, fraction, perf, rng)
+            areas = [(None, city)]
+            if target.by_area and counties:
+                if accumulates(target) and "cumulative_value" in city:
+                    # Amounts add up: the counties' figures are the city's, shared out.
+                    parts = split(city["cumulative_value"], weights, target.unit)
+                    areas += [(c, {"cumulative_value": v}) for c, v in zip(counties, parts, strict=True)]
+                elif target.kind != "zero_tolerance":
+                    # Rates do not add up; a county now and then has not sent its figure.
+                    areas += [
+                        (c, _value_for(target, fraction, perf * rng.uniform(0.85, 1.12), rng))
+                        for c in counties
+                        if rng.random() >= 0.05
+                    ]
+            for area, values in areas:
+                if accumulates(target) and "cumulative_value" in values:
+                    # This period's figure is the cumulative's increase over the last one.
+                    values["period_value"] = values["cumulative_value"] - previous.get(area, Decimal(0))
+                    previous[area] = values["cumulative_value"]
                 rows.append(
                     TargetReading(
                         target=target,
@@ -236,6 +280,7 @@ def seed_reports(plan, until, rng, periods, user):
         metrics.setdefault(m.task_id, []).append(m)
     # Each department has a habit: most report reliably; the named chronic laggards often miss or are late.
     chronic = set(Department.objects.filter(name__in=CHRONIC_LAGGARDS).values_list("pk", flat=True))
+    late_reporters = set(Department.objects.filter(name__in=LATE_REPORTERS).values_list("pk", flat=True))
     habits = {}
     reports, plans = [], []
     for task in tasks:
@@ -244,8 +289,14 @@ def seed_reports(plan, until, rng, periods, user):
         done_at = last - rng.randrange(0, 8) if rng.random() < 0.06 else None
         for r in {r.department_id: r for r in resp}.values():
             if r.department_id not in habits:
-                habits[r.department_id] = CHRONIC if r.department_id in chronic else rng.choice(RELIABLE)
+                if r.department_id in chronic:
+                    habits[r.department_id] = CHRONIC
+                elif r.department_id in late_reporters:
+                    habits[r.department_id] = LATE
+                else:
+                    habits[r.department_id] = rng.choice(RELIABLE)
             miss, late = habits[r.department_id]
+            problem = ""  # the problem this unit has open on this task, carried from report to report
             for n in range(first, last + 1):
                 if done_at is not None and n > done_at:
                     break
@@ -272,6 +323,12 @@ def seed_reports(plan, until, rng, periods, user):
                     submitted + dt.timedelta(hours=rng.randrange(3, 40)) if status in {"approved", "returned"} else None
                 )
                 name = task.title
+                if task_status == "lagging":
+                    problem = LAGGING_NOTE
+                elif task_status == "completed" or (problem and rng.random() >= PROBLEM_KEPT):
+                    problem = ""
+                elif not problem and rng.random() < PROBLEM_RAISED:
+                    problem = rng.choice(PROBLEMS)
                 reports.append(
                     ProgressReport(
                         task=task,
@@ -280,7 +337,7 @@ def seed_reports(plan, until, rng, periods, user):
                         status=status,
                         task_status=task_status,
                         progress=rng.choice(PROGRESS).format(task=name),
-                        problems=LAGGING_NOTE if task_status == "lagging" else rng.choice(PROBLEMS),
+                        problems=problem,
                         next_steps=rng.choice(NEXT_STEPS),
                         submitted_at=submitted,
                         first_submitted_at=submitted,
@@ -299,7 +356,9 @@ def seed_reports(plan, until, rng, periods, user):
         if is_lead:
             for m in task_metrics:
                 if m.value or m.kind == "zero_tolerance":
-                    values.append(MetricValue(report=report, metric=m, value=d(demo_metric_value(m, n, pace))))
+                    values.append(
+                        MetricValue(report=report, metric=m, value=amount(demo_metric_value(m, n, pace), m.unit))
+                    )
         if report.submitted_at:
             events.append(
                 ReportEvent(report=report, action="submitted", actor=user, at=report.submitted_at, version_number=1)

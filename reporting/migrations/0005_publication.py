@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reporting', '0003_build_request'),
+        ('reporting', '0004_dispatch_report_issue'),
         ('targets', '0005_plan_predecessor'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
