@@ -312,3 +312,40 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+class TaskPeriodSummary(models.Model):
+    """Where one task's reports stand for one period, kept by every write that changes them
+    (tasks/summaries.py): the dashboards read these rows instead of recounting reports.
+
+    A row exists while at least one report of (task, period) is submitted or approved. The lead
+    columns count only the task's lead units (its own responsibilities, else its section's), so a
+    change of responsibilities rebuilds the task's rows. `manage.py check_summaries` compares
+    every row with a recount."""
+
+    task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="summaries")
+    period = models.ForeignKey(Period, verbose_name=_("期"), on_delete=models.CASCADE, related_name="+")
+    submitted = models.PositiveIntegerField(_("待审核"), default=0)
+    approved = models.PositiveIntegerField(_("已通过"), default=0)
+    lead_submitted = models.PositiveIntegerField(_("牵头单位待审核"), default=0)
+    lead_approved = models.PositiveIntegerField(_("牵头单位已通过"), default=0)
+    # The task_status of the period's approved reports; with several, the alphabetically last
+    # (not_started, lagging, in_progress, then completed), as the dashboards have always taken it.
+    approved_task_status = models.CharField(_("已通过推进状态"), max_length=16, blank=True)
+    lead_approved_task_status = models.CharField(_("牵头单位已通过推进状态"), max_length=16, blank=True)
+
+    class Meta:
+        verbose_name = _("任务旬汇总")
+        verbose_name_plural = _("任务旬汇总")
+        constraints = [models.UniqueConstraint(fields=["task", "period"], name="summary_unique_task_period")]
+
+    def __str__(self):
+        return f"{self.task_id} · {self.period_id}"
+
+    @property
+    def reported(self):
+        return self.submitted + self.approved
+
+    @property
+    def lead_reported(self):
+        return self.lead_submitted + self.lead_approved

@@ -8,6 +8,7 @@ from django.urls import reverse
 from reporting.status import plan_status, resolve_as_of
 from targets.models import Department, Period, Target, TargetReading
 from tasks.models import ProgressReport, Responsibility, Section, Task
+from tasks.summaries import rebuild as rebuild_summaries
 
 AS_OF = "ten_day-15"  # 2023年5月下旬
 
@@ -46,6 +47,7 @@ def add_reports(plan, user, upto):
                 )
             )
     ProgressReport.objects.bulk_create(rows, ignore_conflicts=True)
+    rebuild_summaries()
 
 
 def login(client, user):
@@ -150,6 +152,7 @@ def test_task_page_lists_reports_and_metric_bars(client, plan, leader, staff_cul
     ProgressReport.objects.create(
         task=task, department=departments["culture"], period=period, status="approved", progress="举办旅游节"
     )
+    rebuild_summaries()
     response = login(client, leader).get(reverse("dash:task", args=[task.pk]), {"as_of": "ten_day-3"})
     html = response.content.decode()
     assert "举办旅游节" in html and "接待游客" in html and "bar-svg" in html
@@ -240,6 +243,7 @@ def test_department_on_time_rate_judges_first_submission_by_the_local_deadline_d
         ProgressReport.objects.create(
             task=task, department=departments["commerce"], period=period, status="approved", first_submitted_at=at
         )
+        rebuild_summaries()
     url = reverse("dash:department", args=[plan.code, departments["commerce"].pk])
     html = login(client, leader).get(url, {"as_of": AS_OF}).content.decode()
     on_time = html.split('data-rate="on-time">')[1]
@@ -271,6 +275,7 @@ def graded_red_tasks(plan, count):
             ProgressReport(task=task, department=dept, period=periods[n], status="approved", progress="推进中")
             for n in range(1, i + 1)
         )
+        rebuild_summaries()
         tasks.append(task)
     return tasks
 

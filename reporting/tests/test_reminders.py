@@ -7,6 +7,7 @@ from django.core import mail
 from reporting.models import Notification, ReminderLog
 from reporting.reminders import send_reminders
 from tasks.models import ProgressReport, Task
+from tasks.summaries import rebuild as rebuild_summaries
 
 
 def test_departments_with_unsubmitted_reports_are_reminded_once_before_the_deadline(
@@ -23,6 +24,7 @@ def test_departments_with_unsubmitted_reports_are_reminded_once_before_the_deadl
         status="submitted",
         first_submitted_at=dt.datetime(2023, 5, 19, 9, tzinfo=dt.UTC),
     )
+    rebuild_summaries()
     today = dt.date(2023, 5, 20)  # plan.remind_days_before = 2
     send_reminders(today)
     # Earlier periods within the last 30 days are chased as overdue; this one gets its "before" step.

@@ -1,0 +1,161 @@
+"""The stored per task × period summaries (TaskPeriodSummary): kept, rebuilt and checked.
+
+- ``refresh(task, period_ids)``: recompute a task's rows for those periods from its reports; every
+  write that changes a report's status (tasks/actions.py, the admin) calls it in its transaction.
+- ``rebuild(task_ids=None)``: recount the rows of those tasks (all tasks: None) in one grouped
+  INSERT … SELECT; the bulk loaders (seed_demo, the benchmark builder) and every change of
+  responsibilities (plan loader, admin, import) call it.
+- ``differences(task_ids=None)``: the stored rows that differ from a recount (``check_summaries``).
+
+``refresh`` judges in Python from the report rows and ``rebuild``/``differences`` in SQL, so the
+check compares two independent countings.
+"""
+
+from collections import defaultdict
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from tasks.models import ProgressReport, Responsibility, Task, TaskPeriodSummary
+
+FIELDS = (
+    "submitted",
+    "approved",
+    "lead_submitted",
+    "lead_approved",
+    "approved_task_status",
+    "lead_approved_task_status",
+)
+
+
+def lead_department_ids(task):
+    """The task's lead units: its own responsibilities replace those stated on its section."""
+    rows = list(
+        Responsibility.objects.filter(Q(task_id=task.pk) | Q(section_id=task.section_id, task__isnull=True))
+        .order_by()
+        .values_list("task_id", "department_id", "role")
+    )
+    own = [r for r in rows if r[0] == task.pk]
+    return {dept for _, dept, role in (own or rows) if role == Responsibility.Role.LEAD}
+
+
+def _summarise(reports, leads):
+    """(department_id, status, task_status) rows of one (task, period) → the summary's fields, or
+    None when nothing is submitted or approved."""
+    values = dict.fromkeys(FIELDS[:4], 0) | dict.fromkeys(FIELDS[4:], "")
+    for department_id, status, task_status in reports:
+        if status not in (ProgressReport.Status.SUBMITTED, ProgressReport.Status.APPROVED):
+            continue
+        lead = department_id in leads
+        values[status] += 1
+        if lead:
+            values[f"lead_{status}"] += 1
+        if status == ProgressReport.Status.APPROVED:
+            values["approved_task_status"] = max(values["approved_task_status"], task_status)
+            if lead:
+                values["lead_approved_task_status"] = max(values["lead_approved_task_status"], task_status)
+    if not values["submitted"] and not values["approved"]:
+        return None
+    return values
+
+
+def refresh(task, period_ids):
+    """Recompute `task`'s summary rows of `period_ids` from its reports (a few queries; call it
+    inside the transaction of the write, after the write)."""
+    period_ids = set(period_ids)
+    leads = lead_department_ids(task)
+    by_period = defaultdict(list)
+    for period_id, *row in (
+        ProgressReport.objects.filter(task_id=task.pk, period_id__in=period_ids)
+        .order_by()
+        .values_list("period_id", "department_id", "status", "task_status")
+    ):
+        by_period[period_id].append(row)
+    rows, empty = [], []
+    for period_id in period_ids:
+        values = _summarise(by_period.get(period_id, ()), leads)
+        if values is None:
+            empty.append(period_id)
+        else:
+            rows.append(TaskPeriodSummary(task_id=task.pk, period_id=period_id, **values))
+    if empty:
+        TaskPeriodSummary.objects.filter(task_id=task.pk, period_id__in=empty).delete()
+    if rows:
+        TaskPeriodSummary.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["task", "period"], update_fields=list(FIELDS)
+        )
+
+
+def _recount_sql(task_ids):
+    """SELECT of the summary rows recounted from the reports (of `task_ids`; all tasks: None)."""
+    report = ProgressReport._meta.db_table
+    resp = Responsibility._meta.db_table
+    task = Task._meta.db_table
+    params = []
+    where = ""
+    if task_ids is not None:
+        where = f"AND r.task_id IN ({', '.join(['%s'] * len(task_ids))})"
+        params = list(task_ids)
+    # Lead units: a task's own lead rows, or its section's when the task has no rows of its own.
+    leads = f"""
+        SELECT o.task_id, o.department_id FROM {resp} o WHERE o.task_id IS NOT NULL AND o.role = 'lead'
+        UNION
+        SELECT t.id, s.department_id FROM {task} t
+        INNER JOIN {resp} s ON s.section_id = t.section_id AND s.task_id IS NULL AND s.role = 'lead'
+        WHERE NOT EXISTS (SELECT 1 FROM {resp} x WHERE x.task_id = t.id)
+    """
+    sql = f"""
+        SELECT r.task_id, r.period_id,
+               SUM(CASE WHEN r.status = 'submitted' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN r.status = 'approved' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN r.status = 'submitted' AND l.department_id IS NOT NULL THEN 1 ELSE 0 END),
+               SUM(CASE WHEN r.status = 'approved' AND l.department_id IS NOT NULL THEN 1 ELSE 0 END),
+               COALESCE(MAX(CASE WHEN r.status = 'approved' THEN r.task_status END), ''),
+               COALESCE(MAX(CASE WHEN r.status = 'approved' AND l.department_id IS NOT NULL
+                                 THEN r.task_status END), '')
+        FROM {report} r
+        LEFT JOIN ({leads}) l ON l.task_id = r.task_id AND l.department_id = r.department_id
+        WHERE r.status IN ('submitted', 'approved') {where}
+        GROUP BY r.task_id, r.period_id
+    """  # table names from the models; every value a parameter or a constant
+    return sql, params
+
+
+@transaction.atomic
+def rebuild(task_ids=None):
+    """Replace the summary rows of `task_ids` (None: every task) with a recount, in one statement
+    after one delete. Returns the number of rows written."""
+    if task_ids is not None:
+        task_ids = list(task_ids)
+        if not task_ids:
+            return 0
+        TaskPeriodSummary.objects.filter(task_id__in=task_ids).delete()
+    else:
+        TaskPeriodSummary.objects.all().delete()
+    select, params = _recount_sql(task_ids)
+    columns = ", ".join(["task_id", "period_id", *FIELDS])
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {TaskPeriodSummary._meta.db_table} ({columns}) {select}", params)
+        return cursor.rowcount
+
+
+def rebuild_plan(plan):
+    return rebuild(Task.objects.filter(section__battle__plan=plan).values_list("pk", flat=True))
+
+
+def differences(task_ids=None):
+    """(task_id, period_id, stored, recounted) for every row where the stored summary differs from
+    a recount of the reports (stored or recounted None: the row is missing on that side)."""
+    select, params = _recount_sql(None if task_ids is None else list(task_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(select, params)
+        recounted = {(row[0], row[1]): tuple(row[2:]) for row in cursor.fetchall()}
+    stored_rows = TaskPeriodSummary.objects.order_by()
+    if task_ids is not None:
+        stored_rows = stored_rows.filter(task_id__in=list(task_ids))
+    stored = {(row[0], row[1]): tuple(row[2:]) for row in stored_rows.values_list("task_id", "period_id", *FIELDS)}
+    return [
+        (task_id, period_id, stored.get((task_id, period_id)), recounted.get((task_id, period_id)))
+        for task_id, period_id in sorted(stored.keys() | recounted.keys())
+        if stored.get((task_id, period_id)) != recounted.get((task_id, period_id))
+    ]
