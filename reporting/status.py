@@ -25,13 +25,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db import connection
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from targets import schedule
 from targets.models import Battle, Department, Period, Target, TargetReading
 from targets.periods import first_due_ten_day, period_number_of
 from targets.schedule import MetricPoint, ReadingPoint, Rules, TaskReportPoint
+from tasks import summaries
 from tasks.models import MetricValue, ProgressReport, Responsibility, Task, TaskMetric
 
 REPORTED = ("submitted", "approved")
@@ -273,38 +274,12 @@ def _up_to(as_of, prefix=""):
 
 
 def _task_summaries(task_ids, as_of, first_due):
-    """Per task, grouped in the database over its (task, period) rows up to the as-of 旬: the count
-    of due 旬 reported, the last one reported, and the latest approved report as "NNstatus" (the
-    zero-padded 旬 number and its task_status, so one MAX finds both; ties in a 旬 take the
-    alphabetically last status: not_started, lagging, in_progress, then completed).
-
-    Grouped twice — by (task, 旬), then by task — in plain SQL that PostgreSQL and SQLite both
-    read: the ORM's one-level COUNT(DISTINCT 旬) made PostgreSQL sort every report row and build
-    the "NNstatus" string per row (20 ms for the 170 tasks of a plan among 1 million reports;
-    this form: 11 ms)."""
-    if not task_ids or not as_of.ten_day:
-        return {}
-    report, period = ProgressReport._meta.db_table, Period._meta.db_table
-    sql = f"""
-        SELECT task_id, COUNT(*) FILTER (WHERE due = 1), MAX(number) FILTER (WHERE due = 1),
-               MAX(CASE WHEN number < 10 THEN '0' ELSE '' END || CAST(number AS TEXT) || approved)
-        FROM (
-            SELECT r.task_id, p.number,
-                   MAX(CASE WHEN r.status IN (%s, %s) AND p.number >= %s THEN 1 ELSE 0 END) AS due,
-                   MAX(CASE WHEN r.status = %s THEN r.task_status END) AS approved
-            FROM {report} r INNER JOIN {period} p ON p.id = r.period_id
-            WHERE r.task_id IN ({", ".join(["%s"] * len(task_ids))}) AND p.kind = %s AND p.number <= %s
-            GROUP BY r.task_id, p.number
-        ) g
-        GROUP BY task_id
-    """  # table names from the models; every value a parameter
-    params = [*REPORTED, first_due, "approved", *task_ids, "ten_day", as_of.ten_day]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {
-            task_id: {"task_id": task_id, "reported": reported, "last": last, "approved": approved}
-            for task_id, reported, last, approved in cursor.fetchall()
-        }
+    """Per task, from the stored per task × 旬 summaries (tasks/summaries.py, kept by every report
+    action in its transaction): the count of due 旬 reported, the last one reported, and the
+    latest approved report as "NNstatus" (ties in a 旬 take the alphabetically last status:
+    not_started, lagging, in_progress, then completed); the lead units' own in lead_* keys.
+    One grouped query over at most 36 summary rows per task instead of every report row."""
+    return summaries.task_figures(task_ids, as_of.ten_day, first_due)
 
 
 def _metrics_with_latest(task_ids, as_of):
@@ -492,16 +467,11 @@ def plan_status(plan, as_of, battle=None):
     task_statuses = _task_statuses(tasks, resp_of, as_of, first_due, rules)
     # The review queue is "now", whatever the as-of period: every submitted report on these tasks.
     if task_ids:
-        # Grouped by task, not by battle: a join to the task table made PostgreSQL hash all tasks of
-        # every plan. Index report_task_period_status alone answers this.
+        # From the stored summaries' submitted counts, grouped by task (a join to the task table
+        # would make PostgreSQL hash all tasks of every plan).
         battle_of = {t.pk: t.section.battle_id for t in tasks}
-        for row in (
-            ProgressReport.objects.filter(task_id__in=task_ids, status="submitted")
-            .values("task_id")
-            .annotate(n=Count("*"))
-            .order_by()
-        ):
-            statuses[battle_of[row["task_id"]]].review_queue += row["n"]
+        for task_id, count in summaries.submitted_counts(task_ids).items():
+            statuses[battle_of[task_id]].review_queue += count
 
     tasks_by_id = {}
     for status in task_statuses:

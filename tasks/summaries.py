@@ -14,8 +14,9 @@ check compares two independent countings.
 from collections import defaultdict
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 
+from targets.models import Period
 from tasks.models import ProgressReport, Responsibility, Task, TaskPeriodSummary
 
 FIELDS = (
@@ -159,3 +160,46 @@ def differences(task_ids=None):
         for task_id, period_id in sorted(stored.keys() | recounted.keys())
         if stored.get((task_id, period_id)) != recounted.get((task_id, period_id))
     ]
+
+
+def task_figures(task_ids, ten_day, first_due):
+    """Per task, from the stored summaries of its 旬 up to `ten_day`: how many 旬 from `first_due` on
+    were reported (submitted or approved) and the last of them, and the latest approved task_status
+    as "NNstatus" (zero-padded 旬 number, so one MAX finds both) — for every reporting unit and, in
+    the lead_ keys, for the lead units alone. One grouped query over at most 36 rows per task."""
+    if not task_ids or not ten_day:
+        return {}
+    summary, period = TaskPeriodSummary._meta.db_table, Period._meta.db_table
+    pad = "CASE WHEN p.number < 10 THEN '0' ELSE '' END || CAST(p.number AS TEXT)"
+    lead = "s.lead_submitted + s.lead_approved > 0"
+    sql = f"""
+        SELECT s.task_id,
+               COUNT(*) FILTER (WHERE p.number >= %s),
+               MAX(p.number) FILTER (WHERE p.number >= %s),
+               MAX({pad} || s.approved_task_status) FILTER (WHERE s.approved_task_status <> ''),
+               COUNT(*) FILTER (WHERE p.number >= %s AND {lead}),
+               MAX(p.number) FILTER (WHERE p.number >= %s AND {lead}),
+               MAX({pad} || s.lead_approved_task_status) FILTER (WHERE s.lead_approved_task_status <> '')
+        FROM {summary} s INNER JOIN {period} p ON p.id = s.period_id
+        WHERE s.task_id IN ({", ".join(["%s"] * len(task_ids))}) AND p.kind = %s AND p.number <= %s
+        GROUP BY s.task_id
+    """  # table names from the models; every value a parameter
+    params = [first_due, first_due, first_due, first_due, *task_ids, "ten_day", ten_day]
+    keys = ("reported", "last", "approved", "lead_reported", "lead_last", "lead_approved")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0]: {"task_id": row[0], **dict(zip(keys, row[1:], strict=True))} for row in cursor.fetchall()}
+
+
+def submitted_counts(task_ids):
+    """Task id → its reports awaiting review (any 旬), from the stored summaries."""
+    if not task_ids:
+        return {}
+    rows = (
+        TaskPeriodSummary.objects.filter(task_id__in=task_ids, submitted__gt=0)
+        .values("task_id")
+        .annotate(n=Sum("submitted"))
+        .order_by()
+        .values_list("task_id", "n")
+    )
+    return dict(rows)
