@@ -24,8 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db import connection
-from django.db.models import F, Max, OuterRef, Q, Subquery
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from targets import schedule
@@ -33,7 +32,7 @@ from targets.models import Battle, Department, Period, Target, TargetReading
 from targets.periods import first_due_ten_day, period_number_of
 from targets.schedule import MetricPoint, ReadingPoint, Rules, TaskReportPoint
 from tasks import summaries
-from tasks.models import MetricValue, ProgressReport, Responsibility, Task, TaskMetric
+from tasks.models import ProgressReport, Responsibility, Task, TaskMetric
 
 REPORTED = ("submitted", "approved")
 REPORTING_ROLES = ("lead", "responsible")
@@ -265,45 +264,20 @@ def _current_ten_day_id(as_of):
     return next((p.pk for p in as_of.periods if p.kind == "ten_day" and p.number == as_of.ten_day), None)
 
 
-def _up_to(as_of, prefix=""):
-    """Reports of the 旬 up to the as-of one. Filtered on the joined period's number rather than a
-    list of period ids, so that PostgreSQL estimates the rows from task_id and reads them from
-    index report_task_period_status alone (with an id list it misjudged the count and took the
-    period index with a heap visit per row: 40 ms instead of 9 ms on a 15-thousand-report plan)."""
-    return Q(**{f"{prefix}period__kind": "ten_day", f"{prefix}period__number__lte": as_of.ten_day})
-
-
 def _task_summaries(task_ids, as_of, first_due):
     """Per task, from the stored per task × 旬 summaries (tasks/summaries.py, kept by every report
     action in its transaction): the count of due 旬 reported, the last one reported, and the
     latest approved report as "NNstatus" (ties in a 旬 take the alphabetically last status:
     not_started, lagging, in_progress, then completed); the lead units' own in lead_* keys.
     One grouped query over at most 36 summary rows per task instead of every report row."""
-    return summaries.task_figures(task_ids, as_of.ten_day, first_due)
+    return summaries.task_figures(task_ids, as_of.period.plan_id, as_of.ten_day, first_due)
 
 
 def _metrics_with_latest(task_ids, as_of):
     """Task metrics with `latest_value` set: the value in their latest approved report up to the
-    as-of 旬 (two queries)."""
+    as-of 旬, from each task's latest stored summary row (two queries)."""
     metrics = list(TaskMetric.objects.filter(task_id__in=task_ids).order_by("order", "id"))
-    latest = {}
-    ids = [m.pk for m in metrics]
-    if ids and as_of.ten_day:
-        values = MetricValue.objects.filter(_up_to(as_of, "report__"), report__status="approved")
-        if connection.features.can_distinct_on_fields:
-            # PostgreSQL: these metrics' values joined to these tasks' approved reports, the latest
-            # per metric kept. Not the correlated subquery below: its estimated cost set off JIT
-            # compilation, 15 ms per page.
-            latest = dict(
-                # Only the tasks that have metrics: a third of the reports to join (10 ms, not 15).
-                values.filter(metric_id__in=ids, report__task_id__in={m.task_id for m in metrics})
-                .order_by("metric_id", "-report__period__number")
-                .distinct("metric_id")
-                .values_list("metric_id", "value")
-            )
-        else:
-            newest = values.filter(metric=OuterRef("pk")).order_by("-report__period__number").values("value")[:1]
-            latest = dict(TaskMetric.objects.filter(pk__in=ids).annotate(v=Subquery(newest)).values_list("pk", "v"))
+    latest = summaries.latest_metric_values({m.task_id for m in metrics}, as_of.period.plan_id, as_of.ten_day)
     for m in metrics:
         m.latest_value = latest.get(m.pk)
     return metrics

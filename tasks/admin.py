@@ -185,9 +185,11 @@ class ProgressReportAdmin(HistoryAdmin):
 
     # A correction of a report's status, task, period or task_status changes the summaries of
     # where it was and where it is (the admin's change view runs in one transaction).
-    def save_model(self, request, obj, form, change):
+    # After the inlines too: an approved report's metric values are in the summaries.
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
         before = (form.initial.get("task"), form.initial.get("period"))
-        super().save_model(request, obj, form, change)
         summaries.refresh(obj.task, [obj.period_id])
         if change and before != (obj.task_id, obj.period_id) and None not in before:
             summaries.refresh(Task.objects.get(pk=before[0]), [before[1]])
@@ -210,6 +212,23 @@ class MetricValueAdmin(HistoryAdmin):
     list_filter = ["report__period__plan"]
     search_fields = ["metric__name", "report__task__title", "report__department__name"]
     autocomplete_fields = ["report", "metric"]
+
+    # An approved report's values are in its task's summaries (of the report before and after).
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        for report_id in {obj.report_id, form.initial.get("report")} - {None}:
+            report = ProgressReport.objects.select_related("task").get(pk=report_id)
+            summaries.refresh(report.task, [report.period_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        summaries.refresh(obj.report.task, [obj.report.period_id])
+
+    def delete_queryset(self, request, queryset):
+        places = set(queryset.values_list("report__task_id", "report__period_id"))
+        super().delete_queryset(request, queryset)
+        for task_id, period_id in places:
+            summaries.refresh(Task.objects.get(pk=task_id), [period_id])
 
 
 @admin.register(ReportEvent)

@@ -333,11 +333,36 @@ class TaskPeriodSummary(models.Model):
     # (not_started, lagging, in_progress, then completed), as the dashboards have always taken it.
     approved_task_status = models.CharField(_("已通过推进状态"), max_length=16, blank=True)
     lead_approved_task_status = models.CharField(_("牵头单位已通过推进状态"), max_length=16, blank=True)
+    # Metric id → its value in the latest approved report up to and including this period (a
+    # decimal string, or None when that report left it empty): the dashboards' metric bars read
+    # the task's latest row instead of joining every approved report's values.
+    metric_values = models.JSONField(_("量化指标最新完成值"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("任务旬汇总")
         verbose_name_plural = _("任务旬汇总")
         constraints = [models.UniqueConstraint(fields=["task", "period"], name="summary_unique_task_period")]
+        indexes = [
+            # The dashboards: with every column included, PostgreSQL reads a plan's tasks × 旬 from
+            # the index alone (a unique constraint with INCLUDE would not exist at all on SQLite).
+            models.Index(
+                fields=["task", "period"],
+                include=[
+                    "submitted",
+                    "approved",
+                    "lead_submitted",
+                    "lead_approved",
+                    "approved_task_status",
+                    "lead_approved_task_status",
+                    "metric_values",
+                ],
+                name="summary_task_period_covering",
+            ),
+            # The review queue: the few rows with reports awaiting review.
+            models.Index(
+                fields=["task"], include=["submitted"], condition=Q(submitted__gt=0), name="summary_awaiting_review"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.task_id} · {self.period_id}"

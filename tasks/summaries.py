@@ -11,13 +11,15 @@
 check compares two independent countings.
 """
 
+from bisect import bisect_right
 from collections import defaultdict
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Q, Sum
 
 from targets.models import Period
-from tasks.models import ProgressReport, Responsibility, Task, TaskPeriodSummary
+from tasks.models import MetricValue, ProgressReport, Responsibility, Task, TaskPeriodSummary
 
 FIELDS = (
     "submitted",
@@ -85,6 +87,7 @@ def refresh(task, period_ids):
         TaskPeriodSummary.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["task", "period"], update_fields=list(FIELDS)
         )
+    _store_metric_values([task.pk])
 
 
 def _recount_sql(task_ids):
@@ -134,10 +137,15 @@ def rebuild(task_ids=None):
     else:
         TaskPeriodSummary.objects.all().delete()
     select, params = _recount_sql(task_ids)
-    columns = ", ".join(["task_id", "period_id", *FIELDS])
+    columns = ", ".join(["task_id", "period_id", *FIELDS, "metric_values"])
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {TaskPeriodSummary._meta.db_table} ({columns}) {select}", params)
-        return cursor.rowcount
+        # Metric values start empty ('{}', the JSON of an empty object) and are set below.
+        cursor.execute(
+            f"INSERT INTO {TaskPeriodSummary._meta.db_table} ({columns}) SELECT g.*, '{{}}' FROM ({select}) g", params
+        )
+        written = cursor.rowcount
+    _store_metric_values(task_ids)
+    return written
 
 
 def rebuild_plan(plan):
@@ -146,15 +154,24 @@ def rebuild_plan(plan):
 
 def differences(task_ids=None):
     """(task_id, period_id, stored, recounted) for every row where the stored summary differs from
-    a recount of the reports (stored or recounted None: the row is missing on that side)."""
+    a recount of the reports (stored or recounted None: the row is missing on that side); the
+    values in FIELDS order, then the metric values."""
     select, params = _recount_sql(None if task_ids is None else list(task_ids))
     with connection.cursor() as cursor:
         cursor.execute(select, params)
         recounted = {(row[0], row[1]): tuple(row[2:]) for row in cursor.fetchall()}
+    numbers = dict(Period.objects.filter(pk__in={p for _, p in recounted}).values_list("pk", "number"))
+    snapshots = _metric_snapshots(task_ids)
+    for (task_id, period_id), values in recounted.items():
+        wanted = _cumulative(snapshots.get(task_id), numbers[period_id])
+        recounted[(task_id, period_id)] = (*values, wanted)
     stored_rows = TaskPeriodSummary.objects.order_by()
     if task_ids is not None:
         stored_rows = stored_rows.filter(task_id__in=list(task_ids))
-    stored = {(row[0], row[1]): tuple(row[2:]) for row in stored_rows.values_list("task_id", "period_id", *FIELDS)}
+    stored = {
+        (row[0], row[1]): tuple(row[2:])
+        for row in stored_rows.values_list("task_id", "period_id", *FIELDS, "metric_values")
+    }
     return [
         (task_id, period_id, stored.get((task_id, period_id)), recounted.get((task_id, period_id)))
         for task_id, period_id in sorted(stored.keys() | recounted.keys())
@@ -162,7 +179,73 @@ def differences(task_ids=None):
     ]
 
 
-def task_figures(task_ids, ten_day, first_due):
+def _metric_snapshots(task_ids):
+    """Task id → [(旬 number, {metric id: value})] in 旬 order: each metric's value in the latest
+    approved report up to that 旬 (a later report's value replaces an earlier one, None included;
+    in one 旬, the later report)."""
+    values = MetricValue.objects.filter(report__status=ProgressReport.Status.APPROVED, report__period__kind="ten_day")
+    if task_ids is not None:
+        values = values.filter(report__task_id__in=list(task_ids))
+    snapshots = defaultdict(list)
+    current, last_task = {}, None
+    for task_id, number, metric_id, value in values.order_by(
+        "report__task_id", "report__period__number", "report_id", "id"
+    ).values_list("report__task_id", "report__period__number", "metric_id", "value"):
+        if task_id != last_task:
+            current, last_task = {}, task_id
+        current[str(metric_id)] = None if value is None else str(value)
+        taken = snapshots[task_id]
+        if taken and taken[-1][0] == number:
+            taken[-1] = (number, dict(current))
+        else:
+            taken.append((number, dict(current)))
+    return snapshots
+
+
+def _cumulative(snapshots, number):
+    """The metric values as of 旬 `number` from a task's snapshots ({} before any)."""
+    if not snapshots:
+        return {}
+    i = bisect_right([n for n, _ in snapshots], number)
+    return snapshots[i - 1][1] if i else {}
+
+
+def _store_metric_values(task_ids):
+    """Set each summary row's metric values of `task_ids` (None: all) from the approved reports."""
+    snapshots = _metric_snapshots(task_ids)
+    rows = TaskPeriodSummary.objects.order_by()
+    if task_ids is not None:
+        rows = rows.filter(task_id__in=list(task_ids))
+    changed = []
+    for pk, task_id, number, stored in rows.values_list("pk", "task_id", "period__number", "metric_values"):
+        wanted = _cumulative(snapshots.get(task_id), number)
+        if wanted != stored:
+            changed.append(TaskPeriodSummary(pk=pk, metric_values=wanted))
+    TaskPeriodSummary.objects.bulk_update(changed, ["metric_values"], batch_size=500)
+
+
+def latest_metric_values(task_ids, plan_id, ten_day):
+    """Metric id → its value (Decimal, or None) in the latest approved report up to `ten_day`, for
+    the metrics of `task_ids`: each task's latest summary row up to that 旬 (one query)."""
+    if not task_ids or not ten_day:
+        return {}
+    rows = TaskPeriodSummary.objects.filter(
+        task_id__in=list(task_ids), period__plan_id=plan_id, period__kind="ten_day", period__number__lte=ten_day
+    ).order_by("task_id", "-period__number")
+    if connection.features.can_distinct_on_fields:
+        rows = rows.distinct("task_id")
+    latest = {}
+    seen = set()
+    for task_id, values in rows.values_list("task_id", "metric_values"):
+        if task_id in seen:
+            continue  # SQLite: every row comes, the latest first
+        seen.add(task_id)
+        for metric_id, value in values.items():
+            latest[int(metric_id)] = None if value is None else Decimal(value)
+    return latest
+
+
+def task_figures(task_ids, plan_id, ten_day, first_due):
     """Per task, from the stored summaries of its 旬 up to `ten_day`: how many 旬 from `first_due` on
     were reported (submitted or approved) and the last of them, and the latest approved task_status
     as "NNstatus" (zero-padded 旬 number, so one MAX finds both) — for every reporting unit and, in
@@ -180,11 +263,11 @@ def task_figures(task_ids, ten_day, first_due):
                COUNT(*) FILTER (WHERE p.number >= %s AND {lead}),
                MAX(p.number) FILTER (WHERE p.number >= %s AND {lead}),
                MAX({pad} || s.lead_approved_task_status) FILTER (WHERE s.lead_approved_task_status <> '')
-        FROM {summary} s INNER JOIN {period} p ON p.id = s.period_id
+        FROM {summary} s INNER JOIN {period} p ON p.id = s.period_id AND p.plan_id = %s
         WHERE s.task_id IN ({", ".join(["%s"] * len(task_ids))}) AND p.kind = %s AND p.number <= %s
         GROUP BY s.task_id
     """  # table names from the models; every value a parameter
-    params = [first_due, first_due, first_due, first_due, *task_ids, "ten_day", ten_day]
+    params = [first_due, first_due, first_due, first_due, plan_id, *task_ids, "ten_day", ten_day]
     keys = ("reported", "last", "approved", "lead_reported", "lead_last", "lead_approved")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

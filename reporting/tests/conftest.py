@@ -67,6 +67,7 @@ def seeded(plan, departments):
     m1, m2 = TaskMetric.objects.filter(task=t2).order_by("order")
     MetricValue.objects.create(report=r, metric=m1, value=Decimal("2000"))
     MetricValue.objects.create(report=r, metric=m2, value=Decimal("150"))
+    rebuild_summaries()
 
     may = Period.objects.get(plan=plan, kind="month", number=5)
     q1 = Period.objects.get(plan=plan, kind="quarter", number=1)

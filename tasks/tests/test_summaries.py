@@ -143,3 +143,29 @@ def test_deleting_a_report_in_the_admin_removes_it_from_the_summary(client, plan
     response = client.post(reverse("admin:tasks_progressreport_delete", args=[report.pk]), {"post": "yes"})
     assert response.status_code == 302
     assert stored(t1, period) is None
+
+
+def test_approved_metric_values_carry_forward_until_a_later_approval_replaces_them(
+    client, plan, staff_culture, office_dev, plan_admin
+):
+    """Task 1.2 (led by 市文化旅游广电体育局) has two metrics; each row keeps the latest approved values."""
+    t2 = task(1, 1, 2)
+    visitors, income = t2.metrics.order_by("order")
+    first = submit(
+        client, staff_culture, t2, ten_day(plan, 13), **{f"metric_{visitors.pk}": "2000", f"metric_{income.pk}": "150"}
+    )
+    assert TaskPeriodSummary.objects.get(task=t2, period=ten_day(plan, 13)).metric_values == {}  # not yet approved
+    review(client, office_dev, first, "approve")
+    second = submit(client, staff_culture, t2, ten_day(plan, 14), **{f"metric_{visitors.pk}": "2600"})
+    review(client, office_dev, second, "approve")
+    rows = {
+        s.period.number: s.metric_values for s in TaskPeriodSummary.objects.filter(task=t2).select_related("period")
+    }
+    assert rows[13] == {str(visitors.pk): "2000.0000", str(income.pk): "150.0000"}
+    assert rows[14] == {str(visitors.pk): "2600.0000", str(income.pk): "150.0000"}
+    review(client, plan_admin, second, "reopen", reason="数据有误")
+    assert not TaskPeriodSummary.objects.filter(task=t2, period=ten_day(plan, 14)).exists()
+    client.force_login(office_dev)
+    response = client.get(reverse("dash:task", args=[t2.pk]) + "?as_of=ten_day-14")
+    bars = {metric.pk: point.value for metric, point in response.context["t"].metrics}
+    assert bars == {visitors.pk: 2000, income.pk: 150}

@@ -37,4 +37,6 @@ class Command(BaseCommand):
 def _show(values):
     if values is None:
         return _("（无）")
-    return "，".join(f"{name}={value!r}" for name, value in zip(summaries.FIELDS, values, strict=True))
+    return "，".join(
+        f"{name}={value!r}" for name, value in zip((*summaries.FIELDS, "metric_values"), values, strict=True)
+    )
