@@ -24,17 +24,25 @@ def plain(number):
 
 
 class FriendlyDecimalField(forms.DecimalField):
-    """A number as people type it: full-width digits, thousands separators and spaces are accepted."""
+    """A number as people type it: full-width digits (７．５), thousands separators (1,234.5) and spaces
+    are accepted, and a trailing percent sign (7.5%) where the column is in percent."""
+
+    def __init__(self, *args, accepts_percent=False, **kwargs):
+        self.accepts_percent = accepts_percent
+        super().__init__(*args, **kwargs)
 
     def to_python(self, value):
         if isinstance(value, str):
             value = unicodedata.normalize("NFKC", value)
             value = value.replace(",", "").replace("，", "").replace(" ", "").strip()
+            if self.accepts_percent and value.endswith("%"):
+                value = value[:-1]
         return super().to_python(value)
 
 
-def number_field(label, *, decimal_places, max_digits, min_value, max_value, help_text=""):
+def number_field(label, *, decimal_places, max_digits, min_value, max_value, help_text="", accepts_percent=False):
     return FriendlyDecimalField(
+        accepts_percent=accepts_percent,
         label=label,
         required=False,
         max_digits=max_digits,
@@ -83,20 +91,30 @@ class ReadingForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Only a decrease can meaningfully be reported as a negative figure.
         minimum = -VALUE_LIMIT if target.kind == Target.Kind.DECREASE else Decimal("0")
-        unit = f"（{target.unit}）" if target.unit else ""
+        # A growth rate's figures beside the rate are amounts in their own unit (亿元, not %).
+        amount_unit = target.amount_unit if target.kind == Target.Kind.GROWTH_RATE else target.unit
+        in_percent = amount_unit in ("%", "％")
+        self.units = {"period_value": amount_unit, "cumulative_value": amount_unit, "cumulative_growth": "%"}
         numbers = {
             "period_value": number_field(
-                _("本期值") + unit, decimal_places=4, max_digits=18, min_value=minimum, max_value=VALUE_LIMIT
-            ),
-            "cumulative_value": number_field(
-                _("累计值") + ("" if target.kind == Target.Kind.GROWTH_RATE else unit),
+                _("本期值"),
                 decimal_places=4,
                 max_digits=18,
                 min_value=minimum,
                 max_value=VALUE_LIMIT,
+                accepts_percent=in_percent,
+            ),
+            "cumulative_value": number_field(
+                _("累计值"),
+                decimal_places=4,
+                max_digits=18,
+                min_value=minimum,
+                max_value=VALUE_LIMIT,
+                accepts_percent=in_percent,
             ),
             "cumulative_growth": number_field(
-                _("累计同比增速（%）"),
+                _("累计同比增速"),
+                accepts_percent=True,
                 decimal_places=2,
                 max_digits=9,
                 min_value=GROWTH_MIN,
@@ -111,6 +129,16 @@ class ReadingForm(forms.Form):
         self.order_fields([*fields, "data_source", "note", "version"])
         self.value_field_names = fields
         self.skipped = False
+        # Inside the grid a cell has no visible label: name the row and the column for screen readers.
+        row = area.name if area is not None else _("全市")
+        for name in [*fields, "data_source", "note"]:
+            self.fields[name].widget.attrs["aria-label"] = f"{row} {self.fields[name].label}"
+        self.fields["note"].widget.attrs["rows"] = 1
+
+    @property
+    def number_cells(self):
+        """The row's number fields with their units, in the grid's column order."""
+        return [(self[name], self.units[name]) for name in self.value_field_names]
 
     @property
     def is_citywide(self):
@@ -147,6 +175,12 @@ class ReadingForm(forms.Form):
         values["data_source"] = self.cleaned_data.get("data_source", "").strip()
         values["note"] = self.cleaned_data.get("note", "").strip()
         return values
+
+
+def grid_columns(target):
+    """The grid's number columns: (field name, label, unit)."""
+    form = ReadingForm(target=target)
+    return [(name, form.fields[name].label, form.units[name]) for name in form.value_field_names]
 
 
 def reading_forms(target, areas, existing, data=None):

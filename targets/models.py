@@ -226,6 +226,10 @@ class Target(models.Model):
     comparator = models.CharField(_("比较"), max_length=16, choices=Comparator.choices)
     value = models.DecimalField(_("目标值"), max_digits=16, decimal_places=4, null=True, blank=True)
     unit = models.CharField(_("单位"), max_length=16, blank=True)
+    # A growth rate's unit is "%"; the absolute figure departments enter beside it has its own.
+    amount_unit = models.CharField(
+        _("累计值单位"), max_length=16, blank=True, help_text=_("增速类指标填报的累计绝对值的单位，如“亿元”。")
+    )
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     frequency = models.CharField(_("报送频次"), max_length=16, choices=Frequency.choices)
     departments = models.ManyToManyField(Department, verbose_name=_("责任单位"), related_name="targets", blank=True)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from sixbattles.history import SKIPPED_FIELDS, history_rows
 from targets.access import can_write_target, target_for_user, targets_for_user
 from targets.current import pick_date, pick_plan
-from targets.forms import reading_forms
+from targets.forms import grid_columns, reading_forms
 from targets.models import Department, Period, Target, TargetReading
 from targets.readings import StaleReadings, due_period, reading_period_kind, record_readings, value_fields_for
 
@@ -144,6 +144,7 @@ def reading_entry(request, target_id, period_id):
         "previous": previous,
         "year_rows": year_rows,
         "value_fields": value_fields_for(target),
+        "columns": grid_columns(target),
         "is_growth": target.kind == Target.Kind.GROWTH_RATE,
         "history": history_rows(
             TargetReading.history.filter(target_id=target.pk, period_id=period.pk),

@@ -175,3 +175,35 @@ def report_for_department(task, department_id, period, *, create=False):
         report, _created = ProgressReport.objects.get_or_create(**lookup)
         return report
     return ProgressReport.objects.filter(**lookup).first()
+
+
+# --- plan drafts (documents read by tasks/plan_reader.py, before they are loaded) ---------------
+
+
+def may_upload_plan_draft(user):
+    """Admins read any plan document; a task-force office reads the work plan of its own battle."""
+    if not user.is_authenticated:
+        return False
+    return user.is_plan_admin or (_role(user) == User.Role.OFFICE and user.department_id is not None)
+
+
+def visible_plan_drafts(user):
+    """Admins see every draft; an office sees the drafts of its own department (its battle)."""
+    from tasks.models import PlanDraft
+
+    drafts = PlanDraft.objects.all()
+    if not user.is_authenticated:
+        return drafts.none()
+    if user.is_plan_admin:
+        return drafts
+    if _role(user) == User.Role.OFFICE and user.department_id is not None:
+        return drafts.filter(office_id=user.department_id)
+    return drafts.none()
+
+
+def plan_draft_for_user(user, pk):
+    """The draft `pk` if the user may review it; otherwise 404."""
+    try:
+        return visible_plan_drafts(user).select_related("created_by", "office", "loaded_plan").get(pk=pk)
+    except (ValueError, TypeError, visible_plan_drafts(user).model.DoesNotExist):
+        raise Http404 from None

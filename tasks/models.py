@@ -314,6 +314,50 @@ class Attachment(models.Model):
         return self.original_name
 
 
+class PlanDraft(models.Model):
+    """A plan read from its issued document (tasks/plan_reader.py), kept while it is reviewed.
+
+    `data` is the reading in the plan-file format (docs/plan-format.md) plus the reader's
+    deadlines; `records` lists every record with its source sentence, basis and open flags.
+    Nothing of it is in the plan tables until it is loaded through the plan-file loader.
+    """
+
+    class Status(models.TextChoices):
+        REVIEWING = "reviewing", _("待核对")
+        LOADED = "loaded", _("已载入")
+
+    filename = models.CharField(_("来源文件"), max_length=200)
+    code = models.SlugField(_("规划代码"), max_length=64)
+    data = models.JSONField(_("读取结果"))
+    records = models.JSONField(_("读取记录"), default=list)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.REVIEWING)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
+    )
+    # The office's department when an office uploaded it: the draft then covers that office's battle.
+    office = models.ForeignKey(
+        Department, verbose_name=_("专班办公室"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    loaded_at = models.DateTimeField(_("载入时间"), null=True, blank=True)
+    loaded_plan = models.ForeignKey(
+        "targets.Plan", verbose_name=_("载入的方案"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("方案草稿")
+        verbose_name_plural = _("方案草稿")
+        ordering = ["-updated_at", "-id"]
+
+    def __str__(self):
+        return f"{self.filename}（{self.get_status_display()}）"
+
+    @property
+    def open_flag_count(self):
+        return sum(len(r["flags"]) for r in self.records)
+
+
 class TaskPeriodSummary(models.Model):
     """Where one task's reports stand for one period, kept by every write that changes them
     (tasks/summaries.py): the dashboards read these rows instead of recounting reports.

@@ -473,6 +473,7 @@ def _check_target(c, raw, where):
         "comparator": c.choice(raw, "comparator", where, COMPARATORS, _("比较方式")),
         "value": c.number(raw, "value", where, nullable=True),
         "unit": c.text(raw, "unit", where, limit=_limit(Target, "unit")),
+        "amount_unit": c.text(raw, "amount_unit", where, limit=_limit(Target, "amount_unit")),
         "kind": c.choice(raw, "kind", where, TARGET_KINDS, _("指标类型")),
         "frequency": c.choice(raw, "frequency", where, FREQUENCIES, _("调度频次")),
         "departments": c.departments(raw, "departments", where),
@@ -977,6 +978,8 @@ def export_plan(plan):
                         "comparator": t.comparator,
                         "value": _number(t.value),
                         "unit": t.unit,
+                        # Only growth rates have one: written where set, so the file stays short.
+                        **({"amount_unit": t.amount_unit} if t.amount_unit else {}),
                         "kind": t.kind,
                         "frequency": t.frequency,
                         "departments": target_depts[t.pk],

@@ -6,6 +6,7 @@ department or battle answer 404). Known views also have an explicit table of who
 """
 
 import datetime as dt
+import io
 
 import pytest
 from django.core.files.base import ContentFile
@@ -54,6 +55,7 @@ SEGMENT_OBJECTS = {
     "battles": "battle",
     "department": "department",
     "departments": "department",
+    "drafts": "draft",
 }
 # Parameters named for what they hold.
 PARAM_OBJECTS = {
@@ -68,7 +70,7 @@ PARAM_OBJECTS = {
 }
 # Objects that belong to 市商务局 (staff) and battle 1 (office): the other department and the other
 # battle's office must get 404.
-SCOPED = {"task", "report", "attachment", "reading", "target", "department", "battle"}
+SCOPED = {"task", "report", "attachment", "reading", "target", "department", "battle", "draft"}
 
 
 @pytest.fixture
@@ -115,6 +117,11 @@ def world(plan, departments, staff_commerce, staff_science, office_dev, office_s
         )
     except Exception:  # noqa: BLE001 - the reporting models may still be in flux; the generic checks still run
         pass
+    # A plan document read by battle 1's office (tasks/plan_drafts.py): its draft is scoped to that office.
+    from tasks.plan_drafts import create_draft
+    from tasks.tests.plan_documents import NEXT_YEAR
+
+    objects["draft"] = create_draft(office_dev, io.BytesIO(NEXT_YEAR.encode()), "方案.txt", plan.code)
     users = {
         "anonymous": None,
         "owner_staff": staff_commerce,
@@ -323,6 +330,40 @@ EXPECTED = {
         {"owner_staff": 200, "other_staff": 404, "other_office": 404, "leader": 200, "admin": 200},
     ),
     "accounts:profile": ({}, dict.fromkeys(ROLES[1:], 200)),
+    # Reading plan documents: admins and task-force offices; a draft is its office's (and the admins').
+    "tasks:draft_list": (
+        {},
+        {
+            "owner_staff": 404,
+            "other_staff": 404,
+            "battle_office": 200,
+            "other_office": 200,
+            "leader": 404,
+            "admin": 200,
+        },
+    ),
+    "tasks:draft_review": (
+        {"pk": "draft"},
+        {
+            "owner_staff": 404,
+            "other_staff": 404,
+            "battle_office": 200,
+            "other_office": 404,
+            "leader": 404,
+            "admin": 200,
+        },
+    ),
+    "tasks:draft_download": (
+        {"pk": "draft"},
+        {
+            "owner_staff": 404,
+            "other_staff": 404,
+            "battle_office": 200,
+            "other_office": 404,
+            "leader": 404,
+            "admin": 200,
+        },
+    ),
     "tasks:report_edit": (
         {"task_pk": "task", "period_pk": "open_ten_day"},
         {"owner_staff": 200, "other_staff": 404, "other_office": 404},

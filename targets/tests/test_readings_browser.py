@@ -59,3 +59,41 @@ def test_staff_enters_a_reading_and_a_colleagues_stale_save_keeps_their_input(
     finally:
         first_ctx.close()
         second_ctx.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_readings_grid_totals_the_counties_as_typed_and_keeps_errors_in_their_cells(
+    transactional_db, live_server, browser, screenshot_dir, plan, departments, staff_commerce, width
+):
+    context, page = log_in(browser, live_server, staff_commerce)
+    try:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.click("text=指标数据")
+        page.click("a.button.primary")
+        hecheng, zhongfang = departments["hecheng"], departments["zhongfang"]
+        page.fill("#id_city-cumulative_value", "710.3")
+        page.fill(f"#id_area{hecheng.pk}-cumulative_value", "1,200.5")
+        page.fill(f"#id_area{zhongfang.pk}-cumulative_value", "９９．５")
+        # The total under the column follows the typing, in the same forms the server accepts.
+        assert page.inner_text("[data-sum-of=cumulative_value]") == "1300.0"
+        page.fill(f"#id_area{zhongfang.pk}-period_value", "abc")
+        page.click("button:has-text('保存')")
+        page.wait_for_selector(".cell-error")
+        page.screenshot(path=str(screenshot_dir / f"readings-grid-error-{width}.png"), full_page=True)
+        error_cell = page.locator("td.cell-error")
+        assert error_cell.count() == 1
+        assert error_cell.locator(f"#id_area{zhongfang.pk}-period_value").count() == 1
+        # The error sits under its input, inside the cell, not beside the whole form.
+        box_input = page.locator(f"#id_area{zhongfang.pk}-period_value").bounding_box()
+        box_msg = error_cell.locator(".cell-msg").bounding_box()
+        assert box_msg["y"] >= box_input["y"] + box_input["height"] - 1
+        assert abs(box_msg["x"] - box_input["x"]) < 20
+        assert page.input_value(f"#id_area{hecheng.pk}-cumulative_value") == "1,200.5"
+        page.fill(f"#id_area{zhongfang.pk}-period_value", "")
+        page.click("button:has-text('保存')")
+        page.wait_for_selector("text=已保存")
+        page.screenshot(path=str(screenshot_dir / f"readings-grid-saved-{width}.png"), full_page=True)
+        assert TargetReading.objects.get(area=hecheng).cumulative_value == Decimal("1200.5")
+        assert TargetReading.objects.get(area=zhongfang).cumulative_value == Decimal("99.5")
+    finally:
+        context.close()

@@ -5,7 +5,15 @@ from pathlib import Path
 from django.conf import settings
 
 REAL_PLAN = Path(settings.BASE_DIR) / "fixtures" / "huaihua-2023.yaml"
-DOCUMENT = Path(settings.BASE_DIR).parent / "shared" / "plan" / "huaihua-2023-six-battles.txt"
+# The plan as published sits beside the checkout (../shared); a worktree one level deeper looks one further up.
+DOCUMENT = next(
+    (
+        base / "shared" / "plan" / "huaihua-2023-six-battles.txt"
+        for base in (Path(settings.BASE_DIR).parent, Path(settings.BASE_DIR).parent.parent)
+        if (base / "shared" / "plan" / "huaihua-2023-six-battles.txt").exists()
+    ),
+    Path(settings.BASE_DIR).parent / "shared" / "plan" / "huaihua-2023-six-battles.txt",
+)
 
 MINI_YAML = """\
 plan:
