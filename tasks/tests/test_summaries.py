@@ -169,3 +169,25 @@ def test_approved_metric_values_carry_forward_until_a_later_approval_replaces_th
     response = client.get(reverse("dash:task", args=[t2.pk]) + "?as_of=ten_day-14")
     bars = {metric.pk: point.value for metric, point in response.context["t"].metrics}
     assert bars == {visitors.pk: 2000, income.pk: 150}
+
+
+def test_reloading_the_plan_file_with_another_lead_moves_the_lead_counts(client):
+    from tasks.plan_file import load_plan, parse_plan
+    from tasks.tests.plan_files import MINI_YAML
+
+    def load(text):
+        return load_plan(parse_plan(text, "mini.yaml"), filename="mini.yaml").plan
+
+    plan = load(MINI_YAML)
+    t1 = plan.battles.get(number=1).sections.get(number=1).tasks.get(number=1)
+    commerce = t1.responsibilities.get(role="lead").department
+    period = ten_day(plan, 14)
+    submit(client, make_user("shangwu", "staff", commerce), t1, period)
+    assert stored(t1, period) == summary(submitted=1, lead_submitted=1)
+    swapped = MINI_YAML.replace(
+        "lead: [市商务局]\n            responsible: [市公安局交警支队]",
+        "lead: [市公安局交警支队]\n            responsible: [市商务局]",
+    )
+    assert swapped != MINI_YAML
+    load(swapped)
+    assert stored(t1, period) == summary(submitted=1)
