@@ -108,6 +108,7 @@ class ResponsibilityAdmin(HistoryAdmin):
         super().delete_model(request, obj)
         summaries.rebuild(Task.objects.filter(section_id=obj.section_id).values_list("pk", flat=True))
 
+    @transaction.atomic  # the bulk delete action runs outside the change views' transaction
     def delete_queryset(self, request, queryset):
         sections = set(queryset.values_list("section_id", flat=True))
         super().delete_queryset(request, queryset)
@@ -198,6 +199,7 @@ class ProgressReportAdmin(HistoryAdmin):
         super().delete_model(request, obj)
         summaries.refresh(obj.task, [obj.period_id])
 
+    @transaction.atomic  # the bulk delete action runs outside the change views' transaction
     def delete_queryset(self, request, queryset):
         places = set(queryset.values_list("task_id", "period_id"))
         super().delete_queryset(request, queryset)
@@ -224,6 +226,7 @@ class MetricValueAdmin(HistoryAdmin):
         super().delete_model(request, obj)
         summaries.refresh(obj.report.task, [obj.report.period_id])
 
+    @transaction.atomic  # the bulk delete action runs outside the change views' transaction
     def delete_queryset(self, request, queryset):
         places = set(queryset.values_list("report__task_id", "report__period_id"))
         super().delete_queryset(request, queryset)

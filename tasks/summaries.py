@@ -42,6 +42,11 @@ def lead_department_ids(task):
     return {dept for _, dept, role in (own or rows) if role == Responsibility.Role.LEAD}
 
 
+def _lock_tasks(task_ids):
+    """Lock the tasks' rows (in id order, so that two writers never wait on each other in a cycle)."""
+    list(Task.objects.select_for_update().filter(pk__in=task_ids).order_by("pk").values_list("pk", flat=True))
+
+
 def _summarise(reports, leads):
     """(department_id, status, task_status) rows of one (task, period) → the summary's fields, or
     None when nothing is submitted or approved."""
@@ -66,6 +71,13 @@ def refresh(task, period_ids):
     """Recompute `task`'s summary rows of `period_ids` from its reports (a few queries; call it
     inside the transaction of the write, after the write)."""
     period_ids = set(period_ids)
+    # Two writers on one task at once would each count the reports without the other's
+    # uncommitted change, and the later upsert would keep a stale count. The task row's lock
+    # makes the second wait for the first to commit; its next statement then sees both
+    # (PostgreSQL's read committed takes a new snapshot per statement; SQLite has one writer).
+    # The report actions hold it already (tasks.actions._locked locks the joined task row too);
+    # the admin's corrections and the rebuilds take it here.
+    _lock_tasks([task.pk])
     leads = lead_department_ids(task)
     by_period = defaultdict(list)
     for period_id, *row in (
@@ -133,6 +145,7 @@ def rebuild(task_ids=None):
         task_ids = list(task_ids)
         if not task_ids:
             return 0
+        _lock_tasks(task_ids)
         TaskPeriodSummary.objects.filter(task_id__in=task_ids).delete()
     else:
         TaskPeriodSummary.objects.all().delete()
