@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -52,3 +53,83 @@ class User(AbstractUser):
                     Battle.objects.filter(task_force__office_id=self.department_id).values_list("id", flat=True)
                 )
         return self._office_battle_ids
+
+
+class Notification(models.Model):
+    """An in-app message to one user: returns, approvals, reminders, escalations, issued reports.
+
+    It lives here, below targets/tasks/reporting, so that every layer can send one through
+    accounts.notify without importing the layer above it. The table is the one reporting created
+    (reporting_notification): moving the model moved no data.
+    """
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", _("催报提醒")
+        OVERDUE = "overdue", _("逾期提醒")
+        ESCALATION = "escalation", _("逾期告知专班")
+        REPORT_READY = "report_ready", _("报告已生成")
+        RETURNED = "returned", _("报告被退回")
+        APPROVED = "approved", _("报告已通过")
+        REOPENED = "reopened", _("报告被重新打开")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    text = models.TextField(_("内容"))
+    link = models.CharField(_("链接"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        db_table = "reporting_notification"
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # Unread count in the navigation bar on every page.
+            models.Index(fields=["user", "read_at"], name="notification_unread"),
+        ]
+
+    def __str__(self):
+        return self.text[:40]
+
+
+class GroupRobot(models.Model):
+    """A WeCom (企业微信) or DingTalk (钉钉) group robot that a department's or office's
+    notifications are pushed to, besides the in-app message and email."""
+
+    class Kind(models.TextChoices):
+        WECOM = "wecom", _("企业微信群机器人")
+        DINGTALK = "dingtalk", _("钉钉群机器人")
+
+    department = models.ForeignKey(
+        "targets.Department", verbose_name=_("单位"), on_delete=models.CASCADE, related_name="robots"
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("名称"), max_length=100, blank=True, help_text=_("例如：市商务局调度工作群。"))
+    webhook_url = models.URLField(
+        _("Webhook 地址"),
+        max_length=500,
+        help_text=_(
+            "企业微信：https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…；"
+            "钉钉：https://oapi.dingtalk.com/robot/send?access_token=…"
+        ),
+    )
+    secret = models.CharField(
+        _("加签密钥"),
+        max_length=200,
+        blank=True,
+        help_text=_("钉钉机器人安全设置选“加签”时填写（SEC 开头）；企业微信不需要。留空表示不修改。"),
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    last_sent_at = models.DateTimeField(_("最近发送成功"), null=True, blank=True)
+    last_error = models.TextField(_("最近一次错误"), blank=True)
+
+    class Meta:
+        verbose_name = _("群机器人")
+        verbose_name_plural = _("群机器人")
+        ordering = ["department__name", "id"]
+
+    def __str__(self):
+        return self.name or f"{self.department} · {self.get_kind_display()}"

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from reporting.models import DispatchReport, Notification, ReminderLog
+from reporting.models import DispatchReport, ReminderLog
 
 
 @admin.register(DispatchReport)
@@ -19,13 +19,6 @@ class DispatchReportAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status", "is_current", "plan"]
     list_select_related = ["plan", "period", "battle"]
     readonly_fields = ["content", "docx_path", "xlsx_path", "generated_at", "generated_by", "error", "created_at"]
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["user", "kind", "text", "created_at", "read_at"]
-    list_filter = ["kind"]
-    list_select_related = ["user"]
 
 
 @admin.register(ReminderLog)

@@ -17,15 +17,18 @@ import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
+from django.urls import reverse
 from django.utils import timezone, translation
 
+from accounts.models import Notification, User
+from accounts.notify import notify
 from reporting import content as content_builders
 from reporting import figures
 from reporting.models import DispatchReport
 from reporting.render import write_docx, write_xlsx
 from reporting.status import plan_status, resolve_as_of
-from targets.models import Battle, Period, Plan
+from targets.models import Battle, Period, Plan, TaskForce
 
 log = logging.getLogger(__name__)
 Kind = DispatchReport.Kind
@@ -169,7 +172,31 @@ def build_report(
         report.error = ""
         report.generated_at = timezone.now()
         report.save(update_fields=["content", "docx_path", "xlsx_path", "status", "error", "generated_at"])
+        announce(report)
     return report
+
+
+def announce(report):
+    """Tell the readers who act on a new report: a battle's report goes to its task-force office
+    (users and group robot), a whole-plan report to the leaders and every office."""
+    users = User.objects.filter(is_active=True)
+    offices = TaskForce.objects.filter(battle__plan_id=report.plan_id)
+    if report.battle_id:
+        offices = offices.filter(battle_id=report.battle_id)
+    office_ids = set(offices.values_list("office_id", flat=True))
+    if report.battle_id:
+        users = users.filter(role=User.Role.OFFICE, department_id__in=office_ids)
+    else:
+        users = users.filter(Q(role=User.Role.LEADER) | Q(role=User.Role.OFFICE, department_id__in=office_ids))
+    version = f"（第{report.version}版）" if report.version > 1 else ""
+    notify(
+        users,
+        Notification.Kind.REPORT_READY,
+        f"{report.title}{report.issue_label}（{report.period}）已生成{version}，可在线查看并下载 Word、Excel 文件。",
+        link=reverse("reporting:detail", args=[report.pk]),
+        subject=f"{report.title}{report.issue_label}",
+        departments=office_ids,
+    )
 
 
 def reports_due_for(period, battle_ids):

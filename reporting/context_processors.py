@@ -8,7 +8,7 @@ def unread_notifications(request):
         return {}
 
     def count():
-        from reporting.models import Notification
+        from accounts.models import Notification
 
         return Notification.objects.filter(user=user, read_at__isnull=True).count()
 

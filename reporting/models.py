@@ -1,4 +1,7 @@
-"""Dispatch reports (旬简报、月通报、季总结、提示单), in-app notifications and the reminder log."""
+"""Dispatch reports (旬简报、月通报、季总结、提示单) and the reminder log.
+
+In-app notifications moved to accounts (accounts.models.Notification, sent through
+accounts.notify) so that the tasks layer can send them without importing reporting."""
 
 from django.conf import settings
 from django.db import models
@@ -114,37 +117,6 @@ class DispatchReport(models.Model):
         """Where this version's file of type `ext` lives, relative to REPORTS_ROOT."""
         battle = self.battle_id or "all"
         return f"{self.plan_id}/{self.kind}/{self.period_id}-{battle}-v{self.version}.{ext}"
-
-
-class Notification(models.Model):
-    """An in-app message to one user (reminders, escalations, finished reports)."""
-
-    class Kind(models.TextChoices):
-        REMINDER = "reminder", _("催报提醒")
-        OVERDUE = "overdue", _("逾期提醒")
-        ESCALATION = "escalation", _("逾期告知专班")
-        REPORT_READY = "report_ready", _("报告已生成")
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="notifications"
-    )
-    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
-    text = models.TextField(_("内容"))
-    link = models.CharField(_("链接"), max_length=255, blank=True)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
-    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("通知")
-        verbose_name_plural = _("通知")
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            # Unread count in the navigation bar on every page.
-            models.Index(fields=["user", "read_at"], name="notification_unread"),
-        ]
-
-    def __str__(self):
-        return self.text[:40]
 
 
 class ReminderLog(models.Model):

@@ -14,15 +14,14 @@ does not flood everyone with reminders for the whole year.
 import datetime as dt
 from collections import defaultdict
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Notification, User
+from accounts.notify import notify
 from reporting.figures import expected_pairs
-from reporting.models import Notification, ReminderLog
+from reporting.models import ReminderLog
 from targets.models import Department, Period, Plan
 from tasks.models import ProgressReport, Task
 
@@ -52,13 +51,6 @@ def log_once(period, department_id, step):
         return True
     except IntegrityError:
         return False
-
-
-def notify(users, kind, text, link, subject):
-    Notification.objects.bulk_create([Notification(user=u, kind=kind, text=text, link=link) for u in users])
-    mails = [(subject, f"{text}\n{link}", settings.DEFAULT_FROM_EMAIL, [u.email]) for u in users if u.email]
-    if mails:
-        send_mass_mail(mails, fail_silently=True)
 
 
 def send_reminders(today=None):
@@ -98,7 +90,7 @@ def send_reminders(today=None):
                     step, kind = ReminderLog.Step.OVERDUE, Notification.Kind.OVERDUE
                     text = f"{period}的进展报告已于{deadline}截止，贵单位尚有任务未提交，请尽快补报。"
                 if log_once(period, dept_id, step):
-                    notify(staff[dept_id], kind, text, link, "【六仗调度】进展报告催报")
+                    notify(staff[dept_id], kind, text, link=link, subject="进展报告催报", departments=[dept_id])
                     sent += 1
                 if today >= period.deadline + dt.timedelta(days=plan.escalate_after_days) and log_once(
                     period, dept_id, ReminderLog.Step.ESCALATED
@@ -109,8 +101,9 @@ def send_reminders(today=None):
                         list(users),
                         Notification.Kind.ESCALATION,
                         f"{name}{period}的进展报告逾期{(today - period.deadline).days}天仍未提交，请督办。",
-                        reverse("reporting:notifications"),
-                        "【六仗调度】逾期未报告知",
+                        link=reverse("reporting:notifications"),
+                        subject="逾期未报告知",
+                        departments={u.department_id for u in users},
                     )
                     sent += 1
     return sent

@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.models import Notification
 from reporting.access import can_generate, dispatch_report_for_user, generatable_battles, reports_for_user
 from reporting.build import slip_needed
-from reporting.models import DispatchReport, Notification
+from reporting.models import DispatchReport
 from targets.models import Battle, Period, Plan
 
 log = logging.getLogger(__name__)

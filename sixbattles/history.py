@@ -17,7 +17,18 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-SKIPPED_FIELDS = {"id", "updated_at", "version", "is_demo"}
+# Technical fields a reader of the history has no use for: row ids, sort keys ("排序 0"),
+# optimistic-lock versions, counters and hashes the app keeps for itself.
+SKIPPED_FIELDS = {
+    "id",
+    "updated_at",
+    "version",
+    "is_demo",
+    "order",
+    "first_submitted_at",
+    "times_returned",
+    "sha256",
+}
 
 
 @dataclass

@@ -241,6 +241,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIN
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "sixbattles@localhost")
+# The address people open the app at: links in emails and group-robot messages.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Celery. Without REDIS_URL the embedded default uses kombu's filesystem transport, so the

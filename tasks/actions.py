@@ -5,12 +5,16 @@ saves with update_fields and bumps the version (the optimistic lock the forms ca
 Evidence files are written to storage only after every check has passed, and an action that
 still fails afterwards deletes what it wrote: a refused save never leaves an orphan file."""
 
+import hashlib
 from contextlib import contextmanager
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Notification, User
+from accounts.notify import notify
 from tasks import access, summaries
 from tasks.models import Attachment, MetricValue, ProgressReport, ReportEvent
 
@@ -97,13 +101,33 @@ def _atomic_with_files():
         raise
 
 
+def content_hash(upload):
+    """SHA-256 of an uploaded file, read in chunks; the file is rewound for storing."""
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
 def _store_uploads(report, user, uploads, written):
+    """Store the files; a file whose content the report already has (under any name) is skipped
+    and its name listed in report.duplicate_uploads, so the page can say so."""
+    report.duplicate_uploads = []
+    known = set(report.attachments.exclude(sha256="").values_list("sha256", flat=True))
     for upload, content_type in uploads:
+        digest = content_hash(upload)
+        if digest in known:
+            report.duplicate_uploads.append(upload.name[-200:])
+            continue
+        known.add(digest)
         attachment = Attachment(
             report=report,
             original_name=upload.name[-200:],
             content_type=content_type,
             size=upload.size,
+            sha256=digest,
             uploaded_by=user,
         )
         attachment.file.save(upload.name, upload, save=False)
@@ -221,7 +245,43 @@ def _review(report_id, user, *, expected, action, status, reason=""):
     ReportEvent.objects.create(report=report, action=action, actor=user, at=now, reason=reason)
     _save(report, user, fields)
     summaries.refresh(report.task, [report.period_id])
+    _tell_department(report, action, reason)
     return report
+
+
+def _tell_department(report, action, reason):
+    """The department's staff (in-app, email) and its group robots hear what the office decided."""
+    report = ProgressReport.objects.select_related("task__section", "period", "department").get(pk=report.pk)
+    what = _("“%(task)s”（%(period)s）") % {
+        "task": f"{report.task.section.label}{report.task}",
+        "period": report.period,
+    }
+    if action == ReportEvent.Action.APPROVED:
+        kind, subject = Notification.Kind.APPROVED, _("进展报告已通过")
+        text = _("%(dept)s的进展报告%(what)s已通过审核。") % {"dept": report.department, "what": what}
+    elif action == ReportEvent.Action.RETURNED:
+        kind, subject = Notification.Kind.RETURNED, _("进展报告被退回")
+        text = _("%(dept)s的进展报告%(what)s被退回，请修改后重新提交。退回理由：%(reason)s") % {
+            "dept": report.department,
+            "what": what,
+            "reason": reason,
+        }
+    else:
+        kind, subject = Notification.Kind.REOPENED, _("进展报告被重新打开")
+        text = _("%(dept)s的进展报告%(what)s已由管理员重新打开，请修改后重新提交。理由：%(reason)s") % {
+            "dept": report.department,
+            "what": what,
+            "reason": reason,
+        }
+    staff = User.objects.filter(department_id=report.department_id, role=User.Role.STAFF, is_active=True)
+    notify(
+        staff,
+        kind,
+        text,
+        link=reverse("tasks:report_detail", args=[report.pk]),
+        subject=subject,
+        departments=[report.department_id],
+    )
 
 
 @transaction.atomic

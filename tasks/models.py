@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from targets.models import Battle, Comparator, Department, Period
+from targets.numbers import fmt
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
 
@@ -142,7 +143,7 @@ class TaskMetric(models.Model):
         ordering = ["order", "id"]
 
     def __str__(self):
-        return f"{self.name} {self.value or ''}{self.unit}"
+        return f"{self.name} {'' if self.value is None else fmt(self.value)}{self.unit}"
 
 
 class ProgressReport(models.Model):
@@ -297,6 +298,8 @@ class Attachment(models.Model):
     original_name = models.CharField(_("文件名"), max_length=200)
     content_type = models.CharField(_("类型"), max_length=100)
     size = models.PositiveIntegerField(_("大小（字节）"))
+    # The content's SHA-256: the same file uploaded twice to one report is kept once.
+    sha256 = models.CharField(_("内容摘要"), max_length=64, blank=True, db_index=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
     )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
     path("tasks/<int:task_pk>/report/<int:period_pk>/", views.report_edit, name="report_edit"),
     path("progress/review/", views.review_queue, name="review_queue"),
+    path("progress/review/approve-unchanged/", views.review_approve_unchanged, name="review_approve_unchanged"),
     path("progress/<int:pk>/", views.report_detail, name="report_detail"),
     path("progress/<int:pk>/versions/<int:number>/", views.report_version, name="report_version"),
     path("progress/<int:pk>/approve/", views.report_approve, name="report_approve"),

@@ -6,23 +6,27 @@ Every view starts from an access helper in tasks.access; what the user may not s
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from sixbattles.history import HistoryRow, history_rows
+from sixbattles.history import SKIPPED_FIELDS, HistoryRow, history_rows
 from targets.current import EARLIER_OPEN_PERIODS, pick_date, pick_plan, window_periods
 from targets.models import Battle, Department, Period, Target
-from tasks import access, actions
+from targets.numbers import fmt
+from tasks import access, actions, review
 from tasks.forms import ReasonForm, ReportForm
 from tasks.models import Attachment, MetricValue, ProgressReport, ReportEvent, Responsibility, Task
+from tasks.todo import department_todo
 
 DONE = (ProgressReport.Status.SUBMITTED, ProgressReport.Status.APPROVED)
 
@@ -56,66 +60,6 @@ def metric_rows(report):
 
 
 # ---------------------------------------------------------------- home
-
-
-@dataclass
-class HomeRow:
-    period: Period
-    task: Task
-    role: str
-    report: ProgressReport | None
-    overdue: bool
-
-    @property
-    def done(self):
-        return self.report is not None and self.report.status in DONE
-
-    @property
-    def status_key(self):
-        return self.report.status if self.report else "missing"
-
-    @property
-    def status_label(self):
-        return self.report.get_status_display() if self.report else _("未填报")
-
-
-def _department_rows(user, plan, periods, today):
-    """Rows of the staff home page; five queries whatever the number of tasks and periods."""
-    dept = user.department_id
-    responsibilities = list(
-        Responsibility.objects.filter(department_id=dept, section__battle__plan=plan).only(
-            "task_id", "section_id", "role"
-        )
-    )
-    tasks = list(
-        Task.objects.filter(access.department_task_filter(dept), section__battle__plan=plan)
-        .distinct()
-        .select_related("section__battle")
-        .order_by("section__battle__number", "section__number", "number")
-    )
-    reports = {
-        (r.task_id, r.period_id): r
-        for r in ProgressReport.objects.filter(department_id=dept, period__in=[p.pk for p in periods]).only(
-            "id", "task_id", "period_id", "status", "updated_at", "return_reason"
-        )
-    }
-    roles = {}
-    for task in tasks:
-        found = [
-            r.role
-            for r in responsibilities
-            if r.task_id == task.pk or (r.task_id is None and r.section_id == task.section_id)
-        ]
-        roles[task.pk] = min(found, key=access.ROLE_RANK.get) if found else None
-    rows = []
-    for index, period in enumerate(periods):
-        for task in tasks:
-            report = reports.get((task.pk, period.pk))
-            done = report is not None and report.status in DONE
-            if index > 0 and done:
-                continue  # an earlier period only stays on the list while it is still open
-            rows.append(HomeRow(period, task, roles[task.pk], report, overdue=not done and period.deadline < today))
-    return rows
 
 
 def _lead_pairs(battle_ids):
@@ -221,12 +165,12 @@ def home(request):
     current = periods[0] if periods else None
     context.update(current=current, periods=periods)
     if user.role == User.Role.STAFF and user.department_id:
-        rows = _department_rows(user, plan, periods, today.date)
+        todo = department_todo(user.department_id, plan, periods, today.date, request.GET)
         targets = list(
             Target.objects.filter(departments=user.department_id, battle__plan=plan).select_related("battle")
         )
         context.update(
-            rows=rows,
+            todo=todo,
             targets=targets,
             reading_url=optional_url("targets:reading_list"),
             estimate=any(p.deadline_is_estimate for p in periods),
@@ -323,7 +267,7 @@ def report_edit(request, task_pk, period_pk):
             content = {name: form.cleaned_data[name] for name in actions.CONTENT_FIELDS}
             action = actions.submit_report if submitting else actions.save_draft
             try:
-                action(
+                saved = action(
                     report.pk,
                     user,
                     version=form.cleaned_data["version"],
@@ -346,6 +290,8 @@ def report_edit(request, task_pk, period_pk):
                 stored = shown = ProgressReport.objects.get(pk=report.pk)
                 form.is_valid()
             else:
+                for name in saved.duplicate_uploads:
+                    messages.info(request, _("文件“%(name)s”与已有附件内容相同，未重复保存。") % {"name": name})
                 if submitting:
                     messages.success(request, _("报告已提交，等待专班办公室审核。"))
                     return redirect("tasks:report_detail", pk=report.pk)
@@ -357,7 +303,13 @@ def report_edit(request, task_pk, period_pk):
         initial = {"version": shown.version, "task_status": shown.task_status}
         if report is not None:
             initial.update(progress=report.progress, problems=report.problems, next_steps=report.next_steps)
-            initial.update({f"metric_{mv.metric_id}": mv.value for mv in report.metric_values.all()})
+            # As entered: 16, not the column's 16.0000.
+            initial.update(
+                {
+                    f"metric_{mv.metric_id}": None if mv.value is None else fmt(mv.value)
+                    for mv in report.metric_values.all()
+                }
+            )
         form = ReportForm(initial=initial, metrics=metrics)
     is_lead = _is_lead(task, user.department_id)
     context = {
@@ -409,14 +361,22 @@ def report_detail(request, pk):
     history = history_rows(report.history.all())
     history += history_rows(
         MetricValue.history.filter(report_id=report.pk).select_related("metric"),
+        # The label names the metric and the page is the report: the two keys would repeat them.
+        skip=SKIPPED_FIELDS | {"report", "metric"},
         label=lambda record: _("量化指标“%(name)s”") % {"name": record.metric.name},
     )
     history += removed_attachment_rows(report)
     history.sort(key=lambda row: row.when, reverse=True)
+    prefetch_related_objects([report], "task__metrics", "metric_values")
+    previous = _previous_report(report.task, report.department_id, report.period)
+    queue = review.clean_queue(request.GET.get("queue"))
     context = {
         "report": report,
         "task": report.task,
         "period": report.period,
+        "previous": previous,
+        "comparison": review.compare(report, previous),
+        "queue": queue,
         "may_write": access.may_write(user, report),
         "may_review": report.status == ProgressReport.Status.SUBMITTED and access.may_review(user, report),
         "may_reopen": report.status == ProgressReport.Status.APPROVED and user.is_plan_admin,
@@ -442,18 +402,33 @@ def report_version(request, pk, number):
     )
 
 
-def _review_action(request, pk, action, needs_reason):
+DONE_MESSAGES = {
+    "approve": _lazy("已通过：%(what)s"),
+    "return": _lazy("已退回：%(what)s（理由：%(reason)s）"),
+    "reopen": _lazy("已重新打开：%(what)s（理由：%(reason)s）"),
+}
+
+
+def report_label(report):
+    """<任务> <部门> <旬>: how a confirmation names the report it acted on."""
+    return f"{report.task.section.label}{report.task} {report.department} {report.period}"
+
+
+def _review_action(request, pk, action, kind):
     user = request.user
     report = access.report_for_user(user, pk)
     if not (user.is_plan_admin or user.role == User.Role.OFFICE):
         raise Http404
+    needs_reason = kind in ("return", "reopen")
+    queue = review.clean_queue(request.POST.get("queue"))
+    back = reverse("tasks:report_detail", args=[report.pk]) + (f"?{urlencode({'queue': queue})}" if queue else "")
     reason = ""
     if needs_reason:
         form = ReasonForm(request.POST)
         if not form.is_valid():
             for error in form.errors.get("reason", []):
                 messages.error(request, error)
-            return redirect("tasks:report_detail", pk=report.pk)
+            return redirect(back)
         reason = form.cleaned_data["reason"]
     try:
         if needs_reason:
@@ -462,21 +437,28 @@ def _review_action(request, pk, action, needs_reason):
             action(report.pk, user)
     except actions.ReportActionError as refused:
         messages.error(request, str(refused))
-    else:
-        messages.success(request, _("操作成功。"))
-    return redirect("tasks:report_detail", pk=report.pk)
+        return redirect(back)
+    messages.success(request, DONE_MESSAGES[kind] % {"what": report_label(report), "reason": reason})
+    if request.POST.get("next") and kind != "reopen":
+        following = review.next_in_queue(user, report.task.section.battle.plan, queue, report.pk)
+        if following is None:
+            messages.info(request, _("这一队列的报告已全部审核完毕。"))
+            return redirect(f"{reverse('tasks:review_queue')}?{queue}" if queue else reverse("tasks:review_queue"))
+        url = reverse("tasks:report_detail", args=[following.pk])
+        return redirect(f"{url}?{urlencode({'queue': queue})}" if queue else url)
+    return redirect(back)
 
 
 @login_required
 @require_POST
 def report_approve(request, pk):
-    return _review_action(request, pk, actions.approve_report, needs_reason=False)
+    return _review_action(request, pk, actions.approve_report, "approve")
 
 
 @login_required
 @require_POST
 def report_return(request, pk):
-    return _review_action(request, pk, actions.return_report, needs_reason=True)
+    return _review_action(request, pk, actions.return_report, "return")
 
 
 @login_required
@@ -484,7 +466,7 @@ def report_return(request, pk):
 def report_reopen(request, pk):
     if not request.user.is_plan_admin:
         raise Http404
-    return _review_action(request, pk, actions.reopen_report, needs_reason=True)
+    return _review_action(request, pk, actions.reopen_report, "reopen")
 
 
 @login_required
@@ -493,13 +475,55 @@ def review_queue(request):
     if not (user.role == User.Role.OFFICE or user.is_plan_admin):
         raise Http404
     plan, plans = pick_plan(request)
-    reports = list(
+    queue = review.review_queue(user, plan, request.GET) if plan else None
+    context = {"plan": plan, "plans": plans, "queue": queue}
+    if queue is not None:
+        context["queue_qs"] = queue.querystring(plan.code)
+    return render(request, "tasks/review_queue.html", context)
+
+
+@login_required
+@require_POST
+def review_approve_unchanged(request):
+    """Approve, one action each, the ticked reports that repeat the previous 旬's report unchanged."""
+    user = request.user
+    if not (user.role == User.Role.OFFICE or user.is_plan_admin):
+        raise Http404
+    queue = review.clean_queue(request.POST.get("queue"))
+    ids = {int(v) for v in request.POST.getlist("report") if v.isascii() and v.isdigit() and len(v) <= 18}
+    candidates = list(
         access.reviewable_reports(user)
-        .filter(task__section__battle__plan=plan)
-        .select_related("task__section__battle", "department", "period", "submitted_by")
-        .order_by("submitted_at", "id")
+        .filter(pk__in=ids)
+        .select_related("task__section", "department", "period")
+        .prefetch_related("task__metrics", "metric_values")
     )
-    return render(request, "tasks/review_queue.html", {"plan": plan, "plans": plans, "reports": reports})
+    previous = review.previous_reports(candidates)
+    approved, skipped = [], []
+    for report in candidates:
+        if not review.compare(report, previous[report.pk]).unchanged:
+            skipped.append(report)
+            continue
+        try:
+            actions.approve_report(report.pk, user)
+        except actions.ReportActionError:
+            skipped.append(report)
+        else:
+            approved.append(report)
+    if approved:
+        messages.success(
+            request,
+            _("已通过 %(n)d 份与上期相同的报告：%(list)s")
+            % {"n": len(approved), "list": "；".join(report_label(r) for r in approved)},
+        )
+    if skipped:
+        messages.warning(
+            request,
+            _("以下报告与上期不同或已被他人处理，未批量通过，请逐份审核：%(list)s")
+            % {"list": "；".join(report_label(r) for r in skipped)},
+        )
+    if not approved and not skipped:
+        messages.info(request, _("没有选择报告。"))
+    return redirect(f"{reverse('tasks:review_queue')}?{queue}" if queue else reverse("tasks:review_queue"))
 
 
 @login_required

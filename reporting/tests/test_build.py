@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.urls import reverse
 from docx import Document
 
 from reporting import build
@@ -143,3 +144,29 @@ def test_catch_up_does_not_count_a_period_with_nothing_red_as_missing_its_slip(s
     close_period(plan.id, may.id)
     slip.refresh_from_db()
     assert slip.status == "ready" and may not in build.missing_reports(plan, now)
+
+
+def test_an_issued_report_notifies_its_office_and_the_leaders(
+    plan, seeded, office_dev, office_science, leader, departments, django_capture_on_commit_callbacks
+):
+    from accounts.models import GroupRobot, Notification
+    from accounts.tests.fake_robot import start_fake_robot
+
+    fake = start_fake_robot()
+    try:
+        GroupRobot.objects.create(department=departments["dev"], kind="wecom", webhook_url=f"{fake.url}/send?key=dev")
+        battle = plan.battles.get(number=1)
+        with django_capture_on_commit_callbacks(execute=True):
+            report = build.build_report(plan.id, "ten_day_briefing", seeded["ten_day_15"].id, battle.id)
+        notes = Notification.objects.filter(kind="report_ready")
+        assert set(notes.values_list("user__username", flat=True)) == {office_dev.username}
+        assert notes.get().link == reverse("reporting:detail", args=[report.pk])
+        assert [r.query["key"] for r in fake.received] == ["dev"]
+        build.build_report(plan.id, "ten_day_briefing", seeded["ten_day_15"].id)
+        whole_plan = Notification.objects.filter(kind="report_ready", text__startswith="全市")
+        assert {leader.username, office_dev.username, office_science.username} == set(
+            whole_plan.values_list("user__username", flat=True)
+        )
+    finally:
+        fake.server.shutdown()
+        fake.server.server_close()

@@ -4,14 +4,15 @@ import datetime as dt
 
 from django.core import mail
 
-from reporting.models import Notification, ReminderLog
+from accounts.models import Notification
+from reporting.models import ReminderLog
 from reporting.reminders import send_reminders
 from tasks.models import ProgressReport, Task
 from tasks.summaries import rebuild as rebuild_summaries
 
 
 def test_departments_with_unsubmitted_reports_are_reminded_once_before_the_deadline(
-    plan, staff_commerce, staff_culture, staff_science
+    plan, staff_commerce, staff_culture, staff_science, django_capture_on_commit_callbacks
 ):
     staff_commerce.email = "commerce@example.gov"
     staff_commerce.save(update_fields=["email"])
@@ -26,7 +27,8 @@ def test_departments_with_unsubmitted_reports_are_reminded_once_before_the_deadl
     )
     rebuild_summaries()
     today = dt.date(2023, 5, 20)  # plan.remind_days_before = 2
-    send_reminders(today)
+    with django_capture_on_commit_callbacks(execute=True):  # emails are queued after commit
+        send_reminders(today)
     # Earlier periods within the last 30 days are chased as overdue; this one gets its "before" step.
     before = Notification.objects.filter(kind="reminder")
     assert all("2023年5月中旬" in n.text for n in before)
@@ -34,7 +36,8 @@ def test_departments_with_unsubmitted_reports_are_reminded_once_before_the_deadl
     mails = [m for m in mail.outbox if "5月中旬" in m.body]
     assert len(mails) == 1 and mails[0].to == ["commerce@example.gov"]
     count, sent = Notification.objects.count(), len(mail.outbox)
-    send_reminders(today)  # safe to run twice
+    with django_capture_on_commit_callbacks(execute=True):
+        send_reminders(today)  # safe to run twice
     assert Notification.objects.count() == count and len(mail.outbox) == sent
 
 

@@ -4,8 +4,9 @@ import pytest
 from django.urls import reverse
 from kombu.exceptions import OperationalError
 
+from accounts.models import Notification
 from reporting.build import build_report, close_period
-from reporting.models import DispatchReport, Notification
+from reporting.models import DispatchReport
 
 
 def login(client, user):

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import GroupRobot, Notification
 from conftest import make_user
 from targets.models import Department, DepartmentAlias, Plan, Target, TargetReading
 from tasks.models import Attachment, MetricValue, ProgressReport, ReportEvent, Responsibility, Task, TaskMetric
@@ -44,6 +45,8 @@ def fill_every_model(plan, user):
         size=10,
         uploaded_by=user,
     )
+    Notification.objects.create(user=user, kind="returned", text="报告被退回", link="/")
+    GroupRobot.objects.create(department=department, kind="wecom", webhook_url="https://qyapi.weixin.qq.com/x?key=k")
 
 
 def assert_every_admin_page_opens(client):

@@ -38,7 +38,7 @@ def test_staff_submits_office_returns_staff_resubmits_office_approves(
         # Staff: my tasks for 2023-05-15, open the report of task 1.2 for 5月中旬.
         staff.goto(f"{live_server.url}/?as_of=2023-05-15")
         snap(staff, "staff-home")
-        row = staff.locator("table.my-tasks tr", has_text="2023年5月中旬").filter(has_text="促进旅游消费恢复")
+        row = staff.locator("#todo-due .todo-item", has_text="促进旅游消费恢复")
         row.get_by_role("link", name="填报").click()
         staff.fill("#id_progress", "五一期间接待游客大幅增长。")
         staff.get_by_label("接待游客", exact=False).fill("1520")
@@ -53,19 +53,19 @@ def test_staff_submits_office_returns_staff_resubmits_office_approves(
         # Office: the queue holds it; return it with a reason.
         office.goto(f"{live_server.url}/progress/review/")
         snap(office, "office-queue")
-        office.locator("table.review-queue tr", has_text="促进旅游消费恢复").get_by_role("link", name="审核").click()
+        office.locator(".queue-item", has_text="促进旅游消费恢复").get_by_role("link", name="审核", exact=True).click()
         assert "1520 / 5000 = 30.4%" in office.content()
         office.fill("#id_reason", "请补充游客人数的统计口径。")
-        office.get_by_role("button", name="退回").click()
-        office.wait_for_selector("text=操作成功")
+        office.get_by_role("button", name="退回", exact=True).click()
+        office.wait_for_selector("text=已退回：（一）2.促进旅游消费恢复 市文化旅游广电体育局 2023年5月中旬")
         assert office.locator(".report-status").inner_text() == "被退回"
         snap(office, "office-returned")
 
         # Staff: sees the reason, fixes the text and resubmits.
         staff.goto(f"{live_server.url}/?as_of=2023-05-15")
         assert "请补充游客人数的统计口径" in staff.content()
-        row = staff.locator("table.my-tasks tr", has_text="2023年5月中旬").filter(has_text="促进旅游消费恢复")
-        row.get_by_role("link", name="填报").click()
+        row = staff.locator("#todo-returned .todo-item", has_text="促进旅游消费恢复")
+        row.get_by_role("link", name="修改后重新提交").click()
         assert "请补充游客人数的统计口径" in staff.locator(".return-reason").inner_text()
         staff.fill("#id_progress", "五一期间接待游客1520万人次（文旅部门口径）。")
         snap(staff, "staff-resubmitting")
@@ -74,10 +74,10 @@ def test_staff_submits_office_returns_staff_resubmits_office_approves(
 
         # Office: approves.
         office.goto(f"{live_server.url}/progress/review/")
-        office.locator("table.review-queue tr", has_text="促进旅游消费恢复").get_by_role("link", name="审核").click()
+        office.locator(".queue-item", has_text="促进旅游消费恢复").get_by_role("link", name="审核", exact=True).click()
         assert "文旅部门口径" in office.content()
-        office.get_by_role("button", name="通过").click()
-        office.wait_for_selector("text=操作成功")
+        office.get_by_role("button", name="通过", exact=True).click()
+        office.wait_for_selector("text=已通过：（一）2.促进旅游消费恢复")
         assert office.locator(".report-status").inner_text() == "已通过"
         snap(office, "office-approved")
 

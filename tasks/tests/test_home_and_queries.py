@@ -19,6 +19,17 @@ def home(client, **params):
     return client.get(reverse("tasks:home"), params)
 
 
+def todo_items(response):
+    """(group key, item) for every item of the staff to-do list, in page order."""
+    return [
+        (group.key, item)
+        for group in response.context["todo"].groups
+        for period_group in group.period_groups
+        for battle_group in period_group.battle_groups
+        for item in battle_group.items
+    ]
+
+
 def test_staff_home_lists_current_and_open_earlier_periods_with_roles_and_status(client, plan, staff_commerce):
     t1, t2 = task(1, 1, 1), task(1, 1, 2)
     ProgressReport.objects.create(
@@ -35,20 +46,63 @@ def test_staff_home_lists_current_and_open_earlier_periods_with_roles_and_status
     rebuild_summaries()
     client.force_login(staff_commerce)
     response = home(client, as_of="2023-05-15")
-    rows = response.context["rows"]
-    pairs = {(row.period.number, row.task.pk): row for row in rows}
-    # Current period 14 for both tasks; 11–13 only while not submitted or approved.
-    assert (14, t1.pk) in pairs and (14, t2.pk) in pairs
-    assert (13, t1.pk) not in pairs  # approved: no longer open
-    assert pairs[(13, t2.pk)].status_label == "被退回"
-    assert (11, t1.pk) in pairs and (10, t1.pk) not in pairs  # capped to 3 earlier periods
-    assert pairs[(14, t1.pk)].role == Responsibility.Role.LEAD
-    assert pairs[(14, t2.pk)].role == Responsibility.Role.COOPERATING
-    assert pairs[(11, t1.pk)].overdue and not pairs[(14, t1.pk)].overdue
+    pairs = {(item.period.number, item.task.pk): (key, item) for key, item in todo_items(response)}
+    # The current period 14 and the three before it, for both tasks.
+    assert pairs[(14, t1.pk)][0] == "due" and pairs[(14, t2.pk)][0] == "due"
+    assert pairs[(13, t1.pk)][0] == "done"
+    assert pairs[(13, t2.pk)][0] == "returned" and pairs[(13, t2.pk)][1].status_label == "被退回"
+    assert pairs[(11, t1.pk)][0] == "overdue" and (10, t1.pk) not in pairs  # capped to 3 earlier periods
+    assert pairs[(14, t1.pk)][1].role == Responsibility.Role.LEAD
+    assert pairs[(14, t2.pk)][1].role == Responsibility.Role.COOPERATING
     body = response.content.decode()
     assert "未填报" in body and "已逾期" in body and "数据不全" in body
     assert "社会消费品零售总额" in body  # a target 市商务局 reports readings for
     assert "2023年5月中旬" in body
+
+
+def test_staff_home_puts_returned_first_then_due_then_overdue_then_done(client, plan, staff_commerce):
+    t1, t2 = task(1, 1, 1), task(1, 1, 2)
+    dept = staff_commerce.department
+    ProgressReport.objects.create(task=t1, department=dept, period=ten_day(plan, 13), status="approved")
+    # Returned in March, long before the window (11–14): it stays on the list, at the top.
+    ProgressReport.objects.create(
+        task=t2, department=dept, period=ten_day(plan, 7), status="returned", return_reason="请补充佐证材料"
+    )
+    client.force_login(staff_commerce)
+    response = home(client, as_of="2023-05-15")
+    keys = [key for key, _item in todo_items(response)]
+    assert keys[0] == "returned" and keys == sorted(keys, key=["returned", "due", "overdue", "done"].index)
+    first = todo_items(response)[0][1]
+    assert (first.period.number, first.task) == (7, t2)
+    body = response.content.decode()
+    positions = [body.index(f'id="todo-{key}"') for key in ("returned", "due", "overdue", "done")]
+    assert positions == sorted(positions)
+    assert positions[0] < body.index("请补充佐证材料") < positions[1]
+    # Only the items whose deadline has passed are marked overdue, with their days.
+    overdue = [item for key, item in todo_items(response) if key == "overdue"]
+    assert overdue and all(item.period.deadline < dt.date(2023, 5, 15) for item in overdue)
+    assert body.count('class="overdue"') == len(overdue)
+    assert all(item.period.number < 14 for item in overdue)
+
+
+def test_staff_home_filters_by_battle_period_and_status_and_ignores_bad_values(client, plan, staff_commerce):
+    other = task(2, 1, 1)
+    Responsibility.objects.create(
+        section=other.section, task=other, department=staff_commerce.department, role="cooperating"
+    )
+    client.force_login(staff_commerce)
+    everything = todo_items(home(client, as_of="2023-05-15"))
+    only_14 = todo_items(home(client, as_of="2023-05-15", period="14"))
+    assert only_14 and {item.period.number for _key, item in only_14} == {14}
+    overdue = todo_items(home(client, as_of="2023-05-15", status="overdue"))
+    assert overdue and {key for key, _item in overdue} == {"overdue"}
+    battle_2 = todo_items(home(client, as_of="2023-05-15", battle="2"))
+    assert battle_2 and {item.task.section.battle.number for _key, item in battle_2} == {2}
+    assert len(battle_2) < len(everything)
+    for hostile in ("²", "③", "1e3", "-1", "' OR 1=1", "9" * 40):
+        response = home(client, as_of="2023-05-15", battle=hostile, period=hostile, status=hostile)
+        assert response.status_code == 200
+        assert len(todo_items(response)) == len(everything)
 
 
 def test_home_after_the_plan_year_falls_back_to_the_last_period_and_says_so(client, plan, staff_commerce):
@@ -146,9 +200,15 @@ def test_home_runs_a_fixed_number_of_queries(client, plan, staff_commerce, djang
     count_queries(client, url, {"as_of": "2023-05-15"})  # warm caches (content types, sessions)
     few = count_queries(client, url, {"as_of": "2023-05-15"})
     add_tasks(plan, staff_commerce.department, 25)
+    # Returned reports long before the window are read by the same query.
+    for t in Task.objects.filter(title__startswith="追加任务")[:10]:
+        ProgressReport.objects.create(
+            task=t, department=staff_commerce.department, period=ten_day(plan, 5), status="returned"
+        )
     with django_assert_num_queries(few):
         response = client.get(url, {"as_of": "2023-05-15"})
-    assert len(response.context["rows"]) > 25
+    assert len(todo_items(response)) > 25
+    assert sum(1 for key, _item in todo_items(response) if key == "returned") == 10
 
 
 def test_office_home_runs_a_fixed_number_of_queries(client, plan, office_dev, departments, django_assert_num_queries):
@@ -170,8 +230,12 @@ def test_review_queue_runs_a_fixed_number_of_queries(client, plan, office_dev, d
     add_tasks(plan, departments["culture"], 20)
     with django_assert_num_queries(few):
         response = client.get(url)
-    assert len(response.context["reports"]) == 4 + 80
-    times = [r.submitted_at for r in response.context["reports"]]
+    reports = [row.report for row in response.context["queue"].rows]
+    assert len(reports) == 4 + 80
+    # Each is compared with the previous 旬's report, whose figure is lower: changed, not unchanged.
+    assert sum(1 for row in response.context["queue"].rows if row.previous is not None) == 3 + 60
+    assert not response.context["queue"].unchanged
+    times = [r.submitted_at for r in reports]
     assert times == sorted(times)  # oldest first
 
 

@@ -1,0 +1,194 @@
+"""The staff home page as a to-do list: what needs action first, then what is done.
+
+A department's reports fall into four groups, in this order on the page:
+
+- returned: sent back for revision by the office, in any 旬 of the plan (these are the most
+  urgent: someone is waiting for the corrected report);
+- due: not yet submitted, the 旬's deadline is today or later;
+- overdue: not yet submitted and the deadline has passed (only these are marked 已逾期);
+- done: submitted or approved, in the home page's window of 旬.
+
+Within a group, items are grouped by 旬 (newest first) and then by battle. Everything is read in
+four queries whatever the number of tasks and 旬 (asserted in the tests).
+"""
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from targets.models import Battle, Period
+from tasks import access
+from tasks.models import ProgressReport, Responsibility, Task
+
+RETURNED, DUE, OVERDUE, DONE = "returned", "due", "overdue", "done"
+GROUPS = (
+    (RETURNED, gettext_lazy("被退回，待修改")),
+    (DUE, gettext_lazy("待报送（未到截止日）")),
+    (OVERDUE, gettext_lazy("已逾期未报")),
+    (DONE, gettext_lazy("已提交、已通过")),
+)
+DONE_STATUSES = (ProgressReport.Status.SUBMITTED, ProgressReport.Status.APPROVED)
+
+
+@dataclass
+class TodoItem:
+    period: Period
+    task: Task
+    role: str | None
+    report: ProgressReport | None
+    group: str
+    today: object
+
+    @property
+    def status_key(self):
+        return self.report.status if self.report else "missing"
+
+    @property
+    def status_label(self):
+        return self.report.get_status_display() if self.report else _("未填报")
+
+    @property
+    def days_overdue(self):
+        return (self.today - self.period.deadline).days if self.group == OVERDUE else 0
+
+    @property
+    def days_left(self):
+        return (self.period.deadline - self.today).days if self.group == DUE else None
+
+
+@dataclass
+class BattleGroup:
+    battle: Battle
+    items: list = field(default_factory=list)
+
+
+@dataclass
+class PeriodGroup:
+    period: Period
+    battles: "OrderedDict[int, BattleGroup]" = field(default_factory=OrderedDict)
+
+    @property
+    def battle_groups(self):
+        return list(self.battles.values())
+
+
+@dataclass
+class Group:
+    key: str
+    title: str
+    count: int = 0
+    total: int = 0
+    periods: "OrderedDict[int, PeriodGroup]" = field(default_factory=OrderedDict)
+
+    @property
+    def period_groups(self):
+        return list(self.periods.values())
+
+
+def _classify(report, period, today):
+    if report is not None and report.status == ProgressReport.Status.RETURNED:
+        return RETURNED
+    if report is not None and report.status in DONE_STATUSES:
+        return DONE
+    return DUE if period.deadline >= today else OVERDUE
+
+
+def parse_choice(raw, allowed):
+    """A filter value from the query string, or None if it is not one of `allowed` (never int())."""
+    raw = (raw or "").strip()
+    return raw if raw in allowed else None
+
+
+@dataclass
+class TodoList:
+    groups: list
+    battles: list
+    periods: list
+    total: int
+    shown: int
+    filters: dict
+
+    @property
+    def first_action(self):
+        """The group the page should open at: the first one that has something to do."""
+        return next((g for g in self.groups if g.key != DONE and g.count), None)
+
+
+def department_todo(department_id, plan, periods, today, params):
+    """The to-do list of one department for the home page; `params` is request.GET."""
+    responsibilities = list(
+        Responsibility.objects.filter(department_id=department_id, section__battle__plan=plan).only(
+            "task_id", "section_id", "role"
+        )
+    )
+    tasks = list(
+        Task.objects.filter(access.department_task_filter(department_id), section__battle__plan=plan)
+        .distinct()
+        .select_related("section__battle")
+        .order_by("section__battle__number", "section__number", "number")
+    )
+    window_ids = [p.pk for p in periods]
+    # The window's reports and every returned report of the plan, whatever its 旬: a report sent
+    # back in March must not drop off the list because the window moved on.
+    reports = list(
+        ProgressReport.objects.filter(department_id=department_id, task__section__battle__plan=plan)
+        .filter(Q(period_id__in=window_ids) | Q(status=ProgressReport.Status.RETURNED))
+        .select_related("period")
+        .only("id", "task_id", "period", "status", "updated_at", "return_reason", "reviewed_at")
+    )
+    by_key = {(r.task_id, r.period_id): r for r in reports}
+    roles = {}
+    for task in tasks:
+        found = [
+            r.role
+            for r in responsibilities
+            if r.task_id == task.pk or (r.task_id is None and r.section_id == task.section_id)
+        ]
+        roles[task.pk] = min(found, key=access.ROLE_RANK.get) if found else None
+    task_by_id = {t.pk: t for t in tasks}
+
+    items = []
+    for report in reports:
+        if report.status == ProgressReport.Status.RETURNED and report.period_id not in window_ids:
+            task = task_by_id.get(report.task_id)
+            if task is not None:
+                items.append(TodoItem(report.period, task, roles[task.pk], report, RETURNED, today))
+    for period in periods:
+        for task in tasks:
+            report = by_key.get((task.pk, period.pk))
+            items.append(TodoItem(period, task, roles[task.pk], report, _classify(report, period, today), today))
+
+    battles = list({t.section.battle.pk: t.section.battle for t in tasks}.values())
+    period_choices = sorted({i.period.pk: i.period for i in items}.values(), key=lambda p: -p.number)
+    battle = parse_choice(params.get("battle"), {str(b.number) for b in battles})
+    period = parse_choice(params.get("period"), {str(p.number) for p in period_choices})
+    status = parse_choice(params.get("status"), {key for key, _title in GROUPS})
+    shown = [
+        i
+        for i in items
+        if (battle is None or str(i.task.section.battle.number) == battle)
+        and (period is None or str(i.period.number) == period)
+        and (status is None or i.group == status)
+    ]
+    groups = {key: Group(key, str(title)) for key, title in GROUPS}
+    shown.sort(key=lambda i: (-i.period.number, i.task.section.battle.number, i.task.section.number, i.task.number))
+    for item in shown:
+        group = groups[item.group]
+        group.count += 1
+        period_group = group.periods.setdefault(item.period.pk, PeriodGroup(item.period))
+        item_battle = item.task.section.battle
+        period_group.battles.setdefault(item_battle.pk, BattleGroup(item_battle)).items.append(item)
+    counts = {key: sum(1 for i in items if i.group == key) for key, _title in GROUPS}
+    for group in groups.values():
+        group.total = counts[group.key]
+    return TodoList(
+        groups=list(groups.values()),
+        battles=battles,
+        periods=period_choices,
+        total=len(items),
+        shown=len(shown),
+        filters={"battle": battle or "", "period": period or "", "status": status or ""},
+    )
