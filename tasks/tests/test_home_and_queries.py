@@ -68,6 +68,7 @@ def test_staff_home_puts_returned_first_then_due_then_overdue_then_done(client, 
     ProgressReport.objects.create(
         task=t2, department=dept, period=ten_day(plan, 7), status="returned", return_reason="请补充佐证材料"
     )
+    rebuild_summaries()
     client.force_login(staff_commerce)
     response = home(client, as_of="2023-05-15")
     keys = [key for key, _item in todo_items(response)]
