@@ -24,6 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.db import connection
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
@@ -264,13 +265,78 @@ def _current_ten_day_id(as_of):
     return next((p.pk for p in as_of.periods if p.kind == "ten_day" and p.number == as_of.ten_day), None)
 
 
-def _task_summaries(task_ids, as_of, first_due):
+def _task_summaries(task_ids, as_of, first_due, leads_of=None):
     """Per task, from the stored per task × 旬 summaries (tasks/summaries.py, kept by every report
     action in its transaction): the count of due 旬 reported, the last one reported, and the
     latest approved report as "NNstatus" (ties in a 旬 take the alphabetically last status:
-    not_started, lagging, in_progress, then completed); the lead units' own in lead_* keys.
-    One grouped query over at most 36 summary rows per task instead of every report row."""
-    return summaries.task_figures(task_ids, as_of.period.plan_id, as_of.ten_day, first_due)
+    not_started, lagging, in_progress, then completed). One grouped query over at most 36 summary
+    rows per task instead of every report row.
+
+    With `leads_of` (task id → lead department ids) a task counts as reported when its LEAD unit
+    reported: the summaries' lead columns answer for a task with one lead unit (nearly all); a
+    task with several leads (counted by the lead that reported least) or none (by the unit that
+    reported most) is counted from its reports by department. Progress (the latest approved
+    report) is any reporting unit's."""
+    figures = summaries.task_figures(task_ids, as_of.period.plan_id, as_of.ten_day, first_due)
+    if leads_of is None:
+        return figures
+    result = {}
+    others = []
+    for task_id in task_ids:
+        if len(leads_of.get(task_id) or ()) != 1:
+            others.append(task_id)
+        elif task_id in figures:
+            f = figures[task_id]
+            result[task_id] = {
+                "task_id": task_id,
+                "reported": f["lead_reported"],
+                "last": f["lead_last"],
+                "approved": f["approved"],
+            }
+    if others:
+        result.update(_task_summaries_by_department(others, as_of, first_due, leads_of))
+    return result
+
+
+def _task_summaries_by_department(task_ids, as_of, first_due, leads_of):
+    """The lead rule counted from the reports, grouped by (task, department, 旬) then (task,
+    department): for tasks with several lead units or none."""
+    if not task_ids or not as_of.ten_day:
+        return {}
+    report, period = ProgressReport._meta.db_table, Period._meta.db_table
+    sql = f"""
+        SELECT task_id, department_id, COUNT(*) FILTER (WHERE due = 1), MAX(number) FILTER (WHERE due = 1),
+               MAX(CASE WHEN number < 10 THEN '0' ELSE '' END || CAST(number AS TEXT) || approved)
+        FROM (
+            SELECT r.task_id, r.department_id, p.number,
+                   MAX(CASE WHEN r.status IN (%s, %s) AND p.number >= %s THEN 1 ELSE 0 END) AS due,
+                   MAX(CASE WHEN r.status = %s THEN r.task_status END) AS approved
+            FROM {report} r INNER JOIN {period} p ON p.id = r.period_id AND p.plan_id = %s
+            WHERE r.task_id IN ({", ".join(["%s"] * len(task_ids))}) AND p.kind = %s AND p.number <= %s
+            GROUP BY r.task_id, r.department_id, p.number
+        ) g
+        GROUP BY task_id, department_id
+    """  # table names from the models; every value a parameter
+    params = [*REPORTED, first_due, "approved", as_of.period.plan_id, *task_ids, "ten_day", as_of.ten_day]
+    by_task = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for task_id, department_id, reported, last, approved in cursor.fetchall():
+            by_task[task_id][department_id] = (reported, last, approved)
+    result = {}
+    for task_id, rows in by_task.items():
+        leads = leads_of.get(task_id)
+        if leads:
+            counted = [rows.get(d, (0, None, None)) for d in leads]
+            reported = min(r[0] for r in counted)
+            lasts = [r[1] for r in counted]
+            last = None if None in lasts else min(lasts)
+        else:
+            reported = max(r[0] for r in rows.values())
+            last = max((r[1] for r in rows.values() if r[1] is not None), default=None)
+        approved = max((r[2] for r in rows.values() if r[2] is not None), default=None)
+        result[task_id] = {"task_id": task_id, "reported": reported, "last": last, "approved": approved}
+    return result
 
 
 def _metrics_with_latest(task_ids, as_of):
