@@ -1,9 +1,9 @@
 """Server-rendered SVG charts: no JavaScript, nothing loaded from the internet, prints as is."""
 
-from decimal import Decimal
-
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+
+from targets.numbers import q1, round_half_up
 
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 40
@@ -48,7 +48,8 @@ def line_chart(labels, series, unit="%", title=""):
         gy = y(value)
         parts.append(f'<line class="grid" x1="{LEFT}" y1="{gy:.1f}" x2="{WIDTH - RIGHT}" y2="{gy:.1f}"/>')
         parts.append(
-            f'<text class="axis" x="{LEFT - 4}" y="{gy + 4:.1f}" text-anchor="end">{value:.0f}{escape(unit)}</text>'
+            f'<text class="axis" x="{LEFT - 4}" y="{gy + 4:.1f}" text-anchor="end">'
+            f"{round_half_up(value, 0)}{escape(unit)}</text>"
         )
     every = max(1, len(labels) // 12)
     for i, label in enumerate(labels):
@@ -69,7 +70,7 @@ def line_chart(labels, series, unit="%", title=""):
                 else f'<rect class="dot {escape(css)}" x="{cx - 3:.1f}" y="{cy - 3:.1f}" width="6" height="6">'
             )
             tag = "circle" if index % 2 == 0 else "rect"
-            parts.append(f"{shape}<title>{escape(name)} {Decimal(v):.1f}{escape(unit)}</title></{tag}>")
+            parts.append(f"{shape}<title>{escape(name)} {q1(v)}{escape(unit)}</title></{tag}>")
         lx = LEFT + index * 180
         parts.append(
             f'<line class="series {escape(css)}" x1="{lx}" y1="{HEIGHT - 8}" x2="{lx + 24}" y2="{HEIGHT - 8}"/>'

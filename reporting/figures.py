@@ -16,7 +16,7 @@ from django.utils import timezone
 from reporting import status as status_module
 from targets import schedule
 from targets.models import Department, Period, Target, TargetReading
-from targets.numbers import as_float
+from targets.numbers import VALUE_PLACES, as_float
 from targets.periods import first_due_ten_day
 from tasks.models import ProgressReport, Responsibility, Task
 
@@ -115,6 +115,14 @@ def collect(plan, period):
             "yellow_gap_points": num(plan.yellow_gap_points),
             "laggard_completion_pct": num(plan.laggard_completion_pct),
             "missed_periods_red": plan.missed_periods_red,
+            "growth_yellow_points": num(status.rules.growth_yellow_points),
+            "share_yellow_points": num(status.rules.share_yellow_points),
+            "ceiling_yellow_pct": num(status.rules.ceiling_yellow_pct),
+            # How each kind of indicator is judged, one sentence each, for the 说明.
+            "kinds": {
+                kind: schedule.rule_text(kind, rules=status.rules, unit="%" if kind == "level" else "")
+                for kind in schedule.RULE_KINDS
+            },
         },
         # Complete months elapsed, as the targets are judged (0 before the end of January).
         "schedule_pct": num(schedule.schedule_pct("month", as_of.months)) if as_of.months else 0.0,
@@ -261,9 +269,9 @@ def target_facts(plan, period, as_of, status, departments):
                     "name": t.name,
                     "unit": t.unit,
                     "kind": t.kind,
-                    "target_value": num(t.value, 2),
-                    "period_value": num(this.period_value, 2) if this else None,
-                    "cumulative": num(latest.cumulative_value, 2) if latest else None,
+                    "target_value": num(t.value, VALUE_PLACES),
+                    "period_value": num(this.period_value, VALUE_PLACES) if this else None,
+                    "cumulative": num(latest.cumulative_value, VALUE_PLACES) if latest else None,
                     "rate_kind": "growth" if is_growth else "completion",
                     "rate": num(j.growth_pct if is_growth else j.completion_pct),
                     "schedule_pct": num(j.schedule_pct),
@@ -271,6 +279,7 @@ def target_facts(plan, period, as_of, status, departments):
                     "on_schedule": j.on_schedule,
                     "light": j.light,
                     "reason": j.reason,
+                    "rule": j.rule,
                     "latest_label": j.latest_label,
                     "lead": "、".join(d.name for d in ts.departments),
                 }
@@ -304,11 +313,21 @@ def area_facts(targets, readings, departments, as_of, rules):
                 )
                 for h in history
             ]
-            j = schedule.judge_target(t.kind, t.comparator, t.value, t.frequency, points, as_of.months, rules, t.unit)
+            j = schedule.judge_target(
+                t.kind, t.comparator, t.value, t.frequency, points, as_of.months, rules, t.unit, profile=t.profile
+            )
             measure = j.gap_points if j.gap_points is not None else (j.completion_pct or j.growth_pct)
             key = (schedule.SEVERITY[j.light] if j.light != schedule.GREY else 9, -(measure or 0), departments[area_id])
             ranked.append(
-                (key, {"area": departments[area_id], "value": num(value, 2), "period": str(r.period), "light": j.light})
+                (
+                    key,
+                    {
+                        "area": departments[area_id],
+                        "value": num(value, VALUE_PLACES),
+                        "period": str(r.period),
+                        "light": j.light,
+                    },
+                )
             )
         ranked = [row for _key, row in sorted(ranked, key=lambda kr: kr[0])]
         for i, a in enumerate(ranked, 1):
@@ -341,13 +360,21 @@ def task_facts(status, task_label):
                     "lead": "、".join(d.name for d in ts.leads),
                     "lead_ids": [d.pk for d in ts.leads],
                     "quantified": bool(metric_points),
+                    # Each metric as the engine judged it (a target of its kind): light, rate, gap, rule.
                     "metrics": [
                         {
                             "name": m.name,
                             "unit": m.unit,
-                            "target": num(m.target_value, 2),
-                            "value": num(m.value, 2),
-                            "completion_pct": num(m.completion_pct),
+                            "kind": m.kind,
+                            "target": num(m.target_value, VALUE_PLACES),
+                            "value": num(m.value, VALUE_PLACES),
+                            "completion_pct": num(m.judgement.completion_pct),
+                            "rate": num(m.judgement.rate_pct),
+                            "schedule_pct": num(m.judgement.schedule_pct),
+                            "gap": num(m.judgement.gap_points),
+                            "light": m.judgement.light,
+                            "reason": m.judgement.reason,
+                            "rule": m.judgement.rule,
                         }
                         for m in metric_points
                     ],

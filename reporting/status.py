@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from targets import schedule
 from targets.models import Battle, Department, Period, Target, TargetReading
+from targets.numbers import percent
 from targets.periods import first_due_ten_day, period_number_of
 from targets.schedule import MetricPoint, ReadingPoint, Rules, TaskReportPoint
 from tasks import summaries
@@ -107,7 +108,7 @@ class Rate:
 
     @property
     def pct(self):
-        return round(self.reported * 100 / self.expected, 1) if self.expected else None
+        return percent(self.reported, self.expected)
 
 
 @dataclass
@@ -339,6 +340,10 @@ def _task_summaries_by_department(task_ids, as_of, first_due, leads_of):
     return result
 
 
+def _lead_ids(resp):
+    return {r.department_id for r in resp if r.role == "lead"}
+
+
 def _metrics_with_latest(task_ids, as_of):
     """Task metrics with `latest_value` set: the value in their latest approved report up to the
     as-of 旬, from each task's latest stored summary row (two queries)."""
@@ -373,7 +378,7 @@ def _responsibilities(condition):
 def _judge_task(task, summary, resp, metrics, current, due, rules):
     leads = [r.department for r in resp if r.role == "lead"]
     reporters = list({r.department_id: r.department for r in resp if r.role in REPORTING_ROLES}.values())
-    points = [(m, MetricPoint(m.name, m.comparator, m.value, m.latest_value, m.unit)) for m in metrics]
+    points = [MetricPoint(m.name, m.comparator, m.value, m.latest_value, m.unit, m.kind) for m in metrics]
     latest = None
     approved_status = None
     if summary and summary["approved"]:
@@ -383,7 +388,7 @@ def _judge_task(task, summary, resp, metrics, current, due, rules):
         reported_periods=summary["reported"] if summary else 0,
         last_reported=summary["last"] if summary else None,
         latest_approved=latest,
-        metric_progress=[p for _, p in points],
+        metric_progress=points,
         periods_due=due,
         rules=rules,
     )
@@ -393,7 +398,8 @@ def _judge_task(task, summary, resp, metrics, current, due, rules):
         leads=leads,
         reporters=reporters,
         latest_task_status=approved_status,
-        metrics=points,
+        # Each metric with its point judged as a target of its kind (point.judgement).
+        metrics=list(zip(metrics, judgement.metrics, strict=True)),
         current=current,
     )
 
@@ -411,7 +417,7 @@ def _task_statuses(tasks, resp_of, as_of, first_due, rules):
     """`tasks` judged as of `as_of`, in their order (four queries: summaries, metrics and their
     latest values, the as-of 旬's reports)."""
     task_ids = [t.pk for t in tasks]
-    summaries = _task_summaries(task_ids, as_of, first_due)
+    summaries = _task_summaries(task_ids, as_of, first_due, {t.pk: _lead_ids(resp_of[t.pk]) for t in tasks})
     metrics = _metrics_with_latest(task_ids, as_of)
     current = defaultdict(dict)
     if as_of.ten_day and task_ids:
@@ -469,6 +475,7 @@ def _target_statuses(targets, as_of, rules, lead_lights):
             rules,
             unit=target.unit,
             task_lights=task_lights,
+            profile=target.profile,
         )
         statuses.append(TargetStatus(target, judgement, departments))
     return statuses
@@ -555,7 +562,7 @@ def task_status(task, as_of):
         )
     return _judge_task(
         task,
-        _task_summaries([task.pk], as_of, first_due).get(task.pk),
+        _task_summaries([task.pk], as_of, first_due, {task.pk: _lead_ids(own or resp)}).get(task.pk),
         own or resp,
         metrics,
         current,
@@ -690,11 +697,23 @@ def target_series(target, as_of, rules=None):
             point.end_month,
             rules,
             target.unit,
+            profile=target.profile,
         )
-        sched = point.schedule if point.period_kind != "ten_day" else None
+        # The schedule the figure was judged against (a profile's share when the target has one).
+        sched = judgement.schedule_pct
+        if sched is None and point.period_kind != "ten_day":
+            sched = point.schedule
         points.append(SeriesPoint(row, point, judgement, sched))
     overall = schedule.judge_target(
-        target.kind, target.comparator, target.value, target.frequency, so_far, as_of.months, rules, target.unit
+        target.kind,
+        target.comparator,
+        target.value,
+        target.frequency,
+        so_far,
+        as_of.months,
+        rules,
+        target.unit,
+        profile=target.profile,
     )
     return TargetSeries(target, overall, points)
 
@@ -729,7 +748,15 @@ def area_ranking(target, as_of, rules=None):
     rows = []
     for area_id, points in readings.items():
         judgement = schedule.judge_target(
-            target.kind, target.comparator, target.value, target.frequency, points, as_of.months, rules, target.unit
+            target.kind,
+            target.comparator,
+            target.value,
+            target.frequency,
+            points,
+            as_of.months,
+            rules,
+            target.unit,
+            profile=target.profile,
         )
         rows.append(AreaRow(areas[area_id], judgement, latest[area_id]))
 

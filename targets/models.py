@@ -39,6 +39,20 @@ class Plan(models.Model):
         default=Decimal("5"),
         help_text=_("“左右”类指标与目标值相差不超过该比例视为达标。"),
     )
+    growth_yellow_points = models.DecimalField(
+        _("增速黄灯阈值（百分点）"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("2"),
+        help_text=_("增速低于目标不超过该百分点亮黄灯，超过亮红灯；不按序时折算。"),
+    )
+    share_yellow_points = models.DecimalField(
+        _("占比黄灯阈值（百分点）"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("2"),
+        help_text=_("以%计的占比、比率低于目标不超过该百分点亮黄灯，超过亮红灯。"),
+    )
     missed_periods_red = models.PositiveSmallIntegerField(
         _("连续漏报亮红灯期数"), default=2, help_text=_("漏报一期亮黄灯，连续达到该期数亮红灯。")
     )
@@ -197,6 +211,19 @@ class Comparator(models.TextChoices):
     DECREASE = "decrease", _("下降/减少")
 
 
+class IndicatorKind(models.TextChoices):
+    """How an indicator is judged (targets/schedule.py): shared by targets and task metrics."""
+
+    GROWTH_RATE = "growth_rate", _("增速")
+    CUMULATIVE = "cumulative", _("累计量")
+    LEVEL = "level", _("水平/占比")
+    CEILING = "ceiling", _("上限")
+    ZERO_TOLERANCE = "zero_tolerance", _("零容忍")
+    DECREASE = "decrease", _("下降")
+    APPROXIMATE = "approximate", _("约数")
+    QUALITATIVE = "qualitative", _("定性")
+
+
 class Frequency(models.TextChoices):
     TEN_DAY = "ten_day", _("每旬")
     MONTHLY = "monthly", _("每月")
@@ -207,16 +234,7 @@ class Frequency(models.TextChoices):
 class Target(models.Model):
     """A quantitative or qualitative indicator (指标) of a battle."""
 
-    class Kind(models.TextChoices):
-        GROWTH_RATE = "growth_rate", _("增速")
-        CUMULATIVE = "cumulative", _("累计量")
-        LEVEL = "level", _("水平/占比")
-        CEILING = "ceiling", _("上限")
-        ZERO_TOLERANCE = "zero_tolerance", _("零容忍")
-        DECREASE = "decrease", _("下降")
-        APPROXIMATE = "approximate", _("约数")
-        QUALITATIVE = "qualitative", _("定性")
-
+    Kind = IndicatorKind
     Comparator = Comparator
     Frequency = Frequency
 
@@ -232,6 +250,17 @@ class Target(models.Model):
     )
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     frequency = models.CharField(_("报送频次"), max_length=16, choices=Frequency.choices)
+    # Expected cumulative share of the year's total at the end of each period, e.g. the previous
+    # year's quarterly shares of GDP {"quarter": [22.6, 47.3, 72.4, 100]}; used for a cumulative
+    # target in place of straight 序时进度 (targets/schedule.py, validate_profile).
+    profile = models.JSONField(
+        _("序时进度曲线"),
+        null=True,
+        blank=True,
+        help_text=_(
+            '累计量指标按此曲线代替均匀序时进度，如上年各季累计占全年比重：{"quarter": [22.6, 47.3, 72.4, 100]}。'
+        ),
+    )
     departments = models.ManyToManyField(Department, verbose_name=_("责任单位"), related_name="targets", blank=True)
     departments_inferred = models.BooleanField(
         _("责任单位为推定"), default=False, help_text=_("方案未写明责任单位，由系统按职能推定。")
@@ -252,6 +281,17 @@ class Target(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from targets.schedule import COMPLETION_KINDS, validate_profile
+
+        errors = validate_profile(self.profile)
+        if self.profile and not errors and self.kind not in COMPLETION_KINDS:
+            errors = [_("只有累计量和约数指标可以设序时进度曲线")]
+        if errors:
+            raise ValidationError({"profile": errors})
 
 
 class Period(models.Model):

@@ -1,12 +1,14 @@
 """Every figure the app shows is rounded here, so that a dashboard, a circular's web page, its Word
 file and its Excel file cannot disagree: half up (never Python's float rounding, which turns
-101.25 into 101.2), one decimal for percentages and 百分点 unless a unit asks for more. Pure
-functions, no ORM.
+101.25 into 101.2), one decimal for percentages and 百分点 (rates, gaps, 序时进度), and
+``VALUE_PLACES`` (two) for reported values and targets in their own unit, so that 不良贷款率 1.09%
+reads 1.09 everywhere, not 1.1 on one page and 1.09 in the circular. Pure functions, no ORM.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
 
 HUNDRED = Decimal(100)
+VALUE_PLACES = 2  # reported values and targets in their own unit (617.2 亿元, 1.09 %, 57.77 公里)
 
 
 def round_half_up(value, places=1):
@@ -35,6 +37,12 @@ def as_float(value, places=1):
     """Rounded half up, then a float for JSON content (the float prints the same digits)."""
     rounded = round_half_up(value, places)
     return None if rounded is None else float(rounded)
+
+
+def value_text(value):
+    """A reported value or target for a page: ``VALUE_PLACES`` decimals half up, trailing zeros
+    dropped (617.2, 1.09, 150); an em dash for none."""
+    return "—" if value is None else fmt(round_half_up(value, VALUE_PLACES))
 
 
 def fmt(value):

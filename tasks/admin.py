@@ -57,7 +57,7 @@ class ResponsibilityInline(admin.TabularInline):
 
 class TaskMetricInline(admin.TabularInline):
     model = TaskMetric
-    fields = ["name", "comparator", "value", "unit", "source", "order"]
+    fields = ["name", "kind", "comparator", "value", "unit", "source", "order"]
     extra = 0
 
 
@@ -117,9 +117,9 @@ class ResponsibilityAdmin(HistoryAdmin):
 
 @admin.register(TaskMetric)
 class TaskMetricAdmin(HistoryAdmin):
-    list_display = ["name", "comparator", "value", "unit", "task", "section"]
+    list_display = ["name", "kind", "comparator", "value", "unit", "task", "section"]
     list_select_related = ["task", "section__battle"]
-    list_filter = ["comparator", "section__battle__plan", "section__battle"]
+    list_filter = ["kind", "comparator", "section__battle__plan", "section__battle"]
     search_fields = ["name", "source", "task__title"]
     autocomplete_fields = ["task", "section"]
 

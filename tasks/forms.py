@@ -13,6 +13,16 @@ REASON_MAX = 1000
 MAX_FILES_PER_SAVE = 10
 # MetricValue.value is DecimalField(max_digits=18, decimal_places=4).
 METRIC_MAX = Decimal("99999999999999.9999")
+# What to enter for a metric of each kind (targets/schedule.py metric_reading reads it so).
+METRIC_HINTS = {
+    "cumulative": _("填写年初至今累计完成数。"),
+    "approximate": _("填写年初至今累计完成数。"),
+    "growth_rate": _("填写年初至今累计同比增速（%），下降填负数。"),
+    "decrease": _("填写同比减少的百分比，上升填负数。"),
+    "level": _("填写最新值。"),
+    "ceiling": _("填写最新值（不得超过上限）。"),
+    "zero_tolerance": _("填写年初至今发生起数，未发生填0。"),
+}
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -68,10 +78,13 @@ class ReportForm(forms.Form):
             "mb": round(settings.ATTACHMENT_MAX_BYTES / 1024 / 1024, 1)
         }
         for metric in self.metrics:
+            # A growth rate or a decrease may be negative (a fall, or a rise against a decrease).
+            signed = metric.kind in ("growth_rate", "decrease")
             self.fields[f"metric_{metric.pk}"] = forms.DecimalField(
                 label=metric.name,
+                help_text=METRIC_HINTS.get(metric.kind, ""),
                 required=False,
-                min_value=0,
+                min_value=None if signed else 0,
                 max_value=METRIC_MAX,
                 decimal_places=4,
                 max_digits=18,

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from targets.models import Battle, Comparator, Department, Period
+from targets.models import Battle, Comparator, Department, IndicatorKind, Period
 from targets.numbers import fmt
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
@@ -132,6 +132,9 @@ class TaskMetric(models.Model):
     comparator = models.CharField(_("比较"), max_length=16, choices=Comparator.choices)
     value = models.DecimalField(_("目标值"), max_digits=16, decimal_places=4, null=True, blank=True)
     unit = models.CharField(_("单位"), max_length=16, blank=True)
+    # Judged as a target of the same kind is (targets/schedule.py judge_metric): only cumulative
+    # amounts are compared with 序时进度; ceilings, rates and shares never are.
+    kind = models.CharField(_("类型"), max_length=16, choices=IndicatorKind.choices, default=IndicatorKind.CUMULATIVE)
     source = models.TextField(_("原文"), blank=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 

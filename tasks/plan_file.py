@@ -28,6 +28,7 @@ from django.db.models.signals import m2m_changed
 from django.utils.translation import gettext as _
 
 from targets.models import Battle, Comparator, Department, DepartmentAlias, Frequency, Plan, Target, TaskForce
+from targets.schedule import kind_from_words
 from tasks import summaries
 from tasks.models import Responsibility, Section, Task, TaskMetric, section_label
 
@@ -116,6 +117,11 @@ def _choice_codes(choices):
 DEPARTMENT_KINDS = _choice_codes(Department.Kind.choices)
 COMPARATORS = _choice_codes(Comparator.choices)
 TARGET_KINDS = _choice_codes(Target.Kind.choices)
+# A metric is a figure in the task text: every kind but "qualitative" (judged from task reports).
+METRIC_KINDS = TARGET_KINDS - {Target.Kind.QUALITATIVE.value}
+# Kinds a profile (expected cumulative share per period) applies to: those judged against 序时进度.
+PROFILE_KINDS = {Target.Kind.CUMULATIVE.value, Target.Kind.APPROXIMATE.value}
+PROFILE_PERIODS = {"month": 12, "quarter": 4}
 FREQUENCIES = _choice_codes(Frequency.choices)
 BASES = _choice_codes(Task.Basis.choices)
 
@@ -476,12 +482,44 @@ def _check_target(c, raw, where):
         "amount_unit": c.text(raw, "amount_unit", where, limit=_limit(Target, "amount_unit")),
         "kind": c.choice(raw, "kind", where, TARGET_KINDS, _("指标类型")),
         "frequency": c.choice(raw, "frequency", where, FREQUENCIES, _("调度频次")),
+        "profile": _check_profile(c, raw, where),
         "departments": c.departments(raw, "departments", where),
         "departments_inferred": c.boolean(raw, "departments_inferred", where),
         "by_area": c.boolean(raw, "by_area", where),
         "source": c.text(raw, "source", where),
         "general_plan_source": c.text(raw, "general_plan_source", where),
     }
+
+
+def _check_profile(c, raw, where):
+    """Optional expected cumulative shares of the year (percent) at the end of each month or
+    quarter, e.g. {quarter: [22.6, 47.3, 72.4, 100]}; only for kinds judged against 序时进度.
+    Stored as numbers in a JSON field, so returned as ints and floats."""
+    value = raw.get("profile")
+    if value is None:
+        return None
+    if raw.get("kind") not in PROFILE_KINDS:
+        c.error(where, "profile", _("只有累计量和约数指标可以设序时进度曲线"))
+        return None
+    if not isinstance(value, dict) or len(value) != 1 or next(iter(value)) not in PROFILE_PERIODS:
+        c.error(where, "profile", _("应写作 {quarter: [4个数]} 或 {month: [12个数]}"))
+        return None
+    kind, shares = next(iter(value.items()))
+    count = PROFILE_PERIODS[kind]
+    if not isinstance(shares, list) or len(shares) != count:
+        c.error(where, "profile", _("%(kind)s 应有 %(n)d 个累计占比（%%）") % {"kind": kind, "n": count})
+        return None
+    numbers = []
+    for share in shares:
+        number = None if isinstance(share, bool) else share
+        if not isinstance(number, (int, float)) or not 0 < number <= 100:
+            c.error(where, "profile", _("累计占比应为 0–100 之间的数，实际是“%s”") % share)
+            return None
+        numbers.append(number)
+    if numbers != sorted(numbers) or numbers[-1] != 100:
+        c.error(where, "profile", _("累计占比应逐期不减，最后一期为 100"))
+        return None
+    return {kind: numbers}
 
 
 def _check_roles(c, raw, where):
@@ -512,6 +550,17 @@ def _check_metrics(c, raw, where):
                 "comparator": c.choice(metric_raw, "comparator", m_where, COMPARATORS, _("比较方式")),
                 "value": c.number(metric_raw, "value", m_where, nullable=False),
                 "unit": c.text(metric_raw, "unit", m_where, limit=_limit(TaskMetric, "unit")),
+                # Omitted (a hand-written or older file): the kind the words give (docs/plan-format.md).
+                "kind": c.choice(
+                    metric_raw,
+                    "kind",
+                    m_where,
+                    METRIC_KINDS,
+                    _("量化指标类型"),
+                    default=kind_from_words(
+                        metric_raw.get("comparator"), str(metric_raw.get("unit") or ""), str(name or "")
+                    ),
+                ),
                 "source": c.text(metric_raw, "source", m_where),
             }
         )
@@ -950,7 +999,14 @@ def export_plan(plan):
     metrics = defaultdict(list)
     for m in TaskMetric.objects.filter(section__battle__plan=plan).order_by("order", "id"):
         metrics[(m.section_id, m.task_id)].append(
-            {"name": m.name, "comparator": m.comparator, "value": _number(m.value), "unit": m.unit, "source": m.source}
+            {
+                "name": m.name,
+                "comparator": m.comparator,
+                "value": _number(m.value),
+                "unit": m.unit,
+                "kind": m.kind,
+                "source": m.source,
+            }
         )
 
     data_battles = []
@@ -982,6 +1038,7 @@ def export_plan(plan):
                         **({"amount_unit": t.amount_unit} if t.amount_unit else {}),
                         "kind": t.kind,
                         "frequency": t.frequency,
+                        "profile": t.profile,
                         "departments": target_depts[t.pk],
                         "departments_inferred": t.departments_inferred,
                         "by_area": t.by_area,
@@ -1038,7 +1095,9 @@ def _for_yaml(value):
 
 def _omitted(key, value):
     # Optional fields the format says to leave out when empty.
-    return (key == "general_plan_source" and not value) or (key in ("issued_on", "published_on") and value is None)
+    return (key in ("general_plan_source", "profile") and not value) or (
+        key in ("issued_on", "published_on") and value is None
+    )
 
 
 class _Dumper(yaml.SafeDumper):

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from targets.schedule import kind_from_words
+
 # Both the full-width punctuation of Word documents and the ASCII forms of web copies.
 LP, RP = "(（", ")）"
 COMMA = ",，"
@@ -447,6 +449,9 @@ def read_metrics(text):
             results.append(
                 ({"name": zm.group(2), "comparator": "zero", "value": 0, "unit": "起", "source": clause[start:]}, [])
             )
+    for metric, _flags in results:
+        # Judged as a target of this kind (targets/schedule.py); the reviewer can change it.
+        metric["kind"] = kind_from_words(metric["comparator"], metric["unit"], metric["name"])
     return results
 
 

@@ -22,7 +22,8 @@ from accounts.models import User
 from sixbattles.history import SKIPPED_FIELDS, HistoryRow, history_rows
 from targets.current import EARLIER_OPEN_PERIODS, pick_date, pick_plan, window_periods
 from targets.models import Battle, Department, Period, Target
-from targets.numbers import fmt
+from targets.numbers import fmt, percent
+from targets.schedule import COMPLETION_KINDS
 from tasks import access, actions, review
 from tasks.forms import ReasonForm, ReportForm
 from tasks.models import Attachment, MetricValue, ProgressReport, ReportEvent, Responsibility, Task
@@ -46,10 +47,12 @@ class MetricRow:
 
     @property
     def share(self):
-        """Value to date as a percentage of the target, one decimal (312 / 800 = 39.0)."""
-        if self.value is None or not self.metric.value:
+        """Value to date as a percentage of the target, one decimal half up (312 / 800 = 39.0), for
+        the kinds judged by completion; a ceiling, rate or share is compared with its target itself
+        (targets/schedule.py), so a ratio would mislead (1.09% of a 1.5% ceiling is not "72.7% done")."""
+        if self.metric.kind not in COMPLETION_KINDS:
             return None
-        return (self.value / self.metric.value * 100).quantize(Decimal("0.1"))
+        return percent(self.value, self.metric.value)
 
 
 def metric_rows(report):
@@ -98,7 +101,7 @@ def _reporting_rates(battles, period, due):
                 "battle": battle,
                 "due": len(expected),
                 "done": count,
-                "pct": round(count * 100 / len(expected), 1) if expected else None,
+                "pct": percent(count, len(expected)),
             }
         )
     return rates

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from reporting.status import plan_status, resolve_as_of
 from targets.models import Department, Period, Target, TargetReading
-from tasks.models import ProgressReport, Responsibility, Section, Task
+from tasks.models import MetricValue, ProgressReport, Responsibility, Section, Task
 from tasks.summaries import rebuild as rebuild_summaries
 
 AS_OF = "ten_day-15"  # 2023年5月下旬
@@ -149,9 +149,10 @@ def test_area_view_ranks_counties(client, plan, leader, departments):
 def test_task_page_lists_reports_and_metric_bars(client, plan, leader, staff_culture, departments):
     task = Task.objects.get(title="促进旅游消费恢复")
     period = Period.objects.get(plan=plan, kind="ten_day", number=3)
-    ProgressReport.objects.create(
+    report = ProgressReport.objects.create(
         task=task, department=departments["culture"], period=period, status="approved", progress="举办旅游节"
     )
+    MetricValue.objects.create(report=report, metric=task.metrics.get(name="接待游客"), value=500)
     rebuild_summaries()
     response = login(client, leader).get(reverse("dash:task", args=[task.pk]), {"as_of": "ten_day-3"})
     html = response.content.decode()

@@ -1,10 +1,8 @@
 """Template helpers for the dashboards: figures printed the way the circulars print them."""
 
-from decimal import Decimal
-
 from django import template
 
-from targets.schedule import q1
+from targets.numbers import q1, value_text
 
 register = template.Library()
 
@@ -26,11 +24,8 @@ def signed1(value):
 
 @register.filter
 def figure(value):
-    """617.2 — one decimal at most, trailing zeros dropped."""
-    if value is None:
-        return "—"
-    text = format(q1(Decimal(value)).normalize(), "f")
-    return text
+    """617.2, 1.09 — a value in its own unit as the circulars print it (targets.numbers.value_text)."""
+    return value_text(value)
 
 
 @register.filter

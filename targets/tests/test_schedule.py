@@ -18,9 +18,12 @@ from targets.schedule import (
     ReadingPoint,
     Rules,
     TaskReportPoint,
+    judge_metric,
     judge_target,
     judge_task,
+    rule_text,
     schedule_pct,
+    validate_profile,
     worst,
 )
 
@@ -92,24 +95,48 @@ def test_growth_rate_is_not_prorated():
     assert j.light == GREEN and j.gap_points == D("0.1")
 
 
-def test_growth_rate_yellow_down_to_two_thirds_of_target_then_red():
+def test_growth_rate_yellow_within_two_points_of_target_then_red():
     assert (
-        judge_target("growth_rate", "at_least", D("7.5"), "quarterly", [quarter(2, growth="5.0")], 6, RULES).light
+        judge_target("growth_rate", "at_least", D("7.5"), "quarterly", [quarter(2, growth="5.5")], 6, RULES).light
         == YELLOW
     )
-    red = judge_target("growth_rate", "at_least", D("7.5"), "quarterly", [quarter(2, growth="4.9")], 6, RULES)
-    assert red.light == RED and "低于目标 2.6 个百分点" in red.reason
+    red = judge_target("growth_rate", "at_least", D("7.5"), "quarterly", [quarter(2, growth="5.4")], 6, RULES)
+    assert red.light == RED and "低于目标 2.1 个百分点" in red.reason
+
+
+def test_shares_and_growth_rates_are_judged_by_the_same_points_whatever_the_target_size():
+    # The pair: 高新技术产业增加值占GDP比重 1.9 points short of 18.5% was red while
+    # 进出口增长 21.9 points short of 100% was yellow. In points both ways: 1.9 short is yellow,
+    # 21.9 short is red.
+    share = judge_target("level", "at_least", D("18.5"), "yearly", [month(12, "16.6")], 12, RULES, "%")
+    assert share.light == YELLOW and share.gap_points == D("-1.9")
+    trade = judge_target("growth_rate", "at_least", D(100), "monthly", [month(11, growth="78.1")], 11, RULES)
+    assert trade.light == RED and trade.gap_points == D("-21.9")
+    assert judge_target("level", "at_least", D("18.5"), "yearly", [month(12, "16.4")], 12, RULES, "%").light == RED
+    loose = Rules(share_yellow_points=D(3), growth_yellow_points=D(25))
+    assert judge_target("level", "at_least", D("18.5"), "yearly", [month(12, "16.4")], 12, loose, "%").light == YELLOW
+    assert (
+        judge_target("growth_rate", "at_least", D(100), "monthly", [month(11, growth="78.1")], 11, loose).light
+        == YELLOW
+    )
 
 
 def test_more_than_needs_to_exceed():
     assert judge_target("level", "more_than", D(70), "yearly", [month(12, 70)], 12, RULES, "%").light == YELLOW
 
 
-def test_level_compares_the_latest_value_with_the_target():
+def test_level_in_percent_compares_the_latest_value_with_the_target_in_points():
     j = judge_target("level", "at_least", D("1.6"), "yearly", [month(6, "1.45")], 12, RULES, "%")
-    # 1.45/1.6 = 90.6% of target: within 10 points → yellow; gap 0.15 points.
+    # 0.15 points short of 1.6%, within the 2 points → yellow.
     assert j.light == YELLOW and j.gap_points == D("-0.15")
-    assert judge_target("level", "at_least", D("1.6"), "yearly", [month(6, "1.2")], 12, RULES, "%").light == RED
+    assert judge_target("level", "at_least", D("1.6"), "yearly", [month(6, "1.6")], 12, RULES, "%").light == GREEN
+    assert judge_target("level", "at_least", D(100), "yearly", [month(6, "97.5")], 12, RULES, "%").light == RED
+
+
+def test_level_in_other_units_compares_the_share_of_the_target_reached():
+    # 城市低保标准 650 元/月: 600 is 92.3% of it (yellow, within 10), 500 is 76.9% (red).
+    assert judge_target("level", "at_least", D(650), "yearly", [month(6, 600)], 12, RULES, "元/月").light == YELLOW
+    assert judge_target("level", "at_least", D(650), "yearly", [month(6, 500)], 12, RULES, "元/月").light == RED
 
 
 def test_ceiling_at_or_under_the_limit_is_green():
@@ -176,9 +203,12 @@ def test_rules_from_plan_reads_the_plan_settings():
         yellow_gap_points = D("20")
         approx_tolerance_pct = D("3")
         missed_periods_red = 3
+        growth_yellow_points = D("1.5")
+        share_yellow_points = D("1")
 
     r = Rules.from_plan(P())
     assert (r.yellow_gap_points, r.approx_tolerance_pct, r.missed_periods_red) == (D(20), D(3), 3)
+    assert (r.growth_yellow_points, r.share_yellow_points) == (D("1.5"), D(1))
 
 
 def test_worst_light():
@@ -263,3 +293,139 @@ def test_reasons_read_in_chinese_by_default_and_in_english_with_the_catalogue():
             "Months 1–10 cumulative 617.2 亿元, 79.1% complete against a schedule of 83.3%: 4.2 points behind",
             "Not reported for 3 periods in a row",
         )
+
+
+# --- within-year totals and profiles -------------------------------------------------------------
+
+GDP_PROFILE = {"quarter": [22.6, 47.3, 72.4, 100]}
+
+
+def test_within_year_total_compares_the_quarter_figure_with_the_share_of_the_year_it_covers():
+    # 地区生产总值总量 2000亿以上: the first quarter's 452 is 22.6% of the year, 2.4 points behind
+    # straight 序时 (25%) — yellow, never red until the fourth quarter.
+    j = judge_target("cumulative", "more_than", D(2000), "quarterly", [quarter(1, 452)], 3, RULES, "亿元")
+    assert j.light == YELLOW and j.gap_points == D("-2.4") and j.schedule_pct == D(25)
+
+
+def test_a_profile_replaces_straight_schedule():
+    j = judge_target(
+        "cumulative", "more_than", D(2000), "quarterly", [quarter(1, 452)], 3, RULES, "亿元", profile=GDP_PROFILE
+    )
+    assert j.light == GREEN and j.schedule_pct == D("22.6") and j.gap_points == D(0)
+    assert "按上年进度应完成 22.6%" in j.reason
+    behind = judge_target(
+        "cumulative", "more_than", D(2000), "quarterly", [quarter(3, 1200)], 9, RULES, "亿元", profile=GDP_PROFILE
+    )
+    assert behind.schedule_pct == D("72.4") and behind.gap_points == D("-12.4") and behind.light == RED
+
+
+def test_a_quarterly_profile_is_interpolated_for_monthly_figures():
+    # Month 2: two thirds of the way from 0 to the first quarter's 22.6%.
+    j = judge_target("cumulative", "reach", D(100), "monthly", [month(2, 20)], 2, RULES, profile=GDP_PROFILE)
+    assert j.schedule_pct.quantize(D("0.01")) == D("15.07")
+    monthly = {"month": [5, 12, 20, 28, 36, 45, 53, 61, 70, 80, 90, 100]}
+    assert (
+        judge_target("cumulative", "reach", D(100), "monthly", [month(2, 12)], 2, RULES, profile=monthly).light == GREEN
+    )
+
+
+def test_profiles_are_validated_with_chinese_messages():
+    assert validate_profile(None) == [] and validate_profile(GDP_PROFILE) == []
+    assert "逐期不减" in validate_profile({"quarter": [30, 20, 75, 100]})[0]
+    assert "4 个" in validate_profile({"quarter": [25, 50, 100]})[0]
+    assert validate_profile({"week": [1]}) and validate_profile([25, 50, 75, 100])
+
+
+# --- task metrics judged as targets of their kind -----------------------------------------------
+
+
+def test_a_ceiling_metric_under_its_limit_is_green_and_never_compared_with_the_schedule():
+    # 4.2.6 不良贷款率控制在1.5%以内: 1.09% in 旬 31 is met, 0.41 points of headroom.
+    j = judge_metric("ceiling", "at_most", D("1.5"), D("1.09"), 31, RULES, "%")
+    assert j.light == GREEN and j.gap_points == D("0.41") and j.schedule_pct is None
+    assert "落后" not in j.reason
+    assert judge_metric("ceiling", "at_most", D("1.5"), D("1.6"), 31, RULES, "%").light == YELLOW
+
+
+def test_a_growth_metric_is_compared_with_its_rate_not_prorated():
+    # 园区规模工业增加值增长9.5%以上: 9.6% in 旬 9 is green although a quarter of the year is gone.
+    assert judge_metric("growth_rate", "at_least", D("9.5"), D("9.6"), 9, RULES, "%").light == GREEN
+    j = judge_metric("growth_rate", "at_least", D("9.5"), D("8.0"), 30, RULES, "%")
+    assert j.light == YELLOW and j.gap_points == D("-1.5") and j.schedule_pct is None
+
+
+def test_a_share_metric_is_compared_in_points():
+    # 全市存贷比70%以上: 68.5% is 1.5 points short → yellow; 60% → red.
+    assert judge_metric("level", "at_least", D(70), D("68.5"), 30, RULES, "%").light == YELLOW
+    assert judge_metric("level", "at_least", D(70), D(60), 30, RULES, "%").light == RED
+    assert judge_metric("level", "at_least", D(70), D(72), 3, RULES, "%").light == GREEN
+
+
+def test_zero_tolerance_and_decrease_metrics():
+    assert judge_metric("zero_tolerance", "zero", D(0), D(0), 20, RULES, "起").light == GREEN
+    assert judge_metric("zero_tolerance", "zero", D(0), D(1), 20, RULES, "起").light == RED
+    # 森林火灾数量同比减少30%以上, reported as the fall: 32 → green, 25 → yellow, −5 (a rise) → red.
+    assert judge_metric("decrease", "decrease", D(30), D(32), 20, RULES, "%").light == GREEN
+    assert judge_metric("decrease", "decrease", D(30), D(25), 20, RULES, "%").light == YELLOW
+    assert judge_metric("decrease", "decrease", D(30), D(-5), 20, RULES, "%").light == RED
+
+
+def test_a_cumulative_metric_is_the_only_kind_compared_with_the_ten_day_schedule():
+    j = judge_metric("cumulative", "reach", D(800), D(312), 18, RULES, "个")
+    assert j.schedule_pct == D(50) and j.gap_points == D(-11) and j.light == RED
+    assert judge_metric("cumulative", "reach", D(800), None, 18, RULES, "个").light == GREY
+
+
+def test_a_task_whose_ceiling_metric_is_met_is_green_and_on_schedule():
+    npl = MetricPoint("不良贷款率", "at_most", D("1.5"), D("1.09"), "%", kind="ceiling")
+    j = judge_task(reports((31, "approved", "in_progress")), [npl], [31], RULES)
+    assert j.light == GREEN and j.status == ON_SCHEDULE and "落后序时" not in j.reason
+    assert j.metrics[0].judgement.light == GREEN and j.metric_gap_points == D("0.41")
+
+
+def test_a_task_is_judged_by_its_worst_metric_with_its_reason():
+    ok = MetricPoint("园区规模工业增加值增长", "at_least", D("9.5"), D(10), "%", kind="growth_rate")
+    short = MetricPoint("制造业增加值占GDP比重", "at_least", D("18.5"), D(15), "%", kind="level")
+    j = judge_task(reports((30, "approved", "in_progress")), [ok, short], [30], RULES)
+    assert j.light == RED and j.status == LAGGING and j.metric_gap_points == D("-3.5")
+    assert j.reason.startswith("制造业增加值占GDP比重：")
+
+
+@pytest.mark.parametrize(
+    ("kind", "comparator", "unit", "frequency", "words"),
+    [
+        ("cumulative", "reach", "亿元", "monthly", ["序时进度（月报按月数÷12", "10个百分点"]),
+        ("cumulative", "reach", "个", "ten_day", ["已过旬数÷36"]),
+        ("growth_rate", "at_least", "%", "quarterly", ["不按序时折算", "2个百分点"]),
+        ("level", "at_least", "%", "yearly", ["百分点", "2个百分点"]),
+        ("level", "at_least", "元/月", "yearly", ["90%以上"]),
+        ("ceiling", "at_most", "%", "quarterly", ["不超过上限", "10%"]),
+        ("zero_tolerance", "zero", "起", "monthly", ["发生即为红灯"]),
+        ("decrease", "decrease", "%", "monthly", ["要求降幅"]),
+        ("approximate", "about", "件", "quarterly", ["左右", "5个百分点"]),
+        ("qualitative", "reach", "", "yearly", ["牵头任务"]),
+    ],
+)
+def test_every_kind_states_its_rule_in_one_sentence(kind, comparator, unit, frequency, words):
+    text = rule_text(kind, comparator, None, RULES, unit, frequency, D(1))
+    for word in words:
+        assert word in text
+    judged = judge_target(kind, comparator, D(1), frequency, [], 12, RULES, unit)
+    assert judged.rule == text
+
+
+def test_the_rule_names_the_profile_when_there_is_one():
+    text = rule_text("cumulative", "more_than", GDP_PROFILE, RULES, "亿元", "quarterly", D(2000))
+    assert "一季度22.6%、上半年47.3%、前三季度72.4%、全年100%" in text
+
+
+def test_a_target_refuses_a_bad_profile_or_one_on_a_kind_it_does_not_apply_to():
+    from django.core.exceptions import ValidationError
+
+    from targets.models import Target
+
+    Target(kind="cumulative", profile=GDP_PROFILE).clean()
+    with pytest.raises(ValidationError, match="逐期不减"):
+        Target(kind="cumulative", profile={"quarter": [30, 20, 75, 100]}).clean()
+    with pytest.raises(ValidationError, match="只有累计量和约数指标"):
+        Target(kind="growth_rate", profile=GDP_PROFILE).clean()

@@ -71,7 +71,8 @@ battles:
             responsible: [市公安局交警支队]
             cooperating: []
             metrics:
-              - {name: 接待游客, comparator: at_least, value: 5000, unit: 万人次, source: 接待游客5000万人次}
+              - {name: 接待游客, comparator: at_least, value: 5000, unit: 万人次, kind: cumulative,
+                 source: 接待游客5000万人次}
           - number: 2
             title: 推进夜间经济
             text: 打造夜间消费街区。

@@ -36,6 +36,59 @@ def test_real_plan_round_trips_through_export_unchanged():
     assert [line for line in exported.splitlines() if not line.startswith("#")] == body
 
 
+def test_every_metric_of_the_real_plan_carries_a_kind_from_its_words():
+    plan = load_plan(read_plan_file(REAL_PLAN)).plan
+    metrics = TaskMetric.objects.filter(section__battle__plan=plan)
+    assert metrics.count() == 146
+    kind = {
+        (m.task.section.battle.number, m.task.section.number, m.task.number, m.name): m.kind
+        for m in metrics.select_related("task__section__battle").exclude(task=None)
+    }
+    assert kind[(4, 2, 6, "不良贷款率")] == "ceiling"
+    assert kind[(1, 4, 5, "园区规模工业增加值增长")] == "growth_rate"
+    assert kind[(1, 4, 1, "制造业增加值占GDP比重")] == "level"
+    assert kind[(3, 1, 4, "全市存贷比")] == "level"
+    assert kind[(5, 2, 14, "森林火灾数量同比减少")] == "decrease"
+    assert kind[(5, 2, 11, "较大以上电力人身伤亡责任事故")] == "zero_tolerance"
+    assert kind[(1, 2, 4, "新建5G基站")] == "cumulative"
+    assert Target.objects.get(battle__plan=plan, code="1.02").kind == "cumulative"
+    # The words decide the kind: no ceiling, zero, decrease, rate or share is judged as an amount
+    # against the 旬 schedule.
+    by_words = {"at_most": "ceiling", "zero": "zero_tolerance", "decrease": "decrease", "about": "approximate"}
+    for m in metrics:
+        assert m.kind == by_words.get(m.comparator, m.kind), m.name
+        if m.unit in ("%", "‰", "个百分点"):
+            assert m.kind != "cumulative", m.name
+
+
+def test_a_metric_without_a_kind_takes_the_kind_its_words_give():
+    text = (
+        MINI_YAML.replace("unit: 万人次, kind: cumulative,", "unit: 万人次,")
+        .replace(
+            "{name: 接待游客, comparator: at_least, value: 5000",
+            "{name: 接待游客增长, comparator: at_least, value: 8",
+            1,
+        )
+        .replace("unit: 万人次,", "unit: '%',", 1)
+    )
+    plan = load_text(text).plan
+    assert TaskMetric.objects.get(section__battle__plan=plan).kind == "growth_rate"
+    assert "kind: growth_rate" in dump_plan(export_plan(plan))
+
+
+def test_a_target_profile_loads_and_exports_unchanged():
+    text = MINI_YAML.replace(
+        "frequency: monthly", "frequency: monthly\n        profile: {quarter: [22.6, 47.3, 72.4, 100]}", 1
+    )
+    plan = load_text(text).plan
+    target = Target.objects.get(battle__plan=plan, code="1.01")
+    assert target.profile == {"quarter": [22.6, 47.3, 72.4, 100]}
+    exported = dump_plan(export_plan(plan))
+    assert "profile:" in exported
+    assert parse_plan(exported, "exported.yaml") == parse_plan(text, "mini.yaml")
+    assert not load_plan(parse_plan(exported, "exported.yaml")).changed
+
+
 def test_reloading_the_real_plan_changes_nothing_and_writes_no_history():
     data = read_plan_file(REAL_PLAN)
     first = load_plan(data)
@@ -197,6 +250,29 @@ BAD_FILES = [
         ("kind: cumulative", "kind: cumulativ"),
         ["battles[0].targets[0]", "“kind”", "未知的指标类型“cumulativ”"],
         id="unknown-target-kind",
+    ),
+    pytest.param(
+        ("unit: 万人次, kind: cumulative", "unit: 万人次, kind: qualitative"),
+        ["battles[0].sections[0].tasks[0].metrics[0]", "“kind”", "未知的量化指标类型“qualitative”"],
+        id="metric-kind-qualitative",
+    ),
+    pytest.param(
+        ("frequency: monthly", "frequency: monthly\n        profile: {quarter: [30, 20, 75, 100]}"),
+        ["battles[0].targets[0]", "“profile”", "逐期不减"],
+        id="profile-decreasing",
+    ),
+    pytest.param(
+        ("frequency: monthly", "frequency: monthly\n        profile: {quarter: [25, 50, 100]}"),
+        ["battles[0].targets[0]", "“profile”", "4 个累计占比"],
+        id="profile-wrong-length",
+    ),
+    pytest.param(
+        (
+            "kind: cumulative\n        frequency: monthly",
+            "kind: level\n        frequency: monthly\n        profile: {quarter: [25, 50, 75, 100]}",
+        ),
+        ["battles[0].targets[0]", "“profile”", "只有累计量和约数指标"],
+        id="profile-on-a-level-target",
     ),
     pytest.param(
         ("frequency: monthly", "frequency: daily"),

@@ -386,6 +386,7 @@ def test_a_task_table_with_lead_responsible_and_deadline_columns_reads_like_pare
             "value": 15,
             "unit": "个",
             "source": "新建便民生活圈试点社区15个",
+            "kind": "cumulative",
         }
     ]
     assert battle["task_force"]["office"] == "市发展改革委"

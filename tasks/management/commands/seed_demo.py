@@ -204,6 +204,24 @@ def seed_readings(plan, until, rng, periods, user):
     return len(rows)
 
 
+def demo_metric_value(metric, n, pace):
+    """A metric's demo value in 旬 `n` for a task at `pace`, in the terms its kind is judged in
+    (targets/schedule.py): only amounts grow with the year; rates, shares and ceilings hover around
+    their target, better or worse with the pace."""
+    target = float(metric.value or 0)
+    if metric.kind in ("cumulative", "approximate"):
+        # Reported against the 旬's end, a little ahead, so that a task on pace stays on schedule
+        # while its latest report waits for review.
+        return target * min(1.0, (n + 2) / 36 * pace)
+    if metric.kind == "zero_tolerance":
+        return 0
+    if metric.kind == "ceiling":
+        return target * 0.75 / pace
+    if metric.kind == "level" and metric.unit == "%":
+        return min(100.0, target * pace)
+    return target * pace  # growth rates, decreases (the fall), other levels
+
+
 def seed_reports(plan, until, rng, periods, user):
     last = period_number_of("ten_day", until)
     if periods[("ten_day", last)].end > until:
@@ -282,11 +300,8 @@ def seed_reports(plan, until, rng, periods, user):
     for report, (is_lead, task_metrics, n, pace, status) in zip(reports, plans, strict=True):
         if is_lead:
             for m in task_metrics:
-                if m.value:
-                    # Reported against the 旬's end, a little ahead, so that a task on pace stays
-                    # on schedule while its latest report waits for review.
-                    share = min(1.0, (n + 2) / 36 * pace)
-                    values.append(MetricValue(report=report, metric=m, value=d(float(m.value) * share)))
+                if m.value or m.kind == "zero_tolerance":
+                    values.append(MetricValue(report=report, metric=m, value=d(demo_metric_value(m, n, pace))))
         if report.submitted_at:
             events.append(
                 ReportEvent(report=report, action="submitted", actor=user, at=report.submitted_at, version_number=1)

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('targets', '0001_initial'),
-        ('tasks', '0005_attachment_content_hash'),
+        ('tasks', '0006_taskmetric_kind'),
     ]
 
     operations = [
