@@ -13,6 +13,9 @@ GOOD = (schedule.COMPLETED, schedule.ON_SCHEDULE)
 # figures.collect reads a plan in this many queries whatever its size: the same for the two-battle
 # test plan and the full plan (6 battles, 170 tasks, 7,000 reports), never one per target or task.
 COLLECT_QUERIES = 16
+# The full plan has tasks with several lead units: their reporting is counted from the reports by
+# department (reporting.status._task_summaries), one query more, still fixed.
+COLLECT_QUERIES_SEVERAL_LEADS = COLLECT_QUERIES + 1
 
 
 def indicator_rows(content):
@@ -71,7 +74,7 @@ def test_real_plan_with_demo_data_circular_equals_the_dashboards(client, leader,
     call_command("seed_demo", "huaihua-2023", "--until", "2023-06-30", verbosity=0)
     plan = Plan.objects.get(code="huaihua-2023")
     june = Period.objects.get(plan=plan, kind="month", number=6)
-    with django_assert_num_queries(COLLECT_QUERIES):
+    with django_assert_num_queries(COLLECT_QUERIES_SEVERAL_LEADS):
         figures.collect(plan, june)
     client.force_login(leader)
     status = assert_circulars_match_dashboards(client, plan, 6)
