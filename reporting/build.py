@@ -6,14 +6,23 @@
    creates it (status "building"), relying on the conditional unique constraints: two workers
    racing to create it collide, and the loser re-reads the winner's row. Regenerating creates
    version N+1 and turns the old version into a kept, non-current one.
-2. build — a transaction that locks that row (SELECT … FOR UPDATE), so a second worker waits and
-   then finds it ready; the files are written to temp files and renamed into place, so a worker
-   killed mid-job leaves the row "building" and no half-written file, and the next run of the
-   job (acks_late redelivery or the catch-up job) builds it.
+2. build — outside any transaction: compute the content and render Word and Excel to temp files
+   (.tmp-…) beside their final names;
+3. write — a short transaction that locks the row (SELECT … FOR UPDATE): if another worker
+   finished it meanwhile, its result stands and ours is discarded; otherwise the temp files are
+   renamed into place and the row is marked ready. A worker killed mid-job leaves the row
+   "building", no half-written file (stray temp files are removed at worker start), and the next
+   run of the job (acks_late redelivery or the catch-up job) builds it.
 """
 
 import datetime as dt
+import fcntl
 import logging
+import os
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -32,6 +41,7 @@ from targets.models import Battle, Period, Plan, TaskForce
 
 log = logging.getLogger(__name__)
 Kind = DispatchReport.Kind
+TEMP_PREFIX = ".tmp-"  # render.atomic_write's temp files share it
 
 
 def scope_filter(plan_id, kind, period_id, battle_id):
@@ -150,30 +160,115 @@ def build_report(
     row = claim(plan_id, kind, period, battle_id, regenerate=regenerate, after_version=after_version, user_id=user_id)
     if row.status == DispatchReport.Status.READY:
         return row
+    # The work (content, Word, Excel) happens outside any transaction, so the embedded SQLite
+    # default is never write-locked for the seconds a report takes: only the claim above and the
+    # short write below hold its lock.
+    try:
+        with building():
+            content = compute_content(row, plan, period, facts_cache)
+            staged = stage_files(row, content)
+    except Exception as exc:
+        log.exception("building dispatch report %s failed", row.pk)
+        return mark_failed(row.pk, exc)
     with transaction.atomic():
-        # The lock makes a second worker wait here, then find the report ready.
         report = DispatchReport.objects.order_by().select_for_update(of=("self",)).get(pk=row.pk)
         if report.status == DispatchReport.Status.READY:
+            discard(staged)  # another worker finished the same row meanwhile: keep its files
             return report
-        try:
-            report.content = compute_content(report, plan, period, facts_cache)
-            root = settings.REPORTS_ROOT
-            report.docx_path = report.file_path("docx")
-            report.xlsx_path = report.file_path("xlsx")
-            write_docx(report.content, root / report.docx_path)
-            write_xlsx(report.content, root / report.xlsx_path)
-        except Exception as exc:
-            log.exception("building dispatch report %s failed", report.pk)
-            report.status = DispatchReport.Status.FAILED
-            report.error = f"{type(exc).__name__}: {exc}"
-            report.save(update_fields=["status", "error"])
-            return report
+        for tmp, final in staged:
+            os.replace(tmp, final)
+        report.content = content
+        report.docx_path = report.file_path("docx")
+        report.xlsx_path = report.file_path("xlsx")
         report.status = DispatchReport.Status.READY
         report.error = ""
         report.generated_at = timezone.now()
         report.save(update_fields=["content", "docx_path", "xlsx_path", "status", "error", "generated_at"])
         announce(report)
     return report
+
+
+def stage_files(report, content):
+    """Render the Word and Excel files to temp names (.tmp-…) beside their final paths; returns
+    [(temp, final)] for the write step to rename. A worker killed here leaves only temp files,
+    which `clean_temp_files` removes."""
+    root = Path(settings.REPORTS_ROOT)
+    staged = []
+    try:
+        for ext, writer in (("docx", write_docx), ("xlsx", write_xlsx)):
+            final = root / report.file_path(ext)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=TEMP_PREFIX, suffix=f".{ext}")
+            os.close(fd)
+            staged.append((Path(tmp), final))
+            writer(content, Path(tmp))
+    except BaseException:
+        discard(staged)
+        raise
+    return staged
+
+
+def discard(staged):
+    for tmp, _final in staged:
+        tmp.unlink(missing_ok=True)
+
+
+def mark_failed(pk, exc):
+    with transaction.atomic():
+        report = DispatchReport.objects.order_by().select_for_update(of=("self",)).get(pk=pk)
+        if report.status != DispatchReport.Status.READY:
+            report.status = DispatchReport.Status.FAILED
+            report.error = f"{type(exc).__name__}: {exc}"
+            report.save(update_fields=["status", "error"])
+    return report
+
+
+@contextmanager
+def building():
+    """A shared lock (flock) on the REPORTS_ROOT folder while a build writes temp files: a cleaner
+    that can take it exclusively knows no build on this machine is writing one."""
+    root = Path(settings.REPORTS_ROOT)
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)  # releases the lock; a killed process's lock goes with it
+
+
+def clean_temp_files(root=None, older_than_seconds=None):
+    """Remove the temp files (.tmp-*) that killed builds left under REPORTS_ROOT; returns how many.
+
+    When no build on this machine is running (the build lock can be taken exclusively) every temp
+    file goes; otherwise only those older than `older_than_seconds` (default: the task time limit,
+    which no live build outlasts), so a worker starting beside a busy one never takes its files.
+    """
+    root = Path(root or settings.REPORTS_ROOT)
+    if not root.is_dir():
+        return 0
+    if older_than_seconds is None:
+        older_than_seconds = settings.CELERY_TASK_TIME_LIMIT
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            cutoff = float("inf")  # nobody is building: every temp file is a leftover
+        except BlockingIOError:
+            cutoff = time.time() - older_than_seconds
+        removed = 0
+        for path in root.rglob(f"{TEMP_PREFIX}*"):
+            try:
+                if path.is_file() and path.stat().st_mtime <= cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue  # removed meanwhile by another cleaner
+    finally:
+        os.close(fd)
+    if removed:
+        log.info("removed %d temp files left by killed builds under %s", removed, root)
+    return removed
 
 
 def announce(report):
@@ -215,24 +310,52 @@ def close_period(plan_id, period_id):
     with a red item), then mark the period closed. Closed last, so a run cut short is redone by
     the catch-up job, which cannot tell "no slip needed" from "slip never built" otherwise."""
     period = Period.objects.select_related("plan").get(pk=period_id, plan_id=plan_id)
-    battle_ids = list(Battle.objects.filter(plan_id=plan_id).order_by("number").values_list("id", flat=True))
-    ready = set(
-        DispatchReport.objects.filter(
-            plan_id=plan_id, period_id=period_id, is_current=True, status=DispatchReport.Status.READY
-        ).values_list("kind", "battle_id")
-    )
     facts_cache = {}
     built = []
-    for kind, battle_id in reports_due_for(period, battle_ids):
-        if (kind, battle_id) in ready:
-            continue
+    for kind, battle_id in reports_to_build(period):
         report = build_report(plan_id, kind, period_id, battle_id, facts_cache=facts_cache)
         if report is not None:
             built.append(report)
+    mark_closed(period)
+    return built
+
+
+def reports_to_build(period):
+    """(kind, battle_id) of the reports `period` is due that are not ready (slips included: whether
+    one is needed is decided when it is built)."""
+    battle_ids = list(Battle.objects.filter(plan_id=period.plan_id).order_by("number").values_list("id", flat=True))
+    ready = set(
+        DispatchReport.objects.filter(
+            plan_id=period.plan_id, period_id=period.id, is_current=True, status=DispatchReport.Status.READY
+        ).values_list("kind", "battle_id")
+    )
+    return [due for due in reports_due_for(period, battle_ids) if due not in ready]
+
+
+def mark_closed(period):
     if period.closed_at is None:
         period.closed_at = timezone.now()
         period.save(update_fields=["closed_at"])
-    return built
+
+
+def close_if_complete(plan_id, period_id):
+    """Mark a period closed once the per-report jobs of a catch-up have built it: every report it
+    is due is ready, except warning slips, which exist only for battles with a red item (a slip row
+    that failed or is building keeps the period open). True when closed."""
+    period = Period.objects.get(pk=period_id, plan_id=plan_id)
+    current = {
+        (kind, battle_id): status
+        for kind, battle_id, status in DispatchReport.objects.filter(
+            plan_id=plan_id, period_id=period_id, is_current=True
+        ).values_list("kind", "battle_id", "status")
+    }
+    battle_ids = list(Battle.objects.filter(plan_id=plan_id).values_list("id", flat=True))
+    due = [(k, b) for k, b in reports_due_for(period, battle_ids) if k != Kind.WARNING_SLIP]
+    due += [key for key in current if key[0] == Kind.WARNING_SLIP]
+    if any(current.get(key) != DispatchReport.Status.READY for key in due):
+        return False
+    mark_closed(period)
+    return True
 
 
 def due_periods(plan, now=None):

@@ -119,6 +119,34 @@ class DispatchReport(models.Model):
         return f"{self.plan_id}/{self.kind}/{self.period_id}-{battle}-v{self.version}.{ext}"
 
 
+class BuildRequest(models.Model):
+    """A "generate now" request, recorded before it is sent to the worker: if the broker is down or
+    frozen, or the message is lost, the catch-up job finds it here and builds the report."""
+
+    plan = models.ForeignKey(Plan, verbose_name=_("方案"), on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("类型"), max_length=24, choices=DispatchReport.Kind.choices)
+    period = models.ForeignKey(Period, verbose_name=_("期"), on_delete=models.CASCADE, related_name="+")
+    battle = models.ForeignKey(
+        Battle, verbose_name=_("仗"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    regenerate = models.BooleanField(_("重新生成"), default=False)
+    # The current version when the request was made: a regeneration is done once a later one exists.
+    after_version = models.PositiveSmallIntegerField(_("原版本"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("生成申请")
+        verbose_name_plural = _("生成申请")
+        indexes = [models.Index(fields=["done_at"], name="build_request_pending")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.period_id} {self.battle_id or 'all'}"
+
+
 class ReminderLog(models.Model):
     """One reminder step sent to one department for one period: sending again is skipped."""
 

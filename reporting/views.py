@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Notification
 from reporting.access import can_generate, dispatch_report_for_user, generatable_battles, reports_for_user
 from reporting.build import slip_needed
-from reporting.models import DispatchReport
+from reporting.models import BuildRequest, DispatchReport
 from targets.models import Battle, Period, Plan
 
 log = logging.getLogger(__name__)
@@ -27,17 +27,25 @@ CONTENT_TYPES = {
 }
 
 
-def queue_build(plan_id, kind, period_id, battle_id, *, regenerate, after_version, user_id):
-    """Queue a build after the request's transaction commits; False when the broker is down.
+def queue_build(request_row):
+    """Send a recorded "generate now" request to the worker; False when the broker is down or frozen
+    (publishing gives up after about a second, see CELERY_BROKER_TIMEOUT): the request stays
+    recorded and the catch-up builds it.
 
-    The web app must keep working without Redis: the error is logged and the hourly catch-up
-    job builds the report once the broker is back.
+    Published at once, not on commit: the request row is already committed (the view runs in
+    autocommit), and a publish error must be caught here rather than in a commit hook.
     """
     from reporting.tasks import build_dispatch_report
 
     try:
-        build_dispatch_report.delay_on_commit(
-            plan_id, kind, period_id, battle_id, regenerate=regenerate, after_version=after_version, user_id=user_id
+        build_dispatch_report.apply_async(
+            (request_row.plan_id, request_row.kind, request_row.period_id, request_row.battle_id),
+            {
+                "regenerate": request_row.regenerate,
+                "after_version": request_row.after_version,
+                "user_id": request_row.requested_by_id,
+                "request_id": request_row.pk,
+            },
         )
     except Exception:
         log.exception("could not queue dispatch report build (broker down?)")
@@ -191,15 +199,17 @@ def generate(request, plan_code):
         plan=plan, kind=data["kind"], period=data["period"], battle_id=battle_id, is_current=True
     ).first()
     after = current.version if current else 0
-    queued = queue_build(
-        plan.id,
-        data["kind"],
-        data["period"].id,
-        battle_id,
+    # Recorded first: if the broker does not take the job, the hourly catch-up still builds it.
+    request_row = BuildRequest.objects.create(
+        plan=plan,
+        kind=data["kind"],
+        period=data["period"],
+        battle_id=battle_id,
         regenerate=data["regenerate"],
         after_version=after if data["regenerate"] else None,
-        user_id=request.user.id,
+        requested_by=request.user,
     )
+    queued = queue_build(request_row)
     if not queued:
         messages.warning(request, _("报告生成服务暂时不可用，已记录请求，服务恢复后将自动补生成。"))
         return redirect("reporting:archive", plan_code=plan.code)

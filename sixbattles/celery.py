@@ -14,6 +14,8 @@ app.autodiscover_tasks()
 
 def ensure_broker_folders(**_kwargs):
     """kombu's filesystem transport (the embedded default) needs its folders to exist."""
+    if not str(app.conf.broker_url or "").startswith("filesystem://"):
+        return
     options = app.conf.broker_transport_options or {}
     for key in ("data_folder_in", "data_folder_out", "control_folder"):
         if options.get(key):

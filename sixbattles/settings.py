@@ -120,12 +120,18 @@ INSTALLED_APPS = [
     "targets",
     "tasks",
     "reporting",
+    "sixbattles.apps.SixBattlesConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files with hashed, compressed names, served by the app itself (collectstatic on start).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Sessions are saved only when they change; this keeps the idle timeout by refreshing an
+    # authenticated session's expiry once it is SESSION_REFRESH_SECONDS old.
+    "sixbattles.middleware.IdleSessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -169,6 +175,14 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Argon2 first: new passwords and every login with an older hash (PBKDF2, or Argon2 with other
+# parameters) are hashed with it; the others stay only to check and upgrade old hashes.
+PASSWORD_HASHERS = [
+    "sixbattles.hashers.Argon2Hasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -179,10 +193,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "tasks:home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions end after a working day of inactivity and when the browser closes.
+# Sessions end after a working day of inactivity and when the browser closes. A session is written
+# only when it changes; IdleSessionRefreshMiddleware moves an active user's expiry forward once it
+# is SESSION_REFRESH_SECONDS old, so the idle timeout holds to within that many seconds.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = env_int("SESSION_REFRESH_SECONDS", 5 * 60)
 
 # Lock out per username *and* address, so colleagues behind one NAT do not lock each other out.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -203,6 +219,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
+# collectstatic writes hashed names (app.3f2a….css, cached for a year) and .gz/.br copies;
+# WhiteNoiseMiddleware serves them. With DEBUG=1 the plain names are served from static/.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 # Evidence files live outside the web root and are only served through an access-checked view.
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(DATA_DIR / "private")))
 REPORTS_ROOT = Path(env_str("REPORTS_ROOT", str(DATA_DIR / "reports")))
@@ -226,6 +248,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "accounts.views.csrf_failure"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# A load balancer or monitor probes the health endpoint over plain HTTP on the machine itself.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
@@ -263,14 +287,25 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
-        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
-        "control_folder": str(CELERY_BROKER_DIR / "control"),
-    }
-else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 60}
+# A web request that publishes a job ("generate now") must not hang on a broker that is down or
+# frozen (accepting connections, answering nothing): connecting and every command give up after
+# CELERY_BROKER_TIMEOUT seconds and publishing is not retried, so the request answers in about a
+# second and the job, already recorded in the database (BuildRequest), is built by the catch-up.
+# The worker's BRPOP is read by its event loop, so the socket timeout does not cut its waits.
+CELERY_BROKER_TIMEOUT = float(env_int("CELERY_BROKER_TIMEOUT_MS", 1000)) / 1000
+CELERY_BROKER_CONNECTION_TIMEOUT = CELERY_BROKER_TIMEOUT
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
+# Each transport reads its own keys and ignores the others'.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis: an unacknowledged job comes back after this long (a job's time limit plus a margin).
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 60,
+    "socket_connect_timeout": CELERY_BROKER_TIMEOUT,
+    "socket_timeout": CELERY_BROKER_TIMEOUT,
+    # Filesystem (the embedded default): message files under DATA_DIR.
+    "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
+    "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
+    "control_folder": str(CELERY_BROKER_DIR / "control"),
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Dispatch reports: a warning slip's deadline is the first working day this many days after it.

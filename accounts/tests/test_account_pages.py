@@ -5,9 +5,9 @@ from django.urls import reverse
 
 def test_profile_shows_department_role_and_the_battles_an_office_reviews(client, office_dev, django_assert_num_queries):
     client.force_login(office_dev)
-    # session, user, office battles, battles + plans; base.html: department, unread notifications;
-    # session save (3)
-    with django_assert_num_queries(9):
+    # session, user, office battles, battles + plans; base.html: department, unread notifications
+    # (the session is written only when it changes)
+    with django_assert_num_queries(6):
         response = client.get(reverse("accounts:profile"))
     text = response.content.decode()
     assert "市发展改革委" in text and "专班办公室" in text and "打好经济增长主动仗" in text

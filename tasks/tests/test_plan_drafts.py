@@ -289,9 +289,9 @@ def test_the_draft_list_takes_a_fixed_number_of_queries(admin_client, django_ass
     for _i in range(3):
         upload(admin_client, as_docx(NEXT_YEAR))
     admin_client.get(reverse("tasks:draft_list"))  # shows (and clears) the upload messages
-    # session, user, unread notifications, drafts with uploader, office and loaded plan;
-    # the session is saved on every request (a savepoint, the update, its release).
-    with django_assert_num_queries(7):
+    # session, user, unread notifications, drafts with uploader, office and loaded plan (the
+    # session is written only when it changes).
+    with django_assert_num_queries(4):
         response = admin_client.get(reverse("tasks:draft_list"))
     assert response.content.decode().count("2024年方案.docx") == 3
 
@@ -404,8 +404,8 @@ def test_the_2023_plan_as_docx_reviews_in_a_fixed_number_of_queries_and_loads_wh
     draft = PlanDraft.objects.get()
     admin_client.get(reverse("tasks:draft_list"))  # shows (and clears) the upload message
 
-    # session, user, notifications, the draft, the department registry; the session save (3)
-    with django_assert_num_queries(8):
+    # session, user, notifications, the draft, the department registry (no session write)
+    with django_assert_num_queries(5):
         page = review(admin_client, draft).content.decode()
     response = post(admin_client, "draft_load", draft)
 

@@ -1,0 +1,108 @@
+"""The ten-day deadline rush (bench/rush.sh): department staff log in and submit their reports while
+leaders read the dashboards.
+
+Staff (weight 300): log in, then per report: home → report form → submit, 5–25 s apart (about 20
+requests/s offered by 300 users, as observed at a deadline). Leaders (weight 20): log in, then
+overview / a battle / a department page, 5–15 s apart. Users and their (task, 旬) pairs come from
+benchmark-results/rush-users.json (written by bench/rush_setup.py).
+"""
+
+import itertools
+import json
+import os
+import random
+import re
+from pathlib import Path
+
+from locust import HttpUser, between, task
+
+USERS_FILE = Path(__file__).resolve().parents[1] / "benchmark-results" / "rush-users.json"
+DATA = json.loads(Path(os.environ.get("RUSH_USERS", USERS_FILE)).read_text())
+STAFF = itertools.cycle(sorted(DATA["staff"]))
+LEADERS = itertools.cycle(DATA["leaders"])
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+VERSION = re.compile(r'name="version" value="(\d+)"')
+METRIC = re.compile(r'name="(metric_\d+)"')
+
+
+def log_in(user, username):
+    page = user.client.get("/login/", name="login form")
+    token = CSRF.search(page.text).group(1)
+    with user.client.post(
+        "/login/",
+        {"username": username, "password": DATA["password"], "csrfmiddlewaretoken": token},
+        name="login",
+        allow_redirects=False,
+        catch_response=True,
+    ) as response:
+        if response.status_code != 302:
+            response.failure(f"login answered {response.status_code}")
+
+
+class DepartmentStaff(HttpUser):
+    weight = 300
+    wait_time = between(5, 25)
+
+    def on_start(self):
+        self.username = next(STAFF)
+        self.todo = list(DATA["staff"][self.username])
+        log_in(self, self.username)
+        self.step = 0
+
+    @task
+    def deadline(self):
+        if not self.todo:
+            self.client.get("/", name="home")
+            return
+        task_id, period_id = self.todo[0]
+        url = f"/tasks/{task_id}/report/{period_id}/"
+        if self.step == 0:
+            self.client.get("/", name="home")
+        elif self.step == 1:
+            self.form = self.client.get(url, name="report form")
+        else:
+            text = getattr(self, "form", None).text if getattr(self, "form", None) is not None else ""
+            version, token = VERSION.search(text), CSRF.search(text)
+            if not (version and token):
+                self.form = None
+                self.step = 1  # fetch the form again
+                return
+            data = {
+                "csrfmiddlewaretoken": token.group(1),
+                "version": version.group(1),
+                "action": "submit",
+                "progress": "本旬召开专题调度会1次，推进项目建设，完成年度任务的"
+                + str(random.randint(80, 100))
+                + "%。",
+                "task_status": "in_progress",
+                "problems": "",
+                "next_steps": "继续按计划推进。",
+            }
+            for name in set(METRIC.findall(text)):
+                data[name] = str(random.randint(1, 500))
+            with self.client.post(url, data, name="submit", allow_redirects=False, catch_response=True) as response:
+                if response.status_code != 302:
+                    response.failure(f"submit answered {response.status_code}")
+            self.todo.pop(0)
+        self.step = (self.step + 1) % 3
+
+
+class Leader(HttpUser):
+    weight = 20
+    wait_time = between(5, 15)
+
+    def on_start(self):
+        log_in(self, next(LEADERS))
+
+    @task(3)
+    def overview(self):
+        self.client.get(f"/dashboard/{DATA['plan']}/", name="dashboard overview")
+
+    @task(2)
+    def battle(self):
+        self.client.get(f"/dashboard/{DATA['plan']}/battle/{random.choice(DATA['battles'])}/", name="dashboard battle")
+
+    @task(1)
+    def department(self):
+        pk = random.choice(DATA["departments"])
+        self.client.get(f"/dashboard/{DATA['plan']}/department/{pk}/", name="dashboard department")

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Runs the app as in production on one machine: DEBUG=0, migrations and collectstatic on start,
+# gunicorn serving the site and its static files (whitenoise: hashed, compressed names), one
+# Celery worker and exactly one beat. Stops all of them when it is stopped (Ctrl-C or SIGTERM).
+#
+#   SECRET_KEY=… ALLOWED_HOSTS=host DATABASE_URL=postgres://… REDIS_URL=redis://… scripts/serve.sh
+#
+# Environment (besides the app's own, see README "Configuration"):
+#   PORT            gunicorn listens on BIND (default 127.0.0.1:$PORT, PORT default 8000)
+#   WEB_CONCURRENCY gunicorn worker processes (default 2: one per core of a 2-core machine)
+#   WEB_THREADS     threads per gunicorn worker (default 1)
+#   CELERY_CONCURRENCY report worker processes (default 1)
+#   SERVE_NO_WORKER=1  start no Celery worker and no beat (e.g. they run on another machine)
+#   SERVE_SKIP_SETUP=1 do not run scripts/setup.sh (the virtualenv is already installed)
+#   LOG_DIR         where the worker's, beat's and gunicorn's logs go (default $DATA_DIR/logs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ "${SERVE_SKIP_SETUP:-0}" = 1 ] || scripts/setup.sh requirements.txt
+export DEBUG=0
+if [ -z "${SECRET_KEY:-}" ]; then
+  echo "错误：生产模式需要 SECRET_KEY（例如 SECRET_KEY=\$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')）。" >&2
+  echo "Error: SECRET_KEY is required in production mode." >&2
+  exit 1
+fi
+data_dir="${DATA_DIR:-data}"
+log_dir="${LOG_DIR:-$data_dir/logs}"
+mkdir -p "$data_dir" "$log_dir"
+py=.venv/bin/python
+$py manage.py check
+$py manage.py migrate --no-input
+$py manage.py collectstatic --no-input --verbosity 0
+$py manage.py setup_report_schedule
+
+pids=()
+stop_all() {
+  trap - EXIT INT TERM
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait || true
+}
+trap stop_all EXIT INT TERM
+
+if [ "${SERVE_NO_WORKER:-0}" != 1 ]; then
+  # The worker builds the dispatch reports; the beat (one only: two would send every job twice)
+  # sends the hourly catch-up and the daily reminders from django-celery-beat's tables.
+  .venv/bin/celery -A sixbattles worker --loglevel=INFO --concurrency="${CELERY_CONCURRENCY:-1}" \
+    -n "sixbattles-${PORT:-8000}@%h" >>"$log_dir/worker.log" 2>&1 &
+  pids+=($!)
+  .venv/bin/celery -A sixbattles beat --loglevel=INFO --pidfile="$data_dir/celerybeat.pid" \
+    >>"$log_dir/beat.log" 2>&1 &
+  pids+=($!)
+fi
+
+# --preload loads the app once, then forks: wsgi.py's gc.freeze() then covers every worker.
+.venv/bin/gunicorn sixbattles.wsgi:application \
+  --bind "${BIND:-127.0.0.1:${PORT:-8000}}" \
+  --workers "${WEB_CONCURRENCY:-2}" --threads "${WEB_THREADS:-1}" \
+  --preload --timeout 30 --graceful-timeout 20 \
+  --max-requests 5000 --max-requests-jitter 500 \
+  --no-control-socket --access-logfile "$log_dir/access.log" --error-logfile - \
+  --access-logformat '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms' &
+pids+=($!)
+echo "生产模式已启动：http://${BIND:-127.0.0.1:${PORT:-8000}}/ （健康检查 /healthz，日志 $log_dir/）"
+# Whichever process ends first (a crash, a signal) stops the others.
+wait -n
