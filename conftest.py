@@ -15,6 +15,20 @@ import pytest
 from targets.periods import deadline_for, year_periods
 
 BROWSER_PATH = "/usr/bin/chromium"
+DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """After every test that used the database, while its data is still there: the stored task
+    summaries equal a recount of the reports (`check_summaries`), whatever the test did."""
+    result = yield
+    if DB_FIXTURES & set(item.fixturenames) or item.get_closest_marker("django_db"):
+        from tasks.summaries import differences
+
+        found = differences()
+        assert not found, f"stored task summaries differ from a recount (task, period, stored, recounted): {found[:5]}"
+    return result
 
 
 @pytest.fixture(autouse=True)

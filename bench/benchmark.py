@@ -1,15 +1,22 @@
 """Dashboard benchmark on PostgreSQL (a script, not a test).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sb_bench .venv/bin/python bench/benchmark.py --size small
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sb_bench .venv/bin/python bench/benchmark.py --size large
+Build the two data sets (bench/build.py: bulk loading, a few minutes for the large one):
 
-Builds the data set (small: one city plan, ~16 thousand reports; large: 14 city plans × 5 years,
-each the full 2023 plan of 170 tasks with lead and responsible departments reporting every 旬 of
-the year through seed_demo's bulk inserts: ~1.1 million reports, with readings), then times each
-dashboard in-process with the Django test client (30+ requests each) and prints the median and
-95th-percentile server time and the query count. The database is emptied first; --keep adds only
-what is missing; --reuse measures what is there without building (after a migration, say).
-Every request computes its page from the database: there is no cache, so the figures are cold.
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sb_bench10k .venv/bin/python bench/benchmark.py --build small
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sb_bench1m .venv/bin/python bench/benchmark.py --build large
+
+(small: the 2023 plan, ~17 thousand reports; large: 14 cities × 5 years = 70 plans, ~1.2 million
+reports.) Then measure every dashboard on both in one run:
+
+    .venv/bin/python bench/benchmark.py --runs 40 \\
+        10k=postgres://postgres@127.0.0.1:5432/sb_bench10k 1M=postgres://postgres@127.0.0.1:5432/sb_bench1m
+
+Each round requests, in turn and on each database, every dashboard page, the cheapest
+authenticated page (/account/) and a raw SQL floor (one SELECT 1 through Django's connection),
+in-process with the Django test client as a leader, so that a burst of load from elsewhere on a
+shared machine hits every page alike. It prints the median and 95th percentile per page, the
+page's p95 ÷ the account page's p95 and, with two databases, the second's p95 ÷ the first's.
+There is no cache: every request computes its page from the database.
 """
 
 import argparse
@@ -17,7 +24,6 @@ import gc
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -29,137 +35,159 @@ import django  # noqa: E402
 
 django.setup()
 
-import datetime as dt  # noqa: E402
-
-import yaml  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+from django.db.utils import load_backend  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from bench.build import build  # noqa: E402
+from sixbattles.settings import database_from_url  # noqa: E402
 from targets.models import Department, Plan, Target  # noqa: E402
-from tasks.management.commands.seed_demo import seed_plan  # noqa: E402
 from tasks.models import ProgressReport, Task  # noqa: E402
 
 SIZES = {"small": (1, 1), "large": (14, 5)}
-CITIES = [
-    "huaihua",
-    "changsha",
-    "zhuzhou",
-    "xiangtan",
-    "hengyang",
-    "shaoyang",
-    "yueyang",
-    "changde",
-    "zhangjiajie",
-    "yiyang",
-    "chenzhou",
-    "yongzhou",
-    "loudi",
-    "xiangxi",
-]
+AS_OF = "?as_of=month-11"
+DASHBOARDS = ("overview", "battle", "department", "target", "area", "task")
+FLOOR = "sql floor"
+CHEAPEST = "account"
 
 
-def build(cities, years):
-    source = yaml.safe_load((ROOT / "fixtures" / "huaihua-2023.yaml").read_text(encoding="utf-8"))
-    made = 0
-    for c in range(cities):
-        for y in range(years):
-            year = 2023 - y
-            code = f"{CITIES[c]}-{year}"
-            if Plan.objects.filter(code=code).exists():
-                continue
-            data = dict(source)
-            data["plan"] = {
-                **source["plan"],
-                "code": code,
-                "year": year,
-                "issued_on": f"{year}-01-30",
-                "published_on": f"{year}-02-01",
-            }
-            with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8") as fh:
-                yaml.safe_dump(data, fh, allow_unicode=True, sort_keys=False)
-            call_command("load_plan", fh.name, verbosity=0)
-            os.unlink(fh.name)
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, int(round(fraction * len(ordered))) - 1))]
+
+
+class Database:
+    """One benchmark database: its own connection object (swapped in as "default"), client and pages."""
+
+    def __init__(self, label, url):
+        settings_dict = connections.configure_settings({"default": database_from_url(url)})["default"]
+        self.label = label
+        self.wrapper = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, "default")
+        self.use()
+        call_command("migrate", verbosity=0)
+        self.reports = ProgressReport.objects.count()
+        self.plans = Plan.objects.count()
+        leader, _ = User.objects.get_or_create(username="bench-leader", defaults={"role": "leader"})
+        self.client = Client()
+        self.client.force_login(leader)
+        plan = Plan.objects.get(code="huaihua-2023")
+        target = Target.objects.filter(battle__plan=plan, by_area=True).order_by("id").first()
+        task = Task.objects.filter(section__battle__plan=plan).order_by("id").first()
+        dept = Department.objects.get(name="市发展改革委")
+        self.urls = {
+            "overview": reverse("dash:overview", args=[plan.code]) + AS_OF,
+            "battle": reverse("dash:battle", args=[plan.code, 1]) + AS_OF,
+            "department": reverse("dash:department", args=[plan.code, dept.pk]) + AS_OF,
+            "target": reverse("dash:target", args=[target.pk]) + AS_OF,
+            "area": reverse("dash:area", args=[target.pk]) + AS_OF,
+            "task": reverse("dash:task", args=[task.pk]) + AS_OF,
+            CHEAPEST: reverse("accounts:profile"),
+        }
+        self.times = {name: [] for name in [*self.urls, FLOOR]}
+        self.queries = {}
+
+    def use(self):
+        connections["default"] = self.wrapper
+
+    def warm_up(self):
+        self.use()
+        for name, url in self.urls.items():
+            self.client.get(url)
+            with CaptureQueriesContext(connection) as queries:
+                response = self.client.get(url)
+            assert response.status_code == 200, (self.label, url, response.status_code)
+            self.queries[name] = len(queries.captured_queries)
+        self.queries[FLOOR] = 1
+
+    def round(self):
+        """One request of every page and one floor query, timed."""
+        self.use()
+        for name, url in self.urls.items():
             started = time.perf_counter()
-            seed_plan(Plan.objects.get(code=code), dt.date(year, 12, 31), seed=c * 100 + y)
-            made += 1
-            print(f"  {code}: seeded in {time.perf_counter() - started:.1f}s", flush=True)
-    return made
-
-
-def measure(client, url, runs):
-    client.get(url)  # warm caches and connections
-    times = []
-    for _ in range(runs):
+            response = self.client.get(url)
+            self.times[name].append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (self.label, url, response.status_code)
         started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    times.sort()
-    p95 = times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
-    return statistics.median(times), p95, len(queries.captured_queries)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        self.times[FLOOR].append((time.perf_counter() - started) * 1000)
+
+    def p95(self, name):
+        return percentile(self.times[name], 0.95)
+
+
+def report(databases, runs):
+    names = [*DASHBOARDS, CHEAPEST, FLOOR]
+    for db in databases:
+        cheapest = db.p95(CHEAPEST)
+        print(f"\n{db.label}: {db.plans} plans, {db.reports} reports, {runs} requests per page")
+        print(f"{'page':<12}{'median ms':>10}{'p95 ms':>9}{'p95 ÷ account':>15}{'queries':>9}")
+        for name in names:
+            times = db.times[name]
+            print(
+                f"{name:<12}{statistics.median(times):>10.1f}{db.p95(name):>9.1f}"
+                f"{db.p95(name) / cheapest:>15.2f}{db.queries[name]:>9}"
+            )
+    if len(databases) == 2:
+        small, large = databases
+        print(f"\n{'page':<12}{f'p95 {large.label} ÷ {small.label}':>16}{'median ratio':>14}")
+        for name in names:
+            ratio = large.p95(name) / small.p95(name)
+            median = statistics.median(large.times[name]) / statistics.median(small.times[name])
+            print(f"{name:<12}{ratio:>16.2f}{median:>14.2f}")
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--size", choices=SIZES, default="small")
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--keep", action="store_true", help="keep the data in the database, add what is missing")
-    parser.add_argument("--reuse", action="store_true", help="measure the data already in the database, build nothing")
     parser.add_argument(
-        "--gc-freeze",
+        "databases", nargs="*", metavar="LABEL=URL", help="databases to measure (default: DATABASE_URL)"
+    )
+    parser.add_argument("--build", choices=SIZES, help="empty DATABASE_URL's database and build this size, then stop")
+    parser.add_argument("--runs", type=int, default=40, help="requests per page and database")
+    parser.add_argument(
+        "--no-gc-freeze",
         action="store_true",
-        help="gc.freeze() before measuring, as a server can after start-up: no full collections of "
-        "start-up objects in the middle of a request (those make the p95 without it)",
+        help="measure without gc.freeze() (production calls it after start-up, sixbattles/wsgi.py)",
     )
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit("Set DATABASE_URL=postgres://…/sb_bench: the benchmark runs on PostgreSQL.")
-    call_command("migrate", verbosity=0)
-    started = time.perf_counter()
-    if not args.reuse:
-        if not args.keep:
-            call_command("flush", interactive=False, verbosity=0)
-        build(*SIZES[args.size])
-        with connection.cursor() as cursor:
-            # As autovacuum would: statistics, and the visibility map that index-only scans rely on.
-            cursor.execute("VACUUM ANALYZE")
-    reports = ProgressReport.objects.count()
-    print(f"data: {Plan.objects.count()} plans, {reports} reports ({time.perf_counter() - started:.0f}s to build)")
-
-    leader, _ = User.objects.get_or_create(username="bench-leader", defaults={"role": "leader"})
-    client = Client()
-    client.force_login(leader)
-    if args.gc_freeze:
+    if (args.build or not args.databases) and connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL=postgres://…: the benchmark runs on PostgreSQL.")
+    if args.build:
+        call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        call_command("flush", interactive=False, verbosity=0)
+        build(*SIZES[args.build], log=lambda line: print(line, flush=True))
+        print(
+            f"built {Plan.objects.count()} plans, {ProgressReport.objects.count()} reports "
+            f"in {time.perf_counter() - started:.0f}s"
+        )
+        return
+    pairs = [item.partition("=") for item in args.databases] or [("db", "=", os.environ["DATABASE_URL"])]
+    databases = [Database(label, url) for label, _, url in pairs]
+    if any(db.wrapper.vendor != "postgresql" for db in databases):
+        sys.exit("Every database must be PostgreSQL (postgres://…).")
+    for db in databases:
+        db.warm_up()
+    if not args.no_gc_freeze:
         gc.collect()
         gc.freeze()
-    plan = Plan.objects.get(code="huaihua-2023")
-    target = Target.objects.filter(battle__plan=plan, by_area=True).order_by("id").first()
-    task = Task.objects.filter(section__battle__plan=plan).order_by("id").first()
-    dept = Department.objects.get(name="市发展改革委")
-    as_of = "?as_of=month-11"
-    pages = {
-        "overview": reverse("dash:overview", args=[plan.code]),
-        "battle": reverse("dash:battle", args=[plan.code, 1]),
-        "department": reverse("dash:department", args=[plan.code, dept.pk]),
-        "target": reverse("dash:target", args=[target.pk]),
-        "area": reverse("dash:area", args=[target.pk]),
-        "task": reverse("dash:task", args=[task.pk]),
-    }
     # Wall-clock figures on a shared machine: the load average says how much else was running.
     load = "/".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"{'page':<12}{'median ms':>10}{'p95 ms':>10}{'queries':>9}   ({reports} reports, {args.runs} requests each)")
-    for name, url in pages.items():
-        median, p95, queries = measure(client, url + as_of, args.runs)
-        print(f"{name:<12}{median:>10.1f}{p95:>10.1f}{queries:>9}")
+    started = time.perf_counter()
+    for _ in range(args.runs):
+        for db in databases:
+            db.round()
+    after = "/".join(f"{x:.1f}" for x in os.getloadavg())
     print(
-        f"load average before: {load}, after: {'/'.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)"
+        f"{args.runs} rounds in {time.perf_counter() - started:.0f}s; load average before {load}, after {after} "
+        f"({os.cpu_count()} CPUs, shared with other engineers' work)"
     )
+    report(databases, args.runs)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db import connection
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from sixbattles.params import parse_period_ref
@@ -35,8 +35,9 @@ from targets.models import Battle, Department, Period, Target, TargetReading
 from targets.numbers import percent
 from targets.periods import first_due_ten_day, period_number_of
 from targets.schedule import MetricPoint, ReadingPoint, Rules, TaskReportPoint
+from tasks import summaries
 from tasks.access import readable_reports
-from tasks.models import MetricValue, ProgressReport, Responsibility, Task, TaskMetric
+from tasks.models import ProgressReport, Responsibility, Task, TaskMetric
 
 REPORTED = ("submitted", "approved")
 REPORTING_ROLES = ("lead", "responsible")
@@ -274,28 +275,42 @@ def _current_ten_day_id(as_of):
     return next((p.pk for p in as_of.periods if p.kind == "ten_day" and p.number == as_of.ten_day), None)
 
 
-def _up_to(as_of, prefix=""):
-    """Reports of the 旬 up to the as-of one. Filtered on the joined period's number rather than a
-    list of period ids, so that PostgreSQL estimates the rows from task_id and reads them from
-    index report_task_period_status alone (with an id list it misjudged the count and took the
-    period index with a heap visit per row: 40 ms instead of 9 ms on a 15-thousand-report plan)."""
-    return Q(**{f"{prefix}period__kind": "ten_day", f"{prefix}period__number__lte": as_of.ten_day})
-
-
 def _task_summaries(task_ids, as_of, first_due, leads_of=None):
-    """Per task, grouped in the database over its (task, department, 旬) rows up to the as-of 旬:
-    the count of due 旬 reported, the last one reported, and the latest approved report as
-    "NNstatus" (the zero-padded 旬 number and its task_status, so one MAX finds both; ties in a 旬
-    take the alphabetically last status: not_started, lagging, in_progress, then completed).
+    """Per task, from the stored per task × 旬 summaries (tasks/summaries.py, kept by every report
+    action in its transaction): the count of due 旬 reported, the last one reported, and the
+    latest approved report as "NNstatus" (ties in a 旬 take the alphabetically last status:
+    not_started, lagging, in_progress, then completed). One grouped query over at most 36 summary
+    rows per task instead of every report row.
 
-    A task counts as reported when its LEAD units reported (`leads_of`: task id → lead department
-    ids; with several leads, the one that reported least): a co-responsible unit's report does not
-    cover a silent lead, and a co-responsible unit's misses show on its own department row, not on
-    the task. Progress (the latest approved report) is any reporting unit's.
+    With `leads_of` (task id → lead department ids) a task counts as reported when its LEAD unit
+    reported: the summaries' lead columns answer for a task with one lead unit (nearly all); a
+    task with several leads (counted by the lead that reported least) or none (by the unit that
+    reported most) is counted from its reports by department. Progress (the latest approved
+    report) is any reporting unit's."""
+    figures = summaries.task_figures(task_ids, as_of.period.plan_id, as_of.ten_day, first_due)
+    if leads_of is None:
+        return figures
+    result = {}
+    others = []
+    for task_id in task_ids:
+        if len(leads_of.get(task_id) or ()) != 1:
+            others.append(task_id)
+        elif task_id in figures:
+            f = figures[task_id]
+            result[task_id] = {
+                "task_id": task_id,
+                "reported": f["lead_reported"],
+                "last": f["lead_last"],
+                "approved": f["approved"],
+            }
+    if others:
+        result.update(_task_summaries_by_department(others, as_of, first_due, leads_of))
+    return result
 
-    Grouped twice — by (task, department, 旬), then by (task, department) — in plain SQL that
-    PostgreSQL and SQLite both read: the ORM's one-level COUNT(DISTINCT 旬) made PostgreSQL sort
-    every report row and build the "NNstatus" string per row."""
+
+def _task_summaries_by_department(task_ids, as_of, first_due, leads_of):
+    """The lead rule counted from the reports, grouped by (task, department, 旬) then (task,
+    department): for tasks with several lead units or none."""
     if not task_ids or not as_of.ten_day:
         return {}
     report, period = ProgressReport._meta.db_table, Period._meta.db_table
@@ -306,33 +321,32 @@ def _task_summaries(task_ids, as_of, first_due, leads_of=None):
             SELECT r.task_id, r.department_id, p.number,
                    MAX(CASE WHEN r.status IN (%s, %s) AND p.number >= %s THEN 1 ELSE 0 END) AS due,
                    MAX(CASE WHEN r.status = %s THEN r.task_status END) AS approved
-            FROM {report} r INNER JOIN {period} p ON p.id = r.period_id
+            FROM {report} r INNER JOIN {period} p ON p.id = r.period_id AND p.plan_id = %s
             WHERE r.task_id IN ({", ".join(["%s"] * len(task_ids))}) AND p.kind = %s AND p.number <= %s
             GROUP BY r.task_id, r.department_id, p.number
         ) g
         GROUP BY task_id, department_id
     """  # table names from the models; every value a parameter
-    params = [*REPORTED, first_due, "approved", *task_ids, "ten_day", as_of.ten_day]
+    params = [*REPORTED, first_due, "approved", as_of.period.plan_id, *task_ids, "ten_day", as_of.ten_day]
     by_task = defaultdict(dict)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for task_id, department_id, reported, last, approved in cursor.fetchall():
             by_task[task_id][department_id] = (reported, last, approved)
-    summaries = {}
+    result = {}
     for task_id, rows in by_task.items():
-        leads = (leads_of or {}).get(task_id)
+        leads = leads_of.get(task_id)
         if leads:
             counted = [rows.get(d, (0, None, None)) for d in leads]
             reported = min(r[0] for r in counted)
             lasts = [r[1] for r in counted]
             last = None if None in lasts else min(lasts)
         else:
-            # No lead known: the task counts as reported when any unit reported.
             reported = max(r[0] for r in rows.values())
             last = max((r[1] for r in rows.values() if r[1] is not None), default=None)
         approved = max((r[2] for r in rows.values() if r[2] is not None), default=None)
-        summaries[task_id] = {"task_id": task_id, "reported": reported, "last": last, "approved": approved}
-    return summaries
+        result[task_id] = {"task_id": task_id, "reported": reported, "last": last, "approved": approved}
+    return result
 
 
 def _lead_ids(resp):
@@ -341,26 +355,9 @@ def _lead_ids(resp):
 
 def _metrics_with_latest(task_ids, as_of):
     """Task metrics with `latest_value` set: the value in their latest approved report up to the
-    as-of 旬 (two queries)."""
+    as-of 旬, from each task's latest stored summary row (two queries)."""
     metrics = list(TaskMetric.objects.filter(task_id__in=task_ids).order_by("order", "id"))
-    latest = {}
-    ids = [m.pk for m in metrics]
-    if ids and as_of.ten_day:
-        values = MetricValue.objects.filter(_up_to(as_of, "report__"), report__status="approved")
-        if connection.features.can_distinct_on_fields:
-            # PostgreSQL: these metrics' values joined to these tasks' approved reports, the latest
-            # per metric kept. Not the correlated subquery below: its estimated cost set off JIT
-            # compilation, 15 ms per page.
-            latest = dict(
-                # Only the tasks that have metrics: a third of the reports to join (10 ms, not 15).
-                values.filter(metric_id__in=ids, report__task_id__in={m.task_id for m in metrics})
-                .order_by("metric_id", "-report__period__number")
-                .distinct("metric_id")
-                .values_list("metric_id", "value")
-            )
-        else:
-            newest = values.filter(metric=OuterRef("pk")).order_by("-report__period__number").values("value")[:1]
-            latest = dict(TaskMetric.objects.filter(pk__in=ids).annotate(v=Subquery(newest)).values_list("pk", "v"))
+    latest = summaries.latest_metric_values({m.task_id for m in metrics}, as_of.period.plan_id, as_of.ten_day)
     for m in metrics:
         m.latest_value = latest.get(m.pk)
     return metrics
@@ -526,16 +523,11 @@ def plan_status(plan, as_of, battle=None):
     task_statuses = _task_statuses(tasks, resp_of, as_of, first_due, rules)
     # The review queue is "now", whatever the as-of period: every submitted report on these tasks.
     if task_ids:
-        # Grouped by task, not by battle: a join to the task table made PostgreSQL hash all tasks of
-        # every plan. Index report_task_period_status alone answers this.
+        # From the stored summaries' submitted counts, grouped by task (a join to the task table
+        # would make PostgreSQL hash all tasks of every plan).
         battle_of = {t.pk: t.section.battle_id for t in tasks}
-        for row in (
-            ProgressReport.objects.filter(task_id__in=task_ids, status="submitted")
-            .values("task_id")
-            .annotate(n=Count("*"))
-            .order_by()
-        ):
-            statuses[battle_of[row["task_id"]]].review_queue += row["n"]
+        for task_id, count in summaries.submitted_counts(task_ids).items():
+            statuses[battle_of[task_id]].review_queue += count
 
     tasks_by_id = {}
     for status in task_statuses:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Notification, User
 from accounts.notify import notify
-from tasks import access
+from tasks import access, summaries
 from tasks.models import Attachment, MetricValue, ProgressReport, ReportEvent
 
 CONTENT_FIELDS = ("progress", "task_status", "problems", "next_steps")
@@ -192,6 +192,7 @@ def submit_report(report_id, user, *, version, content, metric_values, uploads=(
             snapshot=snapshot(report),
         )
         _save(report, user, fields)
+        summaries.refresh(report.task, [report.period_id])
     return report
 
 
@@ -243,6 +244,7 @@ def _review(report_id, user, *, expected, action, status, reason=""):
         fields.append("times_returned")
     ReportEvent.objects.create(report=report, action=action, actor=user, at=now, reason=reason)
     _save(report, user, fields)
+    summaries.refresh(report.task, [report.period_id])
     _tell_department(report, action, reason)
     return report
 

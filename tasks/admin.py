@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from targets.admin import HistoryAdmin, SpreadsheetAdmin
+from tasks import summaries
 from tasks.models import Attachment, MetricValue, ProgressReport, ReportEvent, Responsibility, Section, Task, TaskMetric
 from tasks.resources import TaskResource
 
@@ -37,6 +38,11 @@ class SectionAdmin(HistoryAdmin):
     list_filter = ["battle__plan", "battle"]
     search_fields = ["title", "text"]
     inlines = [SectionResponsibilityInline, TaskInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Section-level units lead the tasks that name none of their own.
+        summaries.rebuild(form.instance.tasks.values_list("pk", flat=True))
 
 
 class ResponsibilityInline(admin.TabularInline):
@@ -78,6 +84,11 @@ class TaskAdmin(SpreadsheetAdmin):
             obj.save()
         formset.save_m2m()
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The task's lead units (or its section, hence its section's units) may have changed.
+        summaries.rebuild([form.instance.pk])
+
 
 @admin.register(Responsibility)
 class ResponsibilityAdmin(HistoryAdmin):
@@ -86,6 +97,22 @@ class ResponsibilityAdmin(HistoryAdmin):
     list_filter = ["role", "section__battle__plan", "section__battle", "department__kind"]
     search_fields = ["department__name", "task__title", "section__title"]
     autocomplete_fields = ["department", "task", "section"]
+
+    # Who leads a task decides its summaries' lead columns: recount the tasks a row applies to.
+    def save_model(self, request, obj, form, change):
+        sections = {obj.section_id, form.initial.get("section")} - {None}
+        super().save_model(request, obj, form, change)
+        summaries.rebuild(Task.objects.filter(section_id__in=sections).values_list("pk", flat=True))
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        summaries.rebuild(Task.objects.filter(section_id=obj.section_id).values_list("pk", flat=True))
+
+    @transaction.atomic  # the bulk delete action runs outside the change views' transaction
+    def delete_queryset(self, request, queryset):
+        sections = set(queryset.values_list("section_id", flat=True))
+        super().delete_queryset(request, queryset)
+        summaries.rebuild(Task.objects.filter(section_id__in=sections).values_list("pk", flat=True))
 
 
 @admin.register(TaskMetric)
@@ -157,6 +184,28 @@ class ProgressReportAdmin(HistoryAdmin):
         request._admin_report = report
         return report
 
+    # A correction of a report's status, task, period or task_status changes the summaries of
+    # where it was and where it is (the admin's change view runs in one transaction).
+    # After the inlines too: an approved report's metric values are in the summaries.
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        before = (form.initial.get("task"), form.initial.get("period"))
+        summaries.refresh(obj.task, [obj.period_id])
+        if change and before != (obj.task_id, obj.period_id) and None not in before:
+            summaries.refresh(Task.objects.get(pk=before[0]), [before[1]])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        summaries.refresh(obj.task, [obj.period_id])
+
+    @transaction.atomic  # the bulk delete action runs outside the change views' transaction
+    def delete_queryset(self, request, queryset):
+        places = set(queryset.values_list("task_id", "period_id"))
+        super().delete_queryset(request, queryset)
+        for task_id, period_id in places:
+            summaries.refresh(Task.objects.get(pk=task_id), [period_id])
+
 
 @admin.register(MetricValue)
 class MetricValueAdmin(HistoryAdmin):
@@ -165,6 +214,24 @@ class MetricValueAdmin(HistoryAdmin):
     list_filter = ["report__period__plan"]
     search_fields = ["metric__name", "report__task__title", "report__department__name"]
     autocomplete_fields = ["report", "metric"]
+
+    # An approved report's values are in its task's summaries (of the report before and after).
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        for report_id in {obj.report_id, form.initial.get("report")} - {None}:
+            report = ProgressReport.objects.select_related("task").get(pk=report_id)
+            summaries.refresh(report.task, [report.period_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        summaries.refresh(obj.report.task, [obj.report.period_id])
+
+    @transaction.atomic  # the bulk delete action runs outside the change views' transaction
+    def delete_queryset(self, request, queryset):
+        places = set(queryset.values_list("report__task_id", "report__period_id"))
+        super().delete_queryset(request, queryset)
+        for task_id, period_id in places:
+            summaries.refresh(Task.objects.get(pk=task_id), [period_id])
 
 
 @admin.register(ReportEvent)

@@ -362,3 +362,65 @@ class PlanDraft(models.Model):
     @property
     def open_flag_count(self):
         return sum(len(r["flags"]) for r in self.records)
+
+
+class TaskPeriodSummary(models.Model):
+    """Where one task's reports stand for one period, kept by every write that changes them
+    (tasks/summaries.py): the dashboards read these rows instead of recounting reports.
+
+    A row exists while at least one report of (task, period) is submitted or approved. The lead
+    columns count only the task's lead units (its own responsibilities, else its section's), so a
+    change of responsibilities rebuilds the task's rows. `manage.py check_summaries` compares
+    every row with a recount."""
+
+    task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="summaries")
+    period = models.ForeignKey(Period, verbose_name=_("期"), on_delete=models.CASCADE, related_name="+")
+    submitted = models.PositiveIntegerField(_("待审核"), default=0)
+    approved = models.PositiveIntegerField(_("已通过"), default=0)
+    lead_submitted = models.PositiveIntegerField(_("牵头单位待审核"), default=0)
+    lead_approved = models.PositiveIntegerField(_("牵头单位已通过"), default=0)
+    # The task_status of the period's approved reports; with several, the alphabetically last
+    # (not_started, lagging, in_progress, then completed), as the dashboards have always taken it.
+    approved_task_status = models.CharField(_("已通过推进状态"), max_length=16, blank=True)
+    lead_approved_task_status = models.CharField(_("牵头单位已通过推进状态"), max_length=16, blank=True)
+    # Metric id → its value in the latest approved report up to and including this period (a
+    # decimal string, or None when that report left it empty): the dashboards' metric bars read
+    # the task's latest row instead of joining every approved report's values.
+    metric_values = models.JSONField(_("量化指标最新完成值"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("任务旬汇总")
+        verbose_name_plural = _("任务旬汇总")
+        constraints = [models.UniqueConstraint(fields=["task", "period"], name="summary_unique_task_period")]
+        indexes = [
+            # The dashboards: with every column included, PostgreSQL reads a plan's tasks × 旬 from
+            # the index alone (a unique constraint with INCLUDE would not exist at all on SQLite).
+            models.Index(
+                fields=["task", "period"],
+                include=[
+                    "submitted",
+                    "approved",
+                    "lead_submitted",
+                    "lead_approved",
+                    "approved_task_status",
+                    "lead_approved_task_status",
+                    "metric_values",
+                ],
+                name="summary_task_period_covering",
+            ),
+            # The review queue: the few rows with reports awaiting review.
+            models.Index(
+                fields=["task"], include=["submitted"], condition=Q(submitted__gt=0), name="summary_awaiting_review"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.task_id} · {self.period_id}"
+
+    @property
+    def reported(self):
+        return self.submitted + self.approved
+
+    @property
+    def lead_reported(self):
+        return self.lead_submitted + self.lead_approved

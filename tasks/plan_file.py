@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from targets.models import Battle, Comparator, Department, DepartmentAlias, Frequency, Plan, Target, TaskForce
 from targets.schedule import kind_from_words
+from tasks import summaries
 from tasks.models import Responsibility, Section, Task, TaskMetric, section_label
 
 ROLES = ("lead", "responsible", "cooperating")
@@ -915,6 +916,10 @@ class _Loader:
             _("单位"): len(depts),
         }
         result.periods_created = plan.ensure_periods()
+        # Who leads a task decides its summaries' lead columns: recount when responsibilities or
+        # tasks (a task moved to another section takes the section's units) changed.
+        if any(self.changes[str(model._meta.verbose_name)].keys() - {"unchanged"} for model in (Responsibility, Task)):
+            summaries.rebuild_plan(plan)
         return result
 
     def sync_roles(self, section, task, record, ids, existing):

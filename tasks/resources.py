@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from targets.resources import SEPARATOR, ChoiceWidget, RowErrorsMixin, TextWidget, resolve_departments
+from tasks import summaries
 from tasks.models import Responsibility, Section, Task
 
 ROLE_COLUMNS = {
@@ -135,3 +136,5 @@ class TaskResource(RowErrorsMixin, resources.ModelResource):
                 existing.save(update_fields=["order"])
         for stale in current.values():
             stale.delete()
+        # The lead units may have changed: the task's summaries' lead columns follow them.
+        summaries.rebuild([instance.pk])

@@ -18,6 +18,7 @@ from accounts.tests.test_security import INLINE_HANDLER, STYLE_ATTRIBUTE, assert
 from conftest import make_user
 from targets.models import Period, Target, TargetReading
 from tasks.models import Attachment, ProgressReport, Task
+from tasks.summaries import rebuild as rebuild_summaries
 
 APP_NAMESPACES = {"targets", "tasks", "reporting", "accounts", "dash"}
 ROLES = ("anonymous", "owner_staff", "other_staff", "battle_office", "other_office", "leader", "admin")
@@ -86,6 +87,7 @@ def world(plan, departments, staff_commerce, staff_science, office_dev, office_s
         submitted_by=staff_commerce,
         submitted_at=dt.datetime(2023, 5, 10, 9, tzinfo=dt.UTC),
     )
+    rebuild_summaries()
     attachment = Attachment(
         report=report, original_name="活动照片.pdf", content_type="application/pdf", size=9, uploaded_by=staff_commerce
     )

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from targets.models import Period, Target, TargetReading
 from tasks.models import MetricValue, ProgressReport, Task, TaskMetric
+from tasks.summaries import rebuild as rebuild_summaries
 
 
 def at_noon(day):
@@ -40,7 +41,7 @@ def seeded(plan, departments):
 
     def report(task, dept, n, *, problems="", returned=0, progress="", next_steps=""):
         p = periods[n]
-        return ProgressReport.objects.create(
+        report = ProgressReport.objects.create(
             task=task,
             department=dept,
             period=p,
@@ -54,6 +55,8 @@ def seeded(plan, departments):
             reviewed_at=at_noon(p.end),
             times_returned=returned,
         )
+        rebuild_summaries()
+        return report
 
     for n in range(1, 16):
         report(t1, d["commerce"], n, problems="促销资金不足" if n in (13, 14) else "", next_steps="办好端午消费节")
@@ -64,6 +67,7 @@ def seeded(plan, departments):
     m1, m2 = TaskMetric.objects.filter(task=t2).order_by("order")
     MetricValue.objects.create(report=r, metric=m1, value=Decimal("2000"))
     MetricValue.objects.create(report=r, metric=m2, value=Decimal("150"))
+    rebuild_summaries()
 
     may = Period.objects.get(plan=plan, kind="month", number=5)
     q1 = Period.objects.get(plan=plan, kind="quarter", number=1)

@@ -15,6 +15,9 @@ GOOD = (schedule.COMPLETED, schedule.ON_SCHEDULE)
 # (the 17th reads the next 旬, whose deadline the 下步要求 give; the 18th and 19th the forecasts of
 # the 预警 section: this year's readings and the metrics' values per 旬).
 COLLECT_QUERIES = 19
+# The full plan has tasks with several lead units: their reporting is counted from the reports by
+# department (reporting.status._task_summaries), one query more, still fixed.
+COLLECT_QUERIES_SEVERAL_LEADS = COLLECT_QUERIES + 1
 
 
 def indicator_rows(content):
@@ -74,7 +77,7 @@ def test_real_plan_with_demo_data_circular_equals_the_dashboards(client, leader,
     call_command("seed_demo", "huaihua-2023", "--until", "2023-06-30", verbosity=0)
     plan = Plan.objects.get(code="huaihua-2023")
     june = Period.objects.get(plan=plan, kind="month", number=6)
-    with django_assert_num_queries(COLLECT_QUERIES):
+    with django_assert_num_queries(COLLECT_QUERIES_SEVERAL_LEADS):
         figures.collect(plan, june)
     client.force_login(leader)
     status = assert_circulars_match_dashboards(client, plan, 6)

@@ -10,6 +10,7 @@ from reporting.status import plan_status, resolve_as_of
 from targets import forecast as fc
 from targets.models import Battle, Period, Plan, Target, TargetReading
 from tasks.models import MetricValue, ProgressReport, Task, TaskMetric
+from tasks.summaries import rebuild_plan
 
 
 def readings(plan, code, values, department, attr="cumulative_value", kind="month"):
@@ -72,6 +73,7 @@ def test_a_task_metric_behind_its_pace_is_in_the_at_risk_list(client, plan, lead
             task=task, department=departments["culture"], period=periods[n], status="approved", progress="推进"
         )
         MetricValue.objects.create(report=report, metric=metric, value=Decimal(100 * n))
+    rebuild_plan(plan)  # written through the ORM, not tasks.actions
     status = plan_status(plan, resolve_as_of(plan, "ten_day-15"))
     forecasts = plan_forecasts(status)
     f = forecasts.metrics[metric.pk]

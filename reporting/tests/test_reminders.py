@@ -8,6 +8,7 @@ from accounts.models import Notification
 from reporting.models import ReminderLog
 from reporting.reminders import send_reminders
 from tasks.models import ProgressReport, Task
+from tasks.summaries import rebuild as rebuild_summaries
 
 
 def test_departments_with_unsubmitted_reports_are_reminded_once_before_the_deadline(
@@ -24,6 +25,7 @@ def test_departments_with_unsubmitted_reports_are_reminded_once_before_the_deadl
         status="submitted",
         first_submitted_at=dt.datetime(2023, 5, 19, 9, tzinfo=dt.UTC),
     )
+    rebuild_summaries()
     today = dt.date(2023, 5, 20)  # plan.remind_days_before = 2
     with django_capture_on_commit_callbacks(execute=True):  # emails are queued after commit
         send_reminders(today)

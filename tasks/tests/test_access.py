@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tasks.models import Attachment, ProgressReport, ReportEvent
+from tasks.summaries import rebuild as rebuild_summaries
 from tasks.tests.helpers import PNG_BYTES, report_data, task, ten_day
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +30,7 @@ def submitted(plan, users):
         progress="旅游消费进展",
         submitted_at=timezone.now(),
     )
+    rebuild_summaries()
     ReportEvent.objects.create(
         report=report,
         action="submitted",
@@ -141,6 +143,7 @@ def test_form_for_a_period_of_another_kind_or_plan_is_404(client, plan, staff_cu
 def test_staff_cannot_overwrite_another_departments_report_by_forging_the_post(client, plan, users, submitted):
     submitted.status = ProgressReport.Status.RETURNED
     submitted.save()
+    rebuild_summaries()
     client.force_login(users["staff_science"])
     url = reverse("tasks:report_edit", args=[submitted.task_id, submitted.period_id])
     assert client.post(url, report_data(version=submitted.version, progress="篡改")).status_code == 404

@@ -9,6 +9,7 @@ from django.utils import timezone
 from conftest import make_user
 from tasks import actions
 from tasks.models import Attachment, ProgressReport, ReportEvent
+from tasks.summaries import rebuild as rebuild_summaries
 from tasks.tests.helpers import PDF_BYTES, PNG_BYTES, report_data, task, ten_day
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +80,7 @@ def test_removal_is_listed_in_the_report_history_as_a_deleted_attachment(
 def test_owner_may_remove_a_file_from_a_returned_report(client, plan, staff_commerce):
     attachment = draft_with_file(client, plan, staff_commerce)
     ProgressReport.objects.filter(pk=attachment.report_id).update(status=ProgressReport.Status.RETURNED)
+    rebuild_summaries()
     assert remove(client, attachment).status_code == 302
     assert not Attachment.objects.filter(pk=attachment.pk).exists()
 
@@ -87,6 +89,7 @@ def test_owner_may_remove_a_file_from_a_returned_report(client, plan, staff_comm
 def test_a_file_of_a_submitted_or_approved_report_cannot_be_removed(client, plan, staff_commerce, settings, status):
     attachment = draft_with_file(client, plan, staff_commerce)
     ProgressReport.objects.filter(pk=attachment.report_id).update(status=status)
+    rebuild_summaries()
     assert remove(client, attachment).status_code == 404
     assert Attachment.objects.filter(pk=attachment.pk).exists()
     assert (settings.PRIVATE_MEDIA_ROOT / attachment.file.name).exists()
@@ -109,6 +112,7 @@ def test_removal_is_post_only(client, plan, staff_commerce):
 def test_removal_refused_when_a_colleague_submitted_meanwhile(client, plan, staff_commerce):
     attachment = draft_with_file(client, plan, staff_commerce)
     ProgressReport.objects.filter(pk=attachment.report_id).update(status=ProgressReport.Status.SUBMITTED)
+    rebuild_summaries()
     with pytest.raises(actions.ReportActionError):
         actions.remove_attachment(attachment.report_id, attachment.pk, staff_commerce)
     assert Attachment.objects.filter(pk=attachment.pk).exists()
@@ -119,6 +123,7 @@ def test_the_form_offers_removal_only_while_the_report_is_writable(client, plan,
     remove_url = reverse("tasks:attachment_remove", args=[attachment.pk])
     assert remove_url in client.get(edit_url(plan, task(1, 1, 1))).content.decode()
     ProgressReport.objects.filter(pk=attachment.report_id).update(status=ProgressReport.Status.SUBMITTED)
+    rebuild_summaries()
     assert remove_url not in client.get(reverse("tasks:report_detail", args=[attachment.report_id])).content.decode()
 
 
@@ -139,6 +144,7 @@ def test_a_save_refused_for_a_stale_version_leaves_no_file(client, plan, staff_c
 def test_a_save_refused_because_a_colleague_submitted_leaves_no_file(client, plan, staff_commerce, settings):
     attachment = draft_with_file(client, plan, staff_commerce)
     ProgressReport.objects.filter(pk=attachment.report_id).update(status=ProgressReport.Status.SUBMITTED)
+    rebuild_summaries()
     before = files_on_disk(settings)
     response = client.post(edit_url(plan, task(1, 1, 1)), report_data(version=2, files=upload("第二份.pdf")))
     assert "本次内容未保存" in response.content.decode()
@@ -164,6 +170,7 @@ def test_a_failure_after_the_files_were_written_deletes_them(client, plan, staff
     report = ProgressReport.objects.create(
         task=task(1, 1, 1), department=staff_commerce.department, period=ten_day(plan, 14)
     )
+    rebuild_summaries()
     content = {"progress": "进展", "task_status": "in_progress", "problems": "", "next_steps": ""}
     with pytest.raises(RuntimeError):
         actions.submit_report(
@@ -184,7 +191,7 @@ def test_a_failure_after_the_files_were_written_deletes_them(client, plan, staff
 @pytest.fixture
 def contribution(plan, staff_commerce, staff_culture):
     """市商务局 cooperates on task 1.2 (led by 市文化旅游广电体育局) and submitted a file."""
-    return ProgressReport.objects.create(
+    report = ProgressReport.objects.create(
         task=task(1, 1, 2),
         department=staff_commerce.department,
         period=ten_day(plan, 14),
@@ -192,6 +199,8 @@ def contribution(plan, staff_commerce, staff_culture):
         progress="配合开展旅游促销",
         submitted_at=timezone.now(),
     )
+    rebuild_summaries()
+    return report
 
 
 def add_file(report, user, name="配合材料.pdf"):
@@ -214,6 +223,7 @@ def test_lead_department_downloads_a_contributions_file_from_its_report_page(
     lead_report = ProgressReport.objects.create(
         task=task(1, 1, 2), department=staff_culture.department, period=ten_day(plan, 14), progress="牵头进展"
     )
+    rebuild_summaries()
     client.force_login(staff_culture)
     page = client.get(reverse("tasks:report_detail", args=[lead_report.pk])).content.decode()
     assert reverse("tasks:attachment_download", args=[attachment.pk]) in page
@@ -226,6 +236,7 @@ def test_lead_department_cannot_download_a_contributions_draft_file(
     client, plan, contribution, staff_commerce, staff_culture
 ):
     ProgressReport.objects.filter(pk=contribution.pk).update(status=ProgressReport.Status.DRAFT)
+    rebuild_summaries()
     attachment = add_file(contribution, staff_commerce)
     client.force_login(staff_culture)
     assert download(client, attachment).status_code == 404
@@ -248,6 +259,7 @@ def test_a_cooperating_department_cannot_download_the_leads_file(client, plan, s
         status=ProgressReport.Status.SUBMITTED,
         submitted_at=timezone.now(),
     )
+    rebuild_summaries()
     attachment = add_file(lead_report, staff_culture, name="牵头材料.pdf")
     client.force_login(staff_commerce)
     assert download(client, attachment).status_code == 404
@@ -255,6 +267,7 @@ def test_a_cooperating_department_cannot_download_the_leads_file(client, plan, s
 
 def test_lead_department_cannot_remove_a_contributions_file(client, plan, contribution, staff_commerce, staff_culture):
     ProgressReport.objects.filter(pk=contribution.pk).update(status=ProgressReport.Status.RETURNED)
+    rebuild_summaries()
     attachment = add_file(contribution, staff_commerce)
     client.force_login(staff_culture)
     assert remove(client, attachment).status_code == 404

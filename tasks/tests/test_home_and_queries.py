@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tasks.models import MetricValue, ProgressReport, Responsibility, Task, TaskMetric
+from tasks.summaries import rebuild as rebuild_summaries
 from tasks.tests.helpers import task, ten_day
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +35,7 @@ def test_staff_home_lists_current_and_open_earlier_periods_with_roles_and_status
     ProgressReport.objects.create(
         task=t1, department=staff_commerce.department, period=ten_day(plan, 13), status="approved"
     )
+    rebuild_summaries()
     ProgressReport.objects.create(
         task=t2,
         department=staff_commerce.department,
@@ -41,6 +43,7 @@ def test_staff_home_lists_current_and_open_earlier_periods_with_roles_and_status
         status="returned",
         return_reason="数据不全",
     )
+    rebuild_summaries()
     client.force_login(staff_commerce)
     response = home(client, as_of="2023-05-15")
     pairs = {(item.period.number, item.task.pk): (key, item) for key, item in todo_items(response)}
@@ -65,6 +68,7 @@ def test_staff_home_puts_returned_first_then_due_then_overdue_then_done(client, 
     ProgressReport.objects.create(
         task=t2, department=dept, period=ten_day(plan, 7), status="returned", return_reason="请补充佐证材料"
     )
+    rebuild_summaries()
     client.force_login(staff_commerce)
     response = home(client, as_of="2023-05-15")
     keys = [key for key, _item in todo_items(response)]
@@ -143,6 +147,7 @@ def test_office_home_shows_queue_count_and_reporting_rate(client, plan, office_d
         status="submitted",
         submitted_at=timezone.now(),
     )
+    rebuild_summaries()
     client.force_login(office_dev)
     response = home(client, as_of="2023-05-15")
     assert response.context["queue_count"] == 1
@@ -188,6 +193,7 @@ def add_tasks(plan, department, count, with_reports=True):
                     submitted_at=timezone.now(),
                 )
                 MetricValue.objects.create(report=report, metric=metric, value=number)
+    rebuild_summaries()
 
 
 def count_queries(client, url, params=None):
@@ -261,6 +267,7 @@ def test_report_form_runs_a_fixed_number_of_queries(
             MetricValue.objects.create(report=report, metric=metric, value=1)
     for number in range(1, 13):
         make_report(task=t2, department=departments["culture"], period=ten_day(plan, number))
+    rebuild_summaries()
     with django_assert_num_queries(few):
         response = client.get(url)
     assert len(response.context["contributions"]) == 5

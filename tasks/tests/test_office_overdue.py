@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tasks.models import ProgressReport, Responsibility, Task
+from tasks.summaries import rebuild as rebuild_summaries
 from tasks.tests.helpers import task, ten_day
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,9 @@ def test_office_home_lists_overdue_lead_reports_of_its_battles_with_department_a
         status="submitted",
         submitted_at=timezone.now(),
     )
+    rebuild_summaries()
     draft = ProgressReport.objects.create(task=task(1, 1, 2), department=departments["culture"], period=may_first)
+    rebuild_summaries()
     client.force_login(office_dev)
     response, rows = overdue_rows(client)
     listed = [(r.period.number, r.task.number, r.department.name) for r in rows]
@@ -63,6 +66,7 @@ def test_office_home_says_so_when_nothing_is_overdue(client, plan, office_scienc
             status="approved",
             submitted_at=timezone.now(),
         )
+        rebuild_summaries()
     client.force_login(office_science)
     response, rows = overdue_rows(client)
     assert rows == []
@@ -92,6 +96,7 @@ def add_lead_tasks(plan, departments, count):
         t = Task.objects.create(section=section, number=n, title=f"追加任务{n}")
         Responsibility.objects.create(section=section, task=t, department=departments["culture"], role="lead")
         ProgressReport.objects.create(task=t, department=departments["culture"], period=ten_day(plan, 13))
+        rebuild_summaries()
 
 
 def test_office_home_overdue_list_runs_a_fixed_number_of_queries(

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from conftest import make_user
 from tasks.models import Attachment, MetricValue, ProgressReport, ReportEvent
+from tasks.summaries import rebuild as rebuild_summaries
 from tasks.tests.helpers import PNG_BYTES, report_data, task, ten_day
 
 pytestmark = pytest.mark.django_db
@@ -138,6 +139,7 @@ def test_office_cannot_reopen_an_approved_report(client, plan, staff_commerce, o
     report = ProgressReport.objects.create(
         task=t1, department=staff_commerce.department, period=period, status="approved"
     )
+    rebuild_summaries()
     client.force_login(office_dev)
     assert client.post(reverse("tasks:report_reopen", args=[report.pk]), {"reason": "x"}).status_code == 404
     report.refresh_from_db()
@@ -182,6 +184,7 @@ def test_previous_report_is_shown_beside_the_form(client, plan, staff_commerce):
     ProgressReport.objects.create(
         task=t1, department=staff_commerce.department, period=ten_day(plan, 13), progress="上一旬的进展"
     )
+    rebuild_summaries()
     client.force_login(staff_commerce)
     body = client.get(edit_url(t1, ten_day(plan, 14))).content.decode()
     assert "上一旬的进展" in body and "2023年5月上旬" in body

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from targets.models import Department, Period, Plan, Target, TargetReading
 from targets.periods import first_due_ten_day, period_number_of
+from tasks import summaries
 from tasks.models import MetricValue, ProgressReport, ReportEvent, Responsibility, Task, TaskMetric
 
 PROGRESS = [
@@ -158,6 +159,7 @@ def seed_plan(plan, until, seed):
     periods = {(p.kind, p.number): p for p in Period.objects.filter(plan=plan)}
     readings = seed_readings(plan, until, rng, periods, user)
     reports, metric_values = seed_reports(plan, until, rng, periods, user)
+    summaries.rebuild_plan(plan)  # bulk inserts bypass the actions that keep the summaries
     return {"readings": readings, "reports": reports, "metric_values": metric_values}
 
 
