@@ -406,8 +406,10 @@ PROFILE_LABELS = {
 def _profile_text(profile):
     kind, shares = next(iter(profile.items()))
     if kind == "quarter":
+        # "一季度22.6%" in Chinese, "Q1 22.6%" in English: the separator is the catalogue's.
         parts = [
-            f"{_(label)}{fmt(Decimal(str(x)))}%" for label, x in zip(PROFILE_LABELS["quarter"], shares, strict=True)
+            _("%(label)s%(share)s%%") % {"label": _(label), "share": fmt(Decimal(str(x)))}
+            for label, x in zip(PROFILE_LABELS["quarter"], shares, strict=True)
         ]
     else:
         parts = [_("%(n)s月") % {"n": n} + f"{fmt(Decimal(str(x)))}%" for n, x in enumerate(shares, 1)]
