@@ -264,7 +264,8 @@ def cell_text(value, fmt):
     if value is None:
         return "—"
     if fmt in ("pct", "points"):
-        text = format(round_half_up(value, 1), "f")
+        rounded = round_half_up(value, 1)
+        text = format(abs(rounded) if rounded == 0 else rounded, "f")  # never "-0.0"
         if fmt == "pct":
             return text + "%"
         return ("+" if value > 0 else "") + text

@@ -34,9 +34,10 @@ def percent(part, whole, places=1):
 
 
 def as_float(value, places=1):
-    """Rounded half up, then a float for JSON content (the float prints the same digits)."""
+    """Rounded half up, then a float for JSON content (the float prints the same digits). A value
+    that rounds to zero from below is 0.0, not -0.0 (which a page would print as "-0.0")."""
     rounded = round_half_up(value, places)
-    return None if rounded is None else float(rounded)
+    return None if rounded is None else float(rounded) + 0.0
 
 
 def value_text(value):
