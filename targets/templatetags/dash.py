@@ -19,6 +19,8 @@ def signed1(value):
     if value is None:
         return "—"
     rounded = q1(value)
+    if rounded == 0:
+        return "0.0"  # -0.04 rounds to zero: never "−0.0", as the circulars print it
     return f"+{rounded}" if rounded > 0 else f"{rounded}".replace("-", "−")
 
 

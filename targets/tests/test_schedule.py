@@ -429,3 +429,11 @@ def test_a_target_refuses_a_bad_profile_or_one_on_a_kind_it_does_not_apply_to():
         Target(kind="cumulative", profile={"quarter": [30, 20, 75, 100]}).clean()
     with pytest.raises(ValidationError, match="只有累计量和约数指标"):
         Target(kind="growth_rate", profile=GDP_PROFILE).clean()
+
+
+def test_a_gap_that_rounds_to_zero_from_below_prints_without_a_minus_sign():
+    from targets.templatetags.dash import signed1
+
+    assert signed1(D("-0.04")) == "0.0"
+    assert signed1(D("-0.05")) == "−0.1"
+    assert signed1(D("0.05")) == "+0.1"

@@ -58,8 +58,9 @@ def test_staff_submits_office_returns_staff_resubmits_office_approves(
         office.fill("#id_reason", "请补充游客人数的统计口径。")
         office.get_by_role("button", name="退回", exact=True).click()
         office.wait_for_selector("text=已退回：（一）2.促进旅游消费恢复 市文化旅游广电体育局 2023年5月中旬")
-        # The text is back with its department (readable_reports): the office lands on its queue.
-        assert "/progress/review/" in office.url
+        # The reviewing office still reads what it returned (readable_reports): its reason is on the page.
+        assert "/progress/" in office.url
+        assert "请补充游客人数的统计口径。" in office.content()
         snap(office, "office-returned")
 
         # Staff: sees the reason, fixes the text and resubmits.
