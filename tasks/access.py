@@ -64,11 +64,6 @@ def led_tasks(department_id):
     ).values("pk")
 
 
-def visible_reports(user):
-    """Reports the user may read (readable_reports over every report)."""
-    return readable_reports(user)
-
-
 def reviewable_reports(user):
     """Submitted reports the user may approve or return: the office's battles; admins everywhere."""
     submitted = ProgressReport.objects.filter(status=ProgressReport.Status.SUBMITTED)
@@ -101,7 +96,7 @@ def report_for_user(user, pk, *, write=False):
     """The report `pk` if the user may read it (or write it, with write=True); otherwise 404."""
     try:
         report = (
-            visible_reports(user)
+            readable_reports(user)
             .select_related("task__section__battle__plan", "department", "period", "submitted_by", "reviewed_by")
             .get(pk=pk)
         )

@@ -1,7 +1,7 @@
 """The office's review queue: filters with counts, each report beside the department's previous
 one with the changes marked, "unchanged" for bulk approval, and falling cumulative figures.
 
-Reports come only through tasks.access (reviewable_reports, visible_reports); a fixed number of
+Reports come only through tasks.access (reviewable_reports, readable_reports); a fixed number of
 queries whatever the queue's length (asserted in the tests).
 """
 
@@ -127,7 +127,7 @@ def _scope(user, status):
     """The reports of `status` the user reviews: the office's battles; admins everywhere."""
     if status == ProgressReport.Status.SUBMITTED:
         return access.reviewable_reports(user)
-    reports = access.visible_reports(user).filter(status=status)
+    reports = access.readable_reports(user).filter(status=status)
     if user.role == User.Role.OFFICE:
         reports = reports.filter(task__section__battle_id__in=user.office_battle_ids())
     return reports
@@ -242,7 +242,7 @@ def _scope_counts(user, plan):
     """status → count over the user's review scope (two queries)."""
     counts = {}
     submitted = access.reviewable_reports(user).filter(task__section__battle__plan=plan)
-    others = access.visible_reports(user).filter(
+    others = access.readable_reports(user).filter(
         task__section__battle__plan=plan,
         status__in=[ProgressReport.Status.RETURNED, ProgressReport.Status.APPROVED],
     )
