@@ -279,6 +279,25 @@ def screenshot_dir():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_dashboards_cache():
+    """Each test starts with no kept dashboard: ids and figures tokens of one test's rolled-back
+    plans must not meet another's. Within a test the cache works as in production, so a write that
+    forgets to give its plan a new token (targets/changes.py) shows a stale page and fails."""
+    from django.core.cache import caches
+
+    caches["dashboards"].clear()
+
+
+def computed_dashboard(client, url, data=None):
+    """A dashboard page computed afresh (its kept body dropped first), so that the response's
+    context holds the judged objects a test compares with another surface."""
+    from django.core.cache import caches
+
+    caches["dashboards"].clear()
+    return client.get(url, data)
+
+
+@pytest.fixture(autouse=True)
 def site_language():
     """Every test starts in the site's language (zh-hans): a request through LocaleMiddleware leaves
     its language active in the thread, and the schedule engine's reasons go through gettext."""

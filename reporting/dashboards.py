@@ -15,9 +15,13 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from reporting.charts import line_chart
@@ -89,11 +93,28 @@ def _as_of(request, plan):
         return resolve_as_of(plan)
 
 
-def _context(request, plan, as_of, **extra):
+def _context(plan, as_of, **extra):
     kinds = {"ten_day": _("旬"), "month": _("月"), "quarter": _("季")}
     choices = [(kinds[p.kind], p) for p in as_of.periods if p.kind in kinds]
     lights = {key: _(label) for key, label in schedule.LIGHT_LABELS.items()}
     return {"plan": plan, "as_of": as_of, "period_choices": choices, "light_labels": lights, **extra}
+
+
+def page_body(name, plan, as_of, build, *vary):
+    """The judged part of a dashboard page (`dashboards/_<name>_body.html` rendered with `build()`'s
+    context), kept in the "dashboards" cache under the plan's figures token, the as-of period, the
+    language and `vary`. Every write that changes the plan's figures gives it a new token in its
+    transaction (targets/changes.py), so a kept page is never older than the data a request reads;
+    the body holds nothing that depends on the user beyond `vary`."""
+    key = ":".join(
+        str(part) for part in ("dash", name, plan.pk, plan.figures_token, as_of.period.pk, get_language(), *vary)
+    )
+    cache = caches["dashboards"]
+    body = cache.get(key)
+    if body is None:
+        body = render_to_string(f"dashboards/_{name}_body.html", build())
+        cache.set(key, body)
+    return mark_safe(body)  # rendered by our own template, escaped there
 
 
 @login_required
@@ -115,15 +136,15 @@ def overview(request, code):
         return redirect("dash:department", code=code, pk=request.user.department_id)
     plan = plan_for_user(request.user, code)
     as_of = _as_of(request, plan)
-    status = plan_status(plan, as_of)
-    forecasts = plan_forecasts(status)
     show_all = request.GET.get("all") == "1"
-    missing = status.missing_departments
-    return render(
-        request,
-        "dashboards/overview.html",
-        _context(
-            request,
+    # Offices see the departments that have not reported; leaders and admins may open their pages.
+    link_departments = request.user.reads_everything
+
+    def build():
+        status = plan_status(plan, as_of)
+        forecasts = plan_forecasts(status)
+        missing = status.missing_departments
+        return _context(
             plan,
             as_of,
             status=status,
@@ -133,8 +154,11 @@ def overview(request, code):
             show_all=show_all,
             missing_shown=missing if show_all else missing[:MISSING_SHOWN],
             missing_more=0 if show_all else max(len(missing) - MISSING_SHOWN, 0),
-        ),
-    )
+            link_departments=link_departments,
+        )
+
+    body = page_body("overview", plan, as_of, build, show_all, link_departments)
+    return render(request, "dashboards/overview.html", {"plan": plan, "body": body})
 
 
 @login_required
@@ -142,20 +166,19 @@ def battle(request, code, number):
     battle = battle_for_user(request.user, code, number)
     plan = battle.plan
     as_of = _as_of(request, plan)
-    status = plan_status(plan, as_of, battle=battle)
-    battle_status = status.battles[0]
-    forecasts = plan_forecasts(status)
     # ?light=red (from the overview's red list): the task table shows only tasks with that light.
     # An unknown light is a filter to ignore, not an error: the whole table is shown.
     light = request.GET.get("light")
     if light not in schedule.LIGHT_LABELS:
         light = None
-    tasks = [t for t in battle_status.tasks if t.judgement.light == light] if light else battle_status.tasks
-    return render(
-        request,
-        "dashboards/battle.html",
-        _context(
-            request,
+
+    def build():
+        status = plan_status(plan, as_of, battle=battle)
+        battle_status = status.battles[0]
+        tasks = battle_status.tasks
+        if light:
+            tasks = [t for t in tasks if t.judgement.light == light]
+        return _context(
             plan,
             as_of,
             battle=battle,
@@ -163,9 +186,11 @@ def battle(request, code, number):
             status=status,
             tasks=tasks,
             light=light,
-            forecasts=forecasts,
-        ),
-    )
+            forecasts=plan_forecasts(status),
+        )
+
+    body = page_body("battle", plan, as_of, build, battle.pk, light)
+    return render(request, "dashboards/battle.html", {"plan": plan, "battle": battle, "body": body})
 
 
 @login_required
@@ -173,8 +198,12 @@ def department(request, code, pk):
     plan = get_object_or_404(Plan, code=code)
     dept = department_for_user(request.user, pk)
     as_of = _as_of(request, plan)
-    dstatus = department_status(plan, dept, as_of)
-    return render(request, "dashboards/department.html", _context(request, plan, as_of, department=dept, d=dstatus))
+
+    def build():
+        return _context(plan, as_of, department=dept, d=department_status(plan, dept, as_of))
+
+    body = page_body("department", plan, as_of, build, dept.pk)
+    return render(request, "dashboards/department.html", {"plan": plan, "department": dept, "body": body})
 
 
 @login_required
@@ -182,22 +211,25 @@ def target(request, pk):
     target = target_for_user(request.user, pk)
     plan = target.battle.plan
     as_of = _as_of(request, plan)
-    series = target_series(target, as_of)
-    forecast = target_forecast(target, as_of, [p.point for p in series.points], Rules.from_plan(plan))
-    chart = target_chart(target, series, forecast)
-    return render(
-        request,
-        "dashboards/target.html",
-        _context(
-            request,
+
+    def build():
+        series = target_series(target, as_of)
+        forecast = target_forecast(target, as_of, [p.point for p in series.points], Rules.from_plan(plan))
+        return _context(
             plan,
             as_of,
             target=target,
             series=series,
-            chart=chart,
+            chart=target_chart(target, series, forecast),
             forecast=forecast,
-            history=target_history(target),
-        ),
+        )
+
+    body = page_body("target", plan, as_of, build, target.pk)
+    # The history names who changed the target: read afresh, not kept with the figures.
+    return render(
+        request,
+        "dashboards/target.html",
+        {"plan": plan, "target": target, "body": body, "history": target_history(target)},
     )
 
 
@@ -297,8 +329,12 @@ def area(request, pk):
     target = target_for_user(request.user, pk)
     plan = target.battle.plan
     as_of = _as_of(request, plan)
-    rows = area_ranking(target, as_of)
-    return render(request, "dashboards/area.html", _context(request, plan, as_of, target=target, rows=rows))
+
+    def build():
+        return _context(plan, as_of, target=target, rows=area_ranking(target, as_of))
+
+    body = page_body("area", plan, as_of, build, target.pk)
+    return render(request, "dashboards/area.html", {"plan": plan, "target": target, "body": body})
 
 
 @login_required
@@ -306,21 +342,15 @@ def task(request, pk):
     task = task_for_user(request.user, pk)
     plan = task.section.battle.plan
     as_of = _as_of(request, plan)
+
+    def build():
+        status = task_status(task, as_of)
+        return _context(plan, as_of, task=task, t=status, metric_forecasts=task_metric_forecasts(status, as_of))
+
+    body = page_body("task", plan, as_of, build, task.pk)
+    # The reports listed are those this user may read (tasks.access.readable_reports): never cached.
     history = task_history(task, as_of, request.user)
-    status = task_status(task, as_of)
-    return render(
-        request,
-        "dashboards/task.html",
-        _context(
-            request,
-            plan,
-            as_of,
-            task=task,
-            t=status,
-            history=history,
-            metric_forecasts=task_metric_forecasts(status, as_of),
-        ),
-    )
+    return render(request, "dashboards/task.html", {"plan": plan, "task": task, "body": body, "history": history})
 
 
 def as_of_url(name, *args, as_of=None):

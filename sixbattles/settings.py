@@ -320,7 +320,18 @@ DISPATCH_CRITICISM_ON_TIME_PCT = env_int("DISPATCH_CRITICISM_ON_TIME_PCT", 60)
 
 # Redis is only the Celery broker: the web app must keep working while it is down, so nothing
 # the requests need (sessions, login throttling, the cache) lives there.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Rendered dashboards, per process, keyed on their plan's figures token (targets/changes.py),
+    # so an entry is never stale: a write gives the plan a new token. In memory and not in Redis
+    # on purpose: a broker outage must not take the dashboards with it.
+    "dashboards": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "dashboards",
+        "TIMEOUT": 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 500, "CULL_FREQUENCY": 4},
+    },
+}
 
 LOGGING = {
     "version": 1,

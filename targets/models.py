@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from targets.changes import new_token
 from targets.periods import deadline_for, period_label, year_periods
 
 
@@ -85,8 +86,11 @@ class Plan(models.Model):
         default=Decimal("60"),
         help_text=_("任务完成率低于序时进度该比例的单位在月通报中通报批评。"),
     )
+    # A new random value with every write that changes what the plan's dashboards show
+    # (targets/changes.py): the dashboards' cache key.
+    figures_token = models.CharField(max_length=32, default=new_token, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["figures_token"])
 
     class Meta:
         verbose_name = _("方案")

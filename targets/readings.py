@@ -2,7 +2,8 @@
 
 from django.db import IntegrityError, transaction
 
-from targets.models import Frequency, Period, Target, TargetReading
+from targets.changes import figures_changed
+from targets.models import Battle, Frequency, Period, Target, TargetReading
 
 # Ten-day targets are still read monthly: statistics are not published per 旬.
 PERIOD_KIND_FOR_FREQUENCY = {
@@ -54,6 +55,8 @@ def record_readings(target, period, user, rows):
     """
     stale = {}
     with transaction.atomic():
+        # The plan's row first, before any reading's (the lock order of targets/changes.py).
+        figures_changed(Battle.objects.filter(targets=target.pk).values("plan_id"))
         for area, version_seen, values in rows:
             area_id = area.pk if area else None
             current = (

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Notification, User
 from accounts.notify import notify
+from targets.changes import figures_changed
+from targets.models import Period
 from tasks import access, summaries
 from tasks.models import Attachment, MetricValue, ProgressReport, ReportEvent
 
@@ -48,6 +50,9 @@ class StaleVersion(ReportActionError):
 
 
 def _locked(report_id):
+    """The report, locked for the action; its plan's figures token is renewed first, so that every
+    writer takes the plan's row before any report or task row (targets/changes.py: lock order)."""
+    figures_changed(Period.objects.filter(reports=report_id).values("plan_id"))
     return ProgressReport.objects.select_for_update().select_related("task__section").get(pk=report_id)
 
 

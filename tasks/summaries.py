@@ -5,6 +5,8 @@
 - ``rebuild(task_ids=None)``: recount the rows of those tasks (all tasks: None) in one grouped
   INSERT … SELECT; the bulk loaders (seed_demo, the benchmark builder) and every change of
   responsibilities (plan loader, admin, import) call it.
+- Both give the tasks' plans a new figures token (targets/changes.py), which drops their cached
+  dashboards.
 - ``differences(task_ids=None)``: the stored rows that differ from a recount (``check_summaries``).
 
 ``refresh`` judges in Python from the report rows and ``rebuild``/``differences`` in SQL, so the
@@ -18,7 +20,8 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import Q, Sum
 
-from targets.models import Period
+from targets.changes import figures_changed
+from targets.models import Battle, Period
 from tasks.models import MetricValue, ProgressReport, Responsibility, Task, TaskPeriodSummary
 
 FIELDS = (
@@ -76,7 +79,9 @@ def refresh(task, period_ids):
     # makes the second wait for the first to commit; its next statement then sees both
     # (PostgreSQL's read committed takes a new snapshot per statement; SQLite has one writer).
     # The report actions hold it already (tasks.actions._locked locks the joined task row too);
-    # the admin's corrections and the rebuilds take it here.
+    # the admin's corrections and the rebuilds take it here, after the plan's row (the lock order of
+    # targets/changes.py; a report action has renewed the token already).
+    figures_changed(Battle.objects.filter(sections=task.section_id).values("plan_id"))
     _lock_tasks([task.pk])
     leads = lead_department_ids(task)
     by_period = defaultdict(list)
@@ -145,6 +150,8 @@ def rebuild(task_ids=None):
         task_ids = list(task_ids)
         if not task_ids:
             return 0
+    figures_changed(None if task_ids is None else Battle.objects.filter(sections__tasks__in=task_ids).values("plan_id"))
+    if task_ids is not None:
         _lock_tasks(task_ids)
         TaskPeriodSummary.objects.filter(task_id__in=task_ids).delete()
     else:

@@ -1,0 +1,163 @@
+"""The dashboards' kept bodies (reporting/dashboards.py page_body): served between writes, never
+after one. Every write that changes what a page shows gives its plan a new figures token
+(targets/changes.py); these tests make each kind of write and read the page again."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from targets.models import Period, Plan, Target, TargetReading
+from tasks import summaries
+from tasks.models import ProgressReport, Responsibility
+from tasks.tests.helpers import report_data, task, ten_day
+
+AS_OF = {"as_of": "ten_day-14"}  # 2023年5月中旬
+
+
+def token(plan):
+    return Plan.objects.values_list("figures_token", flat=True).get(pk=plan.pk)
+
+
+def page(client, user, name, *args, data=AS_OF):
+    client.force_login(user)
+    response = client.get(reverse(f"dash:{name}", args=args), data)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def without_csrf(html):
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
+def submit(client, user, t, period):
+    client.force_login(user)
+    response = client.post(reverse("tasks:report_edit", args=[t.pk, period.pk]), report_data(action="submit"))
+    assert response.status_code == 302
+    return ProgressReport.objects.get(task=t, period=period, department=user.department)
+
+
+def test_a_kept_page_is_served_without_judging_again(client, plan, leader, django_assert_num_queries):
+    url = reverse("dash:overview", args=[plan.code])
+    client.force_login(leader)
+    first = client.get(url, AS_OF)
+    assert "status" in first.context  # judged
+    # Kept: the session, the user, the plan, its periods and the header's unread count; nothing
+    # is judged or counted.
+    with django_assert_num_queries(5):
+        again = client.get(url, AS_OF)
+    assert without_csrf(again.content.decode()) == without_csrf(first.content.decode())
+    assert "status" not in again.context
+
+
+def test_a_submission_and_its_approval_show_at_once_on_every_page(client, plan, leader, staff_commerce, office_dev):
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    pages = [
+        ("overview", plan.code),
+        ("battle", plan.code, 1),
+        ("department", plan.code, staff_commerce.department_id),
+        ("task", t1.pk),
+    ]
+    before = {name: page(client, leader, *[name, *args]) for name, *args in pages}
+    assert "（0/" in before["overview"]  # no report in yet
+    old = token(plan)
+
+    report = submit(client, staff_commerce, t1, period)
+    assert token(plan) != old
+    after = {name: page(client, leader, *[name, *args]) for name, *args in pages}
+    assert all(after[name] != before[name] for name in after)
+    assert "待审核" in after["task"]
+
+    client.force_login(office_dev)
+    assert client.post(reverse("tasks:report_approve", args=[report.pk])).status_code == 302
+    approved = page(client, leader, "task", t1.pk)
+    assert "已通过" in approved and approved != after["task"]
+
+
+def test_a_draft_shows_in_the_reporting_column_once_saved(client, plan, leader, staff_commerce):
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    assert "草稿" not in page(client, leader, "battle", plan.code, 1)
+    client.force_login(staff_commerce)
+    client.post(reverse("tasks:report_edit", args=[t1.pk, period.pk]), report_data())
+    assert "草稿" in page(client, leader, "battle", plan.code, 1)
+
+
+def test_a_reading_entered_shows_on_the_target_page(client, plan, leader, departments):
+    retail = Target.objects.get(battle__plan=plan, code="1.02")
+    month = Period.objects.get(plan=plan, kind="month", number=4)
+    assert "246.8" not in page(client, leader, "target", retail.pk)
+    TargetReading.objects.create(
+        target=retail, period=month, department=departments["commerce"], cumulative_value=Decimal("246.8")
+    )
+    assert "246.8" in page(client, leader, "target", retail.pk)
+
+
+def test_definitions_edited_in_the_admin_show_at_once(client, plan, leader, departments, plan_admin):
+    retail = Target.objects.get(battle__plan=plan, code="1.02")
+    assert "社会消费品零售总额" in page(client, leader, "battle", plan.code, 1)
+    client.force_login(plan_admin)
+    retail.name = "社会消费品零售总额（修订）"
+    retail.save(update_fields=["name"])
+    assert "社会消费品零售总额（修订）" in page(client, leader, "battle", plan.code, 1)
+
+    # A department renamed: every plan's pages name it anew.
+    commerce = departments["commerce"]
+    commerce.name = "市商务和粮食局"
+    commerce.save(update_fields=["name"])
+    assert "市商务和粮食局" in page(client, leader, "battle", plan.code, 1)
+
+    # Another lead unit for task 1.1.
+    t1 = task(1, 1, 1)
+    Responsibility.objects.filter(task=t1, role="lead").update(department=departments["dev"])
+    summaries.rebuild([t1.pk])  # the admin and the plan loader recount after moving a lead
+    assert "市发展改革委" in page(client, leader, "task", t1.pk).split("牵头单位", 1)[1][:200]
+
+    # The target's responsible departments (a many-to-many change).
+    old = token(plan)
+    retail.departments.add(departments["culture"])
+    assert token(plan) != old
+
+
+def test_last_years_figures_renew_this_years_forecasts(plan, departments):
+    successor = Plan.objects.create(code="test-2024", title="测试方案", year=2024, predecessor=plan)
+    old = token(successor)
+    TargetReading.objects.create(
+        target=Target.objects.get(battle__plan=plan, code="1.02"),
+        period=Period.objects.get(plan=plan, kind="month", number=1),
+        department=departments["commerce"],
+        cumulative_value=Decimal(50),
+    )
+    assert token(successor) != old
+
+
+def test_the_office_and_the_leader_get_their_own_overview(client, plan, leader, office_dev, departments):
+    # Leaders and admins may open a department's page from the "未报送" list; offices may not.
+    link = reverse("dash:department", args=[plan.code, departments["commerce"].pk])
+    assert link in page(client, leader, "overview", plan.code, data={**AS_OF, "all": "1"})
+    assert link not in page(client, office_dev, "overview", plan.code, data={**AS_OF, "all": "1"})
+    assert link in page(client, leader, "overview", plan.code, data={**AS_OF, "all": "1"})
+
+
+def test_each_language_gets_its_own_page(client, plan, leader):
+    chinese = page(client, leader, "overview", plan.code)
+    client.cookies["django_language"] = "en"
+    english = page(client, leader, "overview", plan.code)
+    assert "Overview" in english and "总览" in chinese and english != chinese
+    del client.cookies["django_language"]
+    with translation.override("zh-hans"):
+        again = page(client, leader, "overview", plan.code)
+    assert without_csrf(again) == without_csrf(chinese)
+
+
+@pytest.mark.parametrize("reader", ["commerce", "office"])
+def test_the_task_pages_report_history_is_the_readers_own(client, plan, staff_commerce, office_dev, reader):
+    """The judged body is shared; the reports listed under it are those the reader may read."""
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    client.force_login(staff_commerce)
+    client.post(reverse("tasks:report_edit", args=[t1.pk, period.pk]), report_data(progress="只在本单位可见的草稿"))
+    page(client, office_dev, "task", t1.pk)  # the body is kept by the office's visit
+    user = staff_commerce if reader == "commerce" else office_dev
+    html = page(client, user, "task", t1.pk)
+    assert ("只在本单位可见的草稿" in html) == (reader == "commerce")

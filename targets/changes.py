@@ -1,0 +1,83 @@
+"""The plans' figures tokens, which key the dashboards' cache (reporting/dashboards.py).
+
+Every write that changes what a plan's dashboards show gives the plan a new random token
+(`Plan.figures_token`) in the write's own transaction. A dashboard is kept under its plan's token,
+so a page computed before a write is never served once the write has committed: the reader who
+comes after finds a new token and computes the page afresh.
+
+Saves and deletes of the plan's definitions are watched (`watch`, connected by each app's ready()).
+Reports and readings are not: their write paths renew the token themselves (tasks/actions.py,
+targets/readings.py, and tasks/summaries.py's refresh and rebuilds, which the admin's corrections
+and the bulk loaders go through). A plan's successor gets a new token too: its forecasts read the
+plan's figures as last year's.
+
+Lock order: renewing the token updates the plan's row, which the writer then holds until it
+commits. The report actions, the readings entry and the summaries renew it *before* locking any
+report, reading or task row, so two of them on one plan queue on the plan's row instead of
+deadlocking on each other's rows.
+"""
+
+import uuid
+
+from django.db.models import Q
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+
+def new_token():
+    return uuid.uuid4().hex
+
+
+def figures_changed(plans=None):
+    """New figures tokens for `plans` — a plan id, a queryset of plan ids (``values("plan_id")``)
+    or None for every plan — and for the plans that follow them (one UPDATE)."""
+    from targets.models import Plan
+
+    if plans is None:
+        Plan.objects.update(figures_token=new_token())
+        return
+    ids = [plans] if isinstance(plans, int) else plans
+    Plan.objects.filter(Q(pk__in=ids) | Q(predecessor_id__in=ids)).update(figures_token=new_token())
+
+
+def watch(model, plans_of, *, deletes=True):
+    """Give the plan(s) `plans_of(instance)` names a new token whenever `model` is saved (and
+    deleted, with `deletes`). `plans_of` returns what `figures_changed` takes."""
+
+    def changed(sender, instance, raw=False, **kwargs):
+        if not raw:  # loaddata: no plan rows to touch yet
+            figures_changed(plans_of(instance))
+
+    post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"figures:{model._meta.label}:save")
+    if deletes:
+        post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"figures:{model._meta.label}:delete")
+
+
+def watch_m2m(through, plans_of):
+    """As `watch`, for a many-to-many relation's changes (`plans_of(instance, reverse)`)."""
+
+    def changed(sender, instance, action, reverse, **kwargs):
+        if action in ("post_add", "post_remove", "post_clear"):
+            figures_changed(plans_of(instance, reverse))
+
+    m2m_changed.connect(changed, sender=through, weak=False, dispatch_uid=f"figures:{through._meta.label}:m2m")
+
+
+def watch_targets_models():
+    """The plan's frame: what targets/ holds (connected by TargetsConfig.ready)."""
+    from targets.models import Battle, Department, Period, Plan, Target, TargetReading, TaskForce
+
+    def battle_plan(instance):
+        return Battle.objects.filter(pk=instance.battle_id).values("plan_id")
+
+    watch(Plan, lambda plan: plan.pk, deletes=False)
+    watch(Battle, lambda battle: battle.plan_id)
+    watch(Period, lambda period: period.plan_id)
+    watch(TaskForce, battle_plan)
+    watch(Target, battle_plan)
+    watch(TargetReading, lambda reading: Battle.objects.filter(targets=reading.target_id).values("plan_id"))
+    # Department names show on every plan's pages; renaming one is rare.
+    watch(Department, lambda department: None)
+    watch_m2m(
+        Target.departments.through,
+        lambda instance, reverse: None if reverse else Battle.objects.filter(pk=instance.battle_id).values("plan_id"),
+    )
