@@ -20,6 +20,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -42,7 +43,7 @@ from sixbattles.params import query_period
 from targets import schedule
 from targets.access import target_for_user
 from targets.forecast import month_of
-from targets.models import Battle, Department, HistoricalTarget_departments, Plan
+from targets.models import Battle, Department, HistoricalTarget_departments, Period, Plan
 from targets.schedule import Rules
 from tasks.access import task_for_user
 
@@ -87,10 +88,26 @@ def _as_of(request, plan):
     ref = query_period(request, "as_of", "period")
     value = None if ref is None else (str(ref[1]) if ref[0] == "id" else f"{ref[0]}-{ref[1]}")
     try:
-        return resolve_as_of(plan, value)
+        return resolve_as_of(plan, value) if value else _default_as_of(plan)
     except BadAsOf as error:
         messages.warning(request, str(error))
-        return resolve_as_of(plan)
+        return _default_as_of(plan)
+
+
+def _default_as_of(plan):
+    """The period a page opens on (the latest ended 旬 with reports): it moves only with a report
+    written (a new figures token) or a new day, so it is kept under both instead of searching the
+    plan's reports on every landing."""
+    periods = tuple(Period.objects.filter(plan=plan).order_by("end", "-kind"))
+    today = timezone.localdate()
+    key = f"dash:as_of:{plan.pk}:{plan.figures_token}:{today.isoformat()}"
+    cache = caches["dashboards"]
+    period_id = cache.get(key)
+    if period_id is not None:
+        return resolve_as_of(plan, str(period_id), periods=periods)
+    as_of = resolve_as_of(plan, today=today, periods=periods)
+    cache.set(key, as_of.period.pk)
+    return as_of
 
 
 def _context(plan, as_of, **extra):

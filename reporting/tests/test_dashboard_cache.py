@@ -161,3 +161,12 @@ def test_the_task_pages_report_history_is_the_readers_own(client, plan, staff_co
     user = staff_commerce if reader == "commerce" else office_dev
     html = page(client, user, "task", t1.pk)
     assert ("只在本单位可见的草稿" in html) == (reader == "commerce")
+
+
+def test_the_page_a_leader_lands_on_moves_with_the_first_report_of_a_later_period(
+    client, plan, leader, staff_commerce
+):
+    submit(client, staff_commerce, task(1, 1, 1), ten_day(plan, 14))
+    assert "5月中旬" in page(client, leader, "overview", plan.code, data={})
+    submit(client, staff_commerce, task(1, 1, 1), ten_day(plan, 15))
+    assert "5月下旬" in page(client, leader, "overview", plan.code, data={})
