@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.mark_notifications_read, name="notifications_read"),
+    path("notifications/<id:pk>/open/", views.open_notification, name="notification_open"),
     path("report/<id:pk>/", views.detail, name="detail"),
     path("report/<id:pk>/download/<str:fmt>/", views.download, name="download"),
     path("report/<id:pk>/issue/", views.issue, name="issue"),
