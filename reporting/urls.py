@@ -17,4 +17,5 @@ urlpatterns = [
     path("plan/<slug:plan_code>/generate/", views.generate, name="generate"),
     path("plan/<slug:plan_code>/status/", views.build_status, name="build_status"),
     path("plan/<slug:plan_code>/publish/", public.publish_view, name="publish"),
+    path("plan/<slug:plan_code>/publications/<id:pk>/withdraw/", public.withdraw_view, name="withdraw"),
 ]
