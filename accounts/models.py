@@ -1,6 +1,9 @@
+import unicodedata
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 
@@ -94,6 +97,18 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.text[:40]
+
+    @property
+    def local_link(self):
+        """The link if it is a path on this site ("/progress/12/"), else "": opening a notification
+        follows nothing else (no scheme, no host, no "//" or "/\\" that a browser reads as a host,
+        no control character that could split a header)."""
+        link = self.link
+        if not link.startswith("/") or link.startswith("//"):
+            return ""
+        if any(ch == "\\" or unicodedata.category(ch)[0] == "C" for ch in link):
+            return ""
+        return link if url_has_allowed_host_and_scheme(link, allowed_hosts=None) else ""
 
 
 class GroupRobot(models.Model):

@@ -29,13 +29,32 @@ class ReminderLogAdmin(admin.ModelAdmin):
 
 @admin.register(Publication)
 class PublicationAdmin(admin.ModelAdmin):
-    """Publications are made from the publish page (a snapshot); here they are only listed and,
-    deleted, withdrawn from the public page."""
+    """Publications are made and withdrawn (撤回, keeping the record) from the publish page; here
+    they are listed with who withdrew them and, deleted, removed with their record."""
 
-    list_display = ("plan", "battle", "period", "published_at", "published_by")
-    list_filter = ("plan", "battle")
-    readonly_fields = ("plan", "battle", "period", "content", "published_at", "published_by")
-    fields = ("plan", "battle", "period", "highlights", "content", "published_at", "published_by")
+    list_display = ("plan", "battle", "period", "published_at", "published_by", "withdrawn_at", "withdrawn_by")
+    list_filter = ("plan", "battle", ("withdrawn_at", admin.EmptyFieldListFilter))
+    readonly_fields = (
+        "plan",
+        "battle",
+        "period",
+        "content",
+        "published_at",
+        "published_by",
+        "withdrawn_at",
+        "withdrawn_by",
+    )
+    fields = (
+        "plan",
+        "battle",
+        "period",
+        "highlights",
+        "content",
+        "published_at",
+        "published_by",
+        "withdrawn_at",
+        "withdrawn_by",
+    )
 
     def has_add_permission(self, request):
         return False

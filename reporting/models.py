@@ -194,7 +194,11 @@ class Publication(models.Model):
     `content` is a snapshot taken when publishing (targets and lights, figures, tasks completed,
     the latest issued ten-day briefing's 总体情况), so the public page shows exactly what was
     published and changes only when something is published or withdrawn. Publishing the same
-    scope and period again replaces its snapshot."""
+    scope and period again replaces its snapshot.
+
+    Withdrawing (撤回, on the publish page) keeps the row with who withdrew it and when, and takes
+    it off the public page; the scope's earlier publication, if any, shows again. Publishing the
+    scope and period again afterwards makes a new row."""
 
     plan = models.ForeignKey(Plan, verbose_name=_("方案"), on_delete=models.CASCADE, related_name="publications")
     battle = models.ForeignKey(
@@ -218,22 +222,40 @@ class Publication(models.Model):
         blank=True,
         related_name="+",
     )
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("撤回人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("公开发布")
         verbose_name_plural = _("公开发布")
         ordering = ["-published_at"]
         constraints = [
+            # One live publication per scope and period; withdrawn ones stay as the record.
             models.UniqueConstraint(
-                fields=["plan", "battle", "period"], condition=Q(battle__isnull=False), name="publication_battle_once"
+                fields=["plan", "battle", "period"],
+                condition=Q(battle__isnull=False, withdrawn_at__isnull=True),
+                name="publication_battle_once",
             ),
             models.UniqueConstraint(
-                fields=["plan", "period"], condition=Q(battle__isnull=True), name="publication_plan_once"
+                fields=["plan", "period"],
+                condition=Q(battle__isnull=True, withdrawn_at__isnull=True),
+                name="publication_plan_once",
             ),
         ]
 
     def __str__(self):
         return f"{self.battle or self.plan.title} {self.period}"
+
+    @property
+    def is_withdrawn(self):
+        return self.withdrawn_at is not None
 
     @property
     def highlight_lines(self):

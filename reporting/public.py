@@ -25,13 +25,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from reporting.models import Publication
 from reporting.publishing import (
+    LIVE,
     can_publish,
     public_state,
     public_version,
     publish,
     publishable_battles,
     publishable_periods,
+    withdraw,
 )
 from targets.models import Plan
 
@@ -214,9 +217,54 @@ def publish_view(request, plan_code):
         scope = battle.name if battle else _("全市")
         messages.success(request, _("已公开发布：%(scope)s %(period)s。") % {"scope": scope, "period": period})
         return redirect("reporting:publish", plan_code=plan.code)
-    published = plan.publications.select_related("battle", "period").order_by("-published_at")[:20]
+    published = list(
+        plan.publications.select_related("battle", "period", "withdrawn_by").order_by("-published_at")[:20]
+    )
+    for pub in published:
+        # Withdrawing is for whoever may publish that scope (publishing.can_publish).
+        pub.may_withdraw = not pub.is_withdrawn and can_publish(request.user, plan, pub.battle)
     return render(
         request,
         "reporting/publish.html",
         {"plan": plan, "form": form, "published": published},
+    )
+
+
+def _scope_label(publication):
+    return publication.battle.name if publication.battle_id else _("全市")
+
+
+@login_required
+def withdraw_view(request, plan_code, pk):
+    """撤回 a publication: a confirmation page (GET), then the POST. Allowed to whoever may publish
+    its scope (publishing.can_publish): the battle's task-force office, or an admin; anyone else
+    gets 404."""
+    plan = get_object_or_404(Plan, code=plan_code)
+    publication = get_object_or_404(
+        Publication.objects.select_related("battle", "period", "published_by"), pk=pk, plan=plan
+    )
+    if not can_publish(request.user, plan, publication.battle):
+        raise Http404
+    what = {"scope": _scope_label(publication), "period": publication.period}
+    if publication.is_withdrawn:
+        messages.info(request, _("%(scope)s %(period)s的公开发布已撤回。") % what)
+        return redirect("reporting:publish", plan_code=plan.code)
+    if request.method == "POST":
+        if withdraw(publication, request.user):
+            messages.success(request, _("已撤回：%(scope)s %(period)s，公开页面不再显示。") % what)
+        else:
+            messages.info(request, _("%(scope)s %(period)s的公开发布已撤回。") % what)
+        return redirect("reporting:publish", plan_code=plan.code)
+    # What the public page shows for this scope once it is withdrawn: its latest other publication.
+    instead = (
+        Publication.objects.filter(LIVE, plan=plan, battle=publication.battle)
+        .exclude(pk=publication.pk)
+        .select_related("period")
+        .order_by("-period__end", "-published_at")
+        .first()
+    )
+    return render(
+        request,
+        "reporting/withdraw.html",
+        {"plan": plan, "publication": publication, "scope": what["scope"], "instead": instead},
     )

@@ -6,6 +6,8 @@
 - ``publish(plan, battle, period, highlights, user)``: one atomic action: the snapshot of what
   the public may read as of the period, stored in a ``Publication`` (replacing an earlier one
   of the same scope and period).
+- ``withdraw(publication, user)`` (撤回): takes it off the public pages, keeping the row with who
+  withdrew it and when; ``can_publish`` decides who may, as for publishing that scope.
 - ``public_version(plan)`` → (version string, last modified): changes whenever a publication is
   made, replaced or withdrawn; the public pages' cache key, ETag and Last-Modified.
 - ``public_state(plan)`` → ``PublicState``: the latest publication of the whole plan and of each
@@ -24,7 +26,7 @@ import hashlib
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -159,6 +161,7 @@ def publish(plan, battle, period, highlights, user):
         plan=plan,
         battle=battle,
         period=period,
+        withdrawn_at__isnull=True,
         defaults={
             "highlights": highlights.strip(),
             "content": content,
@@ -169,12 +172,40 @@ def publish(plan, battle, period, highlights, user):
     return publication
 
 
+@transaction.atomic
+def withdraw(publication, user):
+    """撤回: take `publication` off the public pages; False when it was withdrawn already. The row
+    stays, with who withdrew it and when (the record, and the public pages' Last-Modified)."""
+    row = Publication.objects.select_for_update().get(pk=publication.pk)
+    if row.withdrawn_at is not None:
+        return False
+    row.withdrawn_at = timezone.now()
+    row.withdrawn_by = user
+    row.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    return True
+
+
+LIVE = Q(withdrawn_at__isnull=True)
+
+
 def public_version(plan):
     """(version, last modified): one aggregate query. The version changes when a publication is
-    added, replaced (its time changes) or withdrawn (the count and the newest id change)."""
-    row = Publication.objects.filter(plan=plan).aggregate(n=Count("id"), last=Max("published_at"), top=Max("id"))
-    last = row["last"]
-    raw = f"{plan.pk}:{row['n']}:{row['top']}:{last.isoformat() if last else ''}"
+    added, replaced (its time changes), withdrawn (the count, the newest id and the newest
+    withdrawal change) or deleted in the admin; last modified is the newest publication or
+    withdrawal, None when nothing is published."""
+    row = Publication.objects.filter(plan=plan).aggregate(
+        n=Count("id", filter=LIVE),
+        top=Max("id", filter=LIVE),
+        published=Max("published_at", filter=LIVE),
+        withdrawn=Count("id", filter=~LIVE),
+        last_withdrawn=Max("withdrawn_at"),
+    )
+    if not row["n"]:
+        last = None
+    else:
+        last = max(t for t in (row["published"], row["last_withdrawn"]) if t is not None)
+    stamps = [t.isoformat() if t else "" for t in (row["published"], row["last_withdrawn"])]
+    raw = f"{plan.pk}:{row['n']}:{row['top']}:{row['withdrawn']}:{':'.join(stamps)}"
     return hashlib.sha256(raw.encode()).hexdigest()[:20], last
 
 
@@ -191,10 +222,11 @@ class PublicState:
 
 
 def public_state(plan, last_modified=None):
-    """The latest publication of the whole plan and of each battle (one query)."""
+    """The latest publication of the whole plan and of each battle (one query); withdrawn ones
+    are not public."""
     latest = {}
     for pub in (
-        Publication.objects.filter(plan=plan)
+        Publication.objects.filter(LIVE, plan=plan)
         .select_related("period", "battle")
         .order_by("-period__end", "-published_at")
     ):

@@ -277,6 +277,18 @@ def notifications(request):
 
 
 @login_required
+def open_notification(request, pk):
+    """Follow a notification's link, marking that notification read. Only the user's own
+    notifications (another's id answers 404), and only a path on this site is followed: any
+    other link leads to the notification list."""
+    notification = get_object_or_404(Notification, pk=pk, user=request.user)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return redirect(notification.local_link or reverse("reporting:notifications"))
+
+
+@login_required
 @require_POST
 def mark_notifications_read(request):
     Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())

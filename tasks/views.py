@@ -498,7 +498,9 @@ def review_queue(request):
 @login_required
 @require_POST
 def review_approve_unchanged(request):
-    """Approve, one action each, the ticked reports that repeat the previous 旬's report unchanged."""
+    """Approve the ticked reports that repeat the previous 旬's report unchanged: each re-checked
+    here and approved as its own action, all in one transaction (tasks.actions.approve_reports),
+    each department told once."""
     user = request.user
     if not (user.role == User.Role.OFFICE or user.is_plan_admin):
         raise Http404
@@ -511,17 +513,12 @@ def review_approve_unchanged(request):
         .prefetch_related("task__metrics", "metric_values")
     )
     previous = review.previous_reports(candidates, user)
-    approved, skipped = [], []
-    for report in candidates:
-        if not review.compare(report, previous[report.pk]).unchanged:
-            skipped.append(report)
-            continue
-        try:
-            actions.approve_report(report.pk, user)
-        except actions.ReportActionError:
-            skipped.append(report)
-        else:
-            approved.append(report)
+    unchanged = [report for report in candidates if review.compare(report, previous[report.pk]).unchanged]
+    # One transaction; each department is told once, with the count and the tasks.
+    done, _refused = actions.approve_reports([report.pk for report in unchanged], user)
+    done_ids = {report.pk for report in done}
+    approved = [report for report in unchanged if report.pk in done_ids]
+    skipped = [report for report in candidates if report.pk not in done_ids]
     if approved:
         messages.success(
             request,
