@@ -326,11 +326,14 @@ def approve_reports(report_ids, user):
     (and email), its robots one message — naming the count and the tasks, instead of one per
     report. Returns (approved reports, refused report ids with the reason).
 
-    Every report row is locked first, in id order, and the reports are then approved in task
+    The plans' figures tokens are renewed first (their rows locked), then every report row is
+    locked, in id order, and the reports are then approved in task
     order (each locks its task as a single action does): a bulk approval never holds a task while
     it waits for a report, so a single action on one of its reports or tasks waits for it (or it
     for that action) instead of the two waiting on each other."""
     ids = sorted(set(report_ids))
+    # The plans' rows before any report row (the lock order of targets/changes.py).
+    figures_changed(Period.objects.filter(reports__in=ids).values("plan_id"))
     # No join in this query: FOR UPDATE locks the report rows only, not their tasks.
     task_of = dict(
         ProgressReport.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", "task_id")
