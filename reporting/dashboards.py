@@ -47,6 +47,7 @@ from targets.models import Battle, Department, HistoricalTarget_departments, Per
 from targets.schedule import Rules
 from tasks.access import task_for_user
 
+REPORT_PERIODS_SHOWN = 3  # 旬 of reports under a task's dashboard (?reports=all: every one)
 AT_RISK_SHOWN = 15  # 年末预警 rows on the overview (难完成 first); each battle page lists all of its own
 
 # --- access helpers ---------------------------------------------------------------------------
@@ -239,15 +240,11 @@ def target(request, pk):
             series=series,
             chart=target_chart(target, series, forecast),
             forecast=forecast,
+            history=target_history(target),
         )
 
     body = page_body("target", plan, as_of, build, target.pk)
-    # The history names who changed the target: read afresh, not kept with the figures.
-    return render(
-        request,
-        "dashboards/target.html",
-        {"plan": plan, "target": target, "body": body, "history": target_history(target)},
-    )
+    return render(request, "dashboards/target.html", {"plan": plan, "target": target, "body": body})
 
 
 def target_chart(target, series, forecast):
@@ -365,9 +362,23 @@ def task(request, pk):
         return _context(plan, as_of, task=task, t=status, metric_forecasts=task_metric_forecasts(status, as_of))
 
     body = page_body("task", plan, as_of, build, task.pk)
-    # The reports listed are those this user may read (tasks.access.readable_reports): never cached.
-    history = task_history(task, as_of, request.user)
-    return render(request, "dashboards/task.html", {"plan": plan, "task": task, "body": body, "history": history})
+    # The reports listed are those this user may read (tasks.access.readable_reports): never kept.
+    # The latest few 旬 unless asked for all: a year of reports is the task's own page's to list.
+    every = request.GET.get("reports") == "all"
+    history = task_history(task, as_of, request.user, last=None if every else REPORT_PERIODS_SHOWN)
+    return render(
+        request,
+        "dashboards/task.html",
+        {
+            "plan": plan,
+            "task": task,
+            "as_of": as_of,
+            "body": body,
+            "history": history,
+            "all_reports": every,
+            "earlier_reports": not every and as_of.ten_day > REPORT_PERIODS_SHOWN,
+        },
+    )
 
 
 def as_of_url(name, *args, as_of=None):

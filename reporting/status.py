@@ -788,13 +788,15 @@ class TaskHistory:
     by_period: list  # (period, [reports])
 
 
-def task_history(task, as_of, user):
+def task_history(task, as_of, user, last=None):
     """Every report on `task` up to the as-of 旬 that `user` may read (tasks.access.readable_reports:
-    never another department's draft or returned report), with department, metric values and reviewer."""
+    never another department's draft or returned report), with department, metric values and reviewer;
+    with `last`, only those of the `last` 旬 ending with the as-of 旬."""
+    reports = ProgressReport.objects.filter(task=task, period__kind="ten_day", period__number__lte=as_of.ten_day)
+    if last is not None:
+        reports = reports.filter(period__number__gt=as_of.ten_day - last)
     reports = list(
-        readable_reports(
-            user, ProgressReport.objects.filter(task=task, period__kind="ten_day", period__number__lte=as_of.ten_day)
-        )
+        readable_reports(user, reports)
         .select_related("period", "department", "reviewed_by", "submitted_by")
         .prefetch_related("metric_values__metric")
         .order_by("-period__number", "department__order", "department__name")

@@ -39,13 +39,17 @@ def figures_changed(plans=None):
     Plan.objects.filter(Q(pk__in=ids) | Q(predecessor_id__in=ids)).update(figures_token=new_token())
 
 
-def watch(model, plans_of, *, deletes=True):
+def watch(model, plans_of, *, deletes=True, only_fields=None):
     """Give the plan(s) `plans_of(instance)` names a new token whenever `model` is saved (and
-    deleted, with `deletes`). `plans_of` returns what `figures_changed` takes."""
+    deleted, with `deletes`). `plans_of` returns what `figures_changed` takes. With `only_fields`,
+    a save limited to other fields (``save(update_fields=…)``) changes nothing shown."""
 
-    def changed(sender, instance, raw=False, **kwargs):
-        if not raw:  # loaddata: no plan rows to touch yet
-            figures_changed(plans_of(instance))
+    def changed(sender, instance, raw=False, update_fields=None, **kwargs):
+        if raw:  # loaddata: no plan rows to touch yet
+            return
+        if only_fields is not None and update_fields is not None and not set(update_fields) & only_fields:
+            return
+        figures_changed(plans_of(instance))
 
     post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"figures:{model._meta.label}:save")
     if deletes:

@@ -163,10 +163,39 @@ def test_the_task_pages_report_history_is_the_readers_own(client, plan, staff_co
     assert ("只在本单位可见的草稿" in html) == (reader == "commerce")
 
 
-def test_the_page_a_leader_lands_on_moves_with_the_first_report_of_a_later_period(
-    client, plan, leader, staff_commerce
-):
+def test_the_page_a_leader_lands_on_moves_with_the_first_report_of_a_later_period(client, plan, leader, staff_commerce):
     submit(client, staff_commerce, task(1, 1, 1), ten_day(plan, 14))
     assert "5月中旬" in page(client, leader, "overview", plan.code, data={})
     submit(client, staff_commerce, task(1, 1, 1), ten_day(plan, 15))
     assert "5月下旬" in page(client, leader, "overview", plan.code, data={})
+
+
+def test_a_users_new_name_shows_in_a_kept_target_history_but_a_login_keeps_the_page(client, plan, leader, plan_admin):
+    retail = Target.objects.get(battle__plan=plan, code="1.02")
+    retail._history_user = plan_admin
+    retail.name = "社会消费品零售总额（修订）"
+    retail.save(update_fields=["name"])
+    assert "planadmin" in page(client, leader, "target", retail.pk)
+    old = token(plan)
+    client.force_login(plan_admin)  # a login writes last_login only
+    assert token(plan) == old
+    plan_admin.first_name = "王管理"
+    plan_admin.save()
+    assert "王管理" in page(client, leader, "target", retail.pk)
+
+
+def test_the_task_dashboard_lists_the_last_three_periods_of_reports_and_all_on_request(
+    client, plan, leader, staff_commerce
+):
+    t1 = task(1, 1, 1)
+    for number in (10, 12, 13, 14):
+        client.force_login(staff_commerce)
+        client.post(
+            reverse("tasks:report_edit", args=[t1.pk, ten_day(plan, number).pk]),
+            report_data(action="submit", progress=f"第{number}旬的进展"),
+        )
+    recent = page(client, leader, "task", t1.pk)
+    assert "第12旬的进展" in recent and "第14旬的进展" in recent and "第10旬的进展" not in recent
+    assert "reports=all" in recent
+    every = page(client, leader, "task", t1.pk, data={**AS_OF, "reports": "all"})
+    assert all(f"第{n}旬的进展" in every for n in (10, 12, 13, 14))
