@@ -126,9 +126,14 @@ def attachment_for_user(user, pk, *, write=False):
 
 
 def department_task_filter(department_id):
-    """Tasks a department holds a responsibility on, stated on the task or on its section."""
-    return Q(responsibilities__department_id=department_id) | Q(
-        section__responsibilities__department_id=department_id, section__responsibilities__task__isnull=True
+    """Tasks a department holds a responsibility on, stated on the task or on its section.
+
+    Two subqueries rather than joins: joining the task's and the section's responsibilities
+    multiplied the rows (and needed a DISTINCT over them), which made the staff home page's task
+    query the slowest of the page."""
+    held = Responsibility.objects.filter(department_id=department_id)
+    return Q(pk__in=held.filter(task__isnull=False).values("task_id")) | Q(
+        section_id__in=held.filter(task__isnull=True).values("section_id")
     )
 
 
@@ -139,17 +144,18 @@ def visible_tasks(user):
     if user.reads_everything:
         return tasks
     own = department_task_filter(user.department_id) if user.department_id else Q(pk__in=[])
+    # No multi-valued join in these filters: each task comes once, without a DISTINCT.
     if _role(user) == User.Role.OFFICE:
-        return tasks.filter(Q(section__battle_id__in=user.office_battle_ids()) | own).distinct()
+        return tasks.filter(Q(section__battle_id__in=user.office_battle_ids()) | own)
     if user.department_id is None:
         return tasks.none()
-    return tasks.filter(own).distinct()
+    return tasks.filter(own)
 
 
 def task_for_user(user, pk):
     """The task `pk` if the user may see its page; otherwise 404."""
     try:
-        return Task.objects.select_related("section__battle__plan").get(pk=pk, pk__in=visible_tasks(user).values("pk"))
+        return visible_tasks(user).select_related("section__battle__plan").get(pk=pk)
     except (Task.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
@@ -158,12 +164,18 @@ ROLE_RANK = {Responsibility.Role.LEAD: 0, Responsibility.Role.RESPONSIBLE: 1, Re
 
 
 def department_role(task, department_id):
-    """The department's strongest role on the task (task-level or section-level), or None."""
-    roles = Responsibility.objects.filter(department_id=department_id, section_id=task.section_id).filter(
-        Q(task=task) | Q(task__isnull=True)
-    )
-    found = sorted(roles.values_list("role", flat=True), key=ROLE_RANK.get)
-    return found[0] if found else None
+    """The department's strongest role on the task (task-level or section-level), or None.
+
+    Kept on the task object, which a view reads afresh for each request: the report form asks it
+    for the access check and again for the page (is the department the lead?)."""
+    known = task.__dict__.setdefault("_department_roles", {})
+    if department_id not in known:
+        roles = Responsibility.objects.filter(department_id=department_id, section_id=task.section_id).filter(
+            Q(task=task) | Q(task__isnull=True)
+        )
+        found = sorted(roles.values_list("role", flat=True), key=ROLE_RANK.get)
+        known[department_id] = found[0] if found else None
+    return known[department_id]
 
 
 def report_for_department(task, department_id, period, *, create=False):
@@ -180,8 +192,12 @@ def report_for_department(task, department_id, period, *, create=False):
     lookup = {"task": task, "department_id": department_id, "period": period}
     if create:
         report, _created = ProgressReport.objects.get_or_create(**lookup)
-        return report
-    return ProgressReport.objects.filter(**lookup).first()
+    else:
+        report = ProgressReport.objects.filter(**lookup).first()
+    if report is not None:
+        # The caller's task and period are the report's: no second query when the page shows them.
+        report.task, report.period = task, period
+    return report
 
 
 # --- plan drafts (documents read by tasks/plan_reader.py, before they are loaded) ---------------

@@ -225,3 +225,31 @@ def test_anonymous_users_are_sent_to_login(client, submitted):
     ]:
         response = client.get(url)
         assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_a_task_held_twice_over_is_listed_once(plan, departments):
+    """A department named on the task and on its section sees the task once (no join, no DISTINCT)."""
+    from conftest import make_user
+    from targets.current import window_periods
+    from tasks import access
+    from tasks.models import Responsibility
+    from tasks.todo import department_todo
+
+    t = task(2, 1, 1)
+    Responsibility.objects.create(section=t.section, task=t, department=departments["stats"], role="responsible")
+    Responsibility.objects.create(section=t.section, task=None, department=departments["stats"], role="lead")
+    staff_stats = make_user("stats", "staff", departments["stats"])
+    assert list(access.visible_tasks(staff_stats).filter(section=t.section)) == list(t.section.tasks.all())
+    assert access.task_for_user(staff_stats, t.pk) == t
+    periods = window_periods(plan, ten_day(plan, 14).start, [])
+    todo = department_todo(departments["stats"].pk, plan, periods, ten_day(plan, 14).start, {})
+    listed = [
+        item.task
+        for group in todo.groups
+        for pg in group.period_groups
+        for bg in pg.battle_groups
+        for item in bg.items
+        if item.task.section_id == t.section_id
+    ]
+    assert len(listed) == len(periods) * t.section.tasks.count()
+    assert access.department_role(t, departments["stats"].pk) == "lead"
