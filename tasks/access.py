@@ -29,8 +29,9 @@ def _role(user):
 SHARED_STATUSES = (ProgressReport.Status.SUBMITTED, ProgressReport.Status.APPROVED)
 
 
-def readable_reports(user, reports=None):
-    """The reports of `reports` (default: all) whose text the user may read.
+def readable_reports(user, reports=None, *, department_id=None):
+    """The reports of `reports` (default: all) whose text the user may read; with department_id,
+    only that department's (the user's own department's then need no further condition).
 
     The one rule for every page, download and export that shows a report's text (README:
     "Who reads which reports"): the owning department reads its reports in every status; anyone
@@ -43,6 +44,10 @@ def readable_reports(user, reports=None):
     reports = ProgressReport.objects.all() if reports is None else reports
     if not user.is_authenticated:
         return reports.none()
+    if department_id is not None:
+        reports = reports.filter(department_id=department_id)
+        if department_id == user.department_id:
+            return reports  # the owning department reads its reports in every status
     own = Q(department_id=user.department_id) if user.department_id else Q(pk__in=[])
     shared = Q(status__in=SHARED_STATUSES)
     if user.reads_everything:

@@ -48,6 +48,8 @@ class StaleVersion(ReportActionError):
 
 
 def _locked(report_id):
+    """The report row, locked, and with it its task's row (FOR UPDATE locks every joined row), which
+    serialises the task's summary refresh (tasks.summaries.refresh)."""
     return ProgressReport.objects.select_for_update().select_related("task__section").get(pk=report_id)
 
 
@@ -205,7 +207,7 @@ def submit_report(report_id, user, *, version, content, metric_values, uploads=(
             snapshot=snapshot(report),
         )
         _save(report, user, fields)
-        summaries.refresh(report.task, [report.period_id])
+        summaries.refresh(report.task, [report.period_id], task_locked=True)
     return report
 
 
@@ -257,7 +259,7 @@ def _review(report_id, user, *, expected, action, status, reason=""):
         fields.append("times_returned")
     ReportEvent.objects.create(report=report, action=action, actor=user, at=now, reason=reason)
     _save(report, user, fields)
-    summaries.refresh(report.task, [report.period_id])
+    summaries.refresh(report.task, [report.period_id], task_locked=True)
     _tell_department(report, action, reason)
     return report
 

@@ -218,11 +218,11 @@ def _previous_report(user, task, department_id, period):
             user,
             ProgressReport.objects.filter(
                 task=task,
-                department_id=department_id,
                 period__plan_id=period.plan_id,
                 period__kind=period.kind,
                 period__number__lt=period.number,
             ),
+            department_id=department_id,
         )
         .select_related("period")
         .prefetch_related("metric_values")
@@ -267,7 +267,6 @@ def report_edit(request, task_pk, period_pk):
     if report is not None:
         prefetch_related_objects([report], "metric_values")
     shown = report or ProgressReport(task=task, department_id=user.department_id, period=period)
-    shown.department = user.department  # the page header shows it too: one query for both
     metrics = list(task.metrics.all())
     submitting = request.POST.get("action") == "submit"
     stored = None
@@ -310,9 +309,7 @@ def report_edit(request, task_pk, period_pk):
                 messages.error(request, str(refused))
                 # As stored now (a colleague may have made and submitted it meanwhile).
                 stored = access.report_for_department(task, user.department_id, period)
-                if stored is not None:
-                    stored.department = user.department
-                    shown = stored
+                shown = stored or shown
                 form.is_valid()
             else:
                 for name in saved.duplicate_uploads:
@@ -336,6 +333,8 @@ def report_edit(request, task_pk, period_pk):
                 }
             )
         form = ReportForm(initial=initial, metrics=metrics)
+    if shown.department_id == user.department_id:
+        shown.department = user.department  # the page's header shows it too: one query for both
     is_lead = _is_lead(task, user.department_id)
     context = {
         "task": task,
