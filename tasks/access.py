@@ -130,12 +130,17 @@ def attachment_for_user(user, pk, *, write=False):
     return attachment
 
 
-def department_task_filter(department_id):
+def department_task_filter(department_id, held=None):
     """Tasks a department holds a responsibility on, stated on the task or on its section.
 
     Two subqueries rather than joins: joining the task's and the section's responsibilities
     multiplied the rows (and needed a DISTINCT over them), which made the staff home page's task
-    query the slowest of the page."""
+    query the slowest of the page. `held`: the department's Responsibility rows, already read by
+    the caller (task_id and section_id), to name the tasks and sections by id instead."""
+    if held is not None:
+        return Q(pk__in={r.task_id for r in held if r.task_id is not None}) | Q(
+            section_id__in={r.section_id for r in held if r.task_id is None}
+        )
     held = Responsibility.objects.filter(department_id=department_id)
     return Q(pk__in=held.filter(task__isnull=False).values("task_id")) | Q(
         section_id__in=held.filter(task__isnull=True).values("section_id")
@@ -160,6 +165,18 @@ def visible_tasks(user):
 def task_for_user(user, pk):
     """The task `pk` if the user may see its page; otherwise 404."""
     try:
+        if (
+            user.is_authenticated
+            and _role(user) == User.Role.STAFF
+            and user.department_id
+            and not user.reads_everything
+        ):
+            # visible_tasks' rule for staff, asked of the one task: its department's role on it
+            # (task- or section-level), which department_role keeps for the page's later checks.
+            task = Task.objects.select_related("section__battle__plan").get(pk=pk)
+            if department_role(task, user.department_id) is None:
+                raise Http404
+            return task
         return visible_tasks(user).select_related("section__battle__plan").get(pk=pk)
     except (Task.DoesNotExist, ValueError, TypeError):
         raise Http404 from None

@@ -188,7 +188,7 @@ def department_todo(department_id, plan, periods, today, params):
         )
     )
     tasks = list(
-        Task.objects.filter(access.department_task_filter(department_id), section__battle__plan=plan)
+        Task.objects.filter(access.department_task_filter(department_id, responsibilities), section__battle__plan=plan)
         .select_related("section__battle")
         .order_by("section__battle__number", "section__number", "number")
     )

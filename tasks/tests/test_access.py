@@ -253,3 +253,31 @@ def test_a_task_held_twice_over_is_listed_once(plan, departments):
     ]
     assert len(listed) == len(periods) * t.section.tasks.count()
     assert access.department_role(t, departments["stats"].pk) == "lead"
+
+
+def test_task_for_user_agrees_with_visible_tasks_for_every_role(users, departments):
+    """Staff are answered from their department's role on the one task; the rule is the same."""
+    from django.http import Http404
+
+    from conftest import make_user
+    from tasks import access
+    from tasks.models import Responsibility, Task
+
+    t = task(2, 1, 1)
+    extra = Task.objects.create(section=t.section, number=9, title="分组新增任务")
+    Responsibility.objects.create(section=t.section, task=None, department=departments["stats"], role="cooperating")
+    everyone = {**users, "staff_stats": make_user("stats", "staff", departments["stats"])}
+    superuser_staff = make_user("root_staff", "staff", departments["stats"])
+    superuser_staff.is_superuser = True
+    everyone["superuser_staff"] = superuser_staff
+    tasks = list(Task.objects.all())
+    assert extra in tasks
+    for name, user in everyone.items():
+        visible = set(access.visible_tasks(user).values_list("pk", flat=True))
+        for candidate in tasks:
+            try:
+                found = access.task_for_user(user, candidate.pk) == candidate
+            except Http404:
+                found = False
+            assert found == (candidate.pk in visible), (name, candidate.pk)
+        assert visible, name
