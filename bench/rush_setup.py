@@ -28,6 +28,7 @@ from django.core.management import call_command  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from targets.models import Period, Plan  # noqa: E402
+from tasks import summaries  # noqa: E402
 from tasks.models import ProgressReport, Responsibility  # noqa: E402
 
 PASSWORD = "demo12345"
@@ -46,8 +47,10 @@ def main():
     plan = Plan.objects.get(code="huaihua-2023")
     call_command("seed_demo", plan.code, "--until", "2023-11-30", "--if-empty", verbosity=0)
     call_command("create_demo_accounts", plan.code, verbosity=0)
-    # A rerun starts the rush afresh: December's reports (those the rush writes) go.
+    # A rerun starts the rush afresh: December's reports (those the rush writes) go, and the stored
+    # summaries are recounted (a bulk delete does not keep them).
     ProgressReport.objects.filter(period__plan=plan, period__kind="ten_day", period__number__gte=34).delete()
+    summaries.rebuild_plan(plan)
 
     december = list(Period.objects.filter(plan=plan, kind="ten_day", number__gte=34).order_by("number"))
     duties = {}

@@ -13,6 +13,7 @@ answers 404 (never 403) so that another department cannot even learn that it exi
 Other departments' drafts and returned reports are never shown, on any page (readable_reports).
 """
 
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
 
@@ -213,7 +214,13 @@ def report_for_department(task, department_id, period, *, create=False):
         raise Http404
     lookup = {"task": task, "department_id": department_id, "period": period}
     if create:
-        report, _created = ProgressReport.objects.get_or_create(**lookup)
+        # Asked for when the report was not there a moment ago: insert first, and read the row a
+        # colleague made meanwhile only if the insert meets it (get_or_create, without its SELECT).
+        try:
+            with transaction.atomic():
+                report = ProgressReport.objects.create(**lookup)
+        except IntegrityError:
+            report = ProgressReport.objects.get(**lookup)
     else:
         report = ProgressReport.objects.filter(**lookup).first()
     if report is not None:
