@@ -2,11 +2,13 @@
 leaders read the dashboards.
 
 Staff (weight 300): log in, then per report: home → report form → submit, 5–25 s apart (about 20
-requests/s offered by 300 users, as observed at a deadline). Leaders (weight 20): log in, then
-overview / a battle / a department page, 5–15 s apart. Users and their (task, 旬) pairs come from
-benchmark-results/rush-users.json (written by bench/rush_setup.py).
+requests/s offered by 300 users, as observed at a deadline); staff with nothing (left) to report
+read their home page. A refused submit is a failure whose message is the refusal the form showed.
+Leaders (weight 20): log in, then overview / a battle / a department page, 5–15 s apart.
+Users and their (task, 旬) pairs come from benchmark-results/rush-users.json (bench/rush_setup.py).
 """
 
+import html
 import itertools
 import json
 import os
@@ -23,6 +25,20 @@ LEADERS = itertools.cycle(DATA["leaders"])
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 VERSION = re.compile(r'name="version" value="(\d+)"')
 METRIC = re.compile(r'name="(metric_\d+)"')
+# What a re-shown form says: the page's error and warning messages and the fields' error lists.
+MESSAGE = re.compile(r'<li class="msg-(?:error|warning)">(.*?)</li>', re.S)
+FIELD_ERRORS = re.compile(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', re.S)
+
+
+def refusal(text):
+    """Why the app refused a submit, from the form it showed again: its messages and field errors,
+    tags stripped and digits replaced by # (names, times, versions), so that Locust's failure
+    table (locust_failures.csv) counts each kind of refusal on one line."""
+    found = [
+        html.unescape(re.sub(r"<[^>]+>", " ", m)).split() for m in MESSAGE.findall(text) + FIELD_ERRORS.findall(text)
+    ]
+    reason = " | ".join(" ".join(words) for words in found) or "no message on the page"
+    return re.sub(r"\d+", "#", reason)[:300]
 
 
 def log_in(user, username):
@@ -59,9 +75,17 @@ class DepartmentStaff(HttpUser):
         if self.step == 0:
             self.client.get("/", name="home")
         elif self.step == 1:
-            self.form = self.client.get(url, name="report form")
+            with self.client.get(url, name="report form", allow_redirects=False, catch_response=True) as response:
+                if response.status_code != 200:
+                    # The form redirects to the report page once the report is no longer writable.
+                    where = re.sub(r"\d+", "#", response.headers.get("Location", ""))
+                    response.failure(f"report form answered {response.status_code} ({where})")
+                    self.todo.pop(0)
+                    self.step = 0
+                    return
+                self.form = response
         else:
-            text = getattr(self, "form", None).text if getattr(self, "form", None) is not None else ""
+            text = self.form.text if getattr(self, "form", None) is not None else ""
             version, token = VERSION.search(text), CSRF.search(text)
             if not (version and token):
                 self.form = None
@@ -81,9 +105,12 @@ class DepartmentStaff(HttpUser):
             for name in set(METRIC.findall(text)):
                 data[name] = str(random.randint(1, 500))
             with self.client.post(url, data, name="submit", allow_redirects=False, catch_response=True) as response:
-                if response.status_code != 302:
+                if response.status_code == 200:
+                    response.failure(f"submit refused (form shown again): {refusal(response.text)}")
+                elif response.status_code != 302:
                     response.failure(f"submit answered {response.status_code}")
             self.todo.pop(0)
+            self.form = None
         self.step = (self.step + 1) % 3
 
 

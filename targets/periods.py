@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, pgettext
+from django.utils.translation import gettext_noop, pgettext, pgettext_lazy
 
 TEN_DAY = "ten_day"
 MONTH = "month"
@@ -93,23 +93,27 @@ def first_due_ten_day(plan):
     return 1
 
 
+# Literal msgids for makemessages, with a context because "1月" alone already means "January"
+# (cumulative to January); lazy, so that a label translates its own month and not all twelve.
+MONTH_NAMES = (
+    pgettext_lazy("month name", "1月"),
+    pgettext_lazy("month name", "2月"),
+    pgettext_lazy("month name", "3月"),
+    pgettext_lazy("month name", "4月"),
+    pgettext_lazy("month name", "5月"),
+    pgettext_lazy("month name", "6月"),
+    pgettext_lazy("month name", "7月"),
+    pgettext_lazy("month name", "8月"),
+    pgettext_lazy("month name", "9月"),
+    pgettext_lazy("month name", "10月"),
+    pgettext_lazy("month name", "11月"),
+    pgettext_lazy("month name", "12月"),
+)
+
+
 def month_name(number):
-    """The month's short name in the active language (3月, "Mar"); literal msgids for makemessages,
-    with a context because "1月" alone already means "January" (cumulative to January)."""
-    return (
-        pgettext("month name", "1月"),
-        pgettext("month name", "2月"),
-        pgettext("month name", "3月"),
-        pgettext("month name", "4月"),
-        pgettext("month name", "5月"),
-        pgettext("month name", "6月"),
-        pgettext("month name", "7月"),
-        pgettext("month name", "8月"),
-        pgettext("month name", "9月"),
-        pgettext("month name", "10月"),
-        pgettext("month name", "11月"),
-        pgettext("month name", "12月"),
-    )[number - 1]
+    """The month's short name in the active language (3月, "Mar")."""
+    return str(MONTH_NAMES[number - 1])
 
 
 def period_short_label(kind, number):

@@ -13,6 +13,7 @@ answers 404 (never 403) so that another department cannot even learn that it exi
 Other departments' drafts and returned reports are never shown, on any page (readable_reports).
 """
 
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
 
@@ -29,8 +30,9 @@ def _role(user):
 SHARED_STATUSES = (ProgressReport.Status.SUBMITTED, ProgressReport.Status.APPROVED)
 
 
-def readable_reports(user, reports=None):
-    """The reports of `reports` (default: all) whose text the user may read.
+def readable_reports(user, reports=None, *, department_id=None):
+    """The reports of `reports` (default: all) whose text the user may read; with department_id,
+    only that department's (the user's own department's then need no further condition).
 
     The one rule for every page, download and export that shows a report's text (README:
     "Who reads which reports"): the owning department reads its reports in every status; anyone
@@ -43,6 +45,10 @@ def readable_reports(user, reports=None):
     reports = ProgressReport.objects.all() if reports is None else reports
     if not user.is_authenticated:
         return reports.none()
+    if department_id is not None:
+        reports = reports.filter(department_id=department_id)
+        if department_id == user.department_id:
+            return reports  # the owning department reads its reports in every status
     own = Q(department_id=user.department_id) if user.department_id else Q(pk__in=[])
     shared = Q(status__in=SHARED_STATUSES)
     if user.reads_everything:
@@ -125,10 +131,20 @@ def attachment_for_user(user, pk, *, write=False):
     return attachment
 
 
-def department_task_filter(department_id):
-    """Tasks a department holds a responsibility on, stated on the task or on its section."""
-    return Q(responsibilities__department_id=department_id) | Q(
-        section__responsibilities__department_id=department_id, section__responsibilities__task__isnull=True
+def department_task_filter(department_id, held=None):
+    """Tasks a department holds a responsibility on, stated on the task or on its section.
+
+    Two subqueries rather than joins: joining the task's and the section's responsibilities
+    multiplied the rows (and needed a DISTINCT over them), which made the staff home page's task
+    query the slowest of the page. `held`: the department's Responsibility rows, already read by
+    the caller (task_id and section_id), to name the tasks and sections by id instead."""
+    if held is not None:
+        return Q(pk__in={r.task_id for r in held if r.task_id is not None}) | Q(
+            section_id__in={r.section_id for r in held if r.task_id is None}
+        )
+    held = Responsibility.objects.filter(department_id=department_id)
+    return Q(pk__in=held.filter(task__isnull=False).values("task_id")) | Q(
+        section_id__in=held.filter(task__isnull=True).values("section_id")
     )
 
 
@@ -139,17 +155,30 @@ def visible_tasks(user):
     if user.reads_everything:
         return tasks
     own = department_task_filter(user.department_id) if user.department_id else Q(pk__in=[])
+    # No multi-valued join in these filters: each task comes once, without a DISTINCT.
     if _role(user) == User.Role.OFFICE:
-        return tasks.filter(Q(section__battle_id__in=user.office_battle_ids()) | own).distinct()
+        return tasks.filter(Q(section__battle_id__in=user.office_battle_ids()) | own)
     if user.department_id is None:
         return tasks.none()
-    return tasks.filter(own).distinct()
+    return tasks.filter(own)
 
 
 def task_for_user(user, pk):
     """The task `pk` if the user may see its page; otherwise 404."""
     try:
-        return Task.objects.select_related("section__battle__plan").get(pk=pk, pk__in=visible_tasks(user).values("pk"))
+        if (
+            user.is_authenticated
+            and _role(user) == User.Role.STAFF
+            and user.department_id
+            and not user.reads_everything
+        ):
+            # visible_tasks' rule for staff, asked of the one task: its department's role on it
+            # (task- or section-level), which department_role keeps for the page's later checks.
+            task = Task.objects.select_related("section__battle__plan").get(pk=pk)
+            if department_role(task, user.department_id) is None:
+                raise Http404
+            return task
+        return visible_tasks(user).select_related("section__battle__plan").get(pk=pk)
     except (Task.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
@@ -158,12 +187,18 @@ ROLE_RANK = {Responsibility.Role.LEAD: 0, Responsibility.Role.RESPONSIBLE: 1, Re
 
 
 def department_role(task, department_id):
-    """The department's strongest role on the task (task-level or section-level), or None."""
-    roles = Responsibility.objects.filter(department_id=department_id, section_id=task.section_id).filter(
-        Q(task=task) | Q(task__isnull=True)
-    )
-    found = sorted(roles.values_list("role", flat=True), key=ROLE_RANK.get)
-    return found[0] if found else None
+    """The department's strongest role on the task (task-level or section-level), or None.
+
+    Kept on the task object, which a view reads afresh for each request: the report form asks it
+    for the access check and again for the page (is the department the lead?)."""
+    known = task.__dict__.setdefault("_department_roles", {})
+    if department_id not in known:
+        roles = Responsibility.objects.filter(department_id=department_id, section_id=task.section_id).filter(
+            Q(task=task) | Q(task__isnull=True)
+        )
+        found = sorted(roles.values_list("role", flat=True), key=ROLE_RANK.get)
+        known[department_id] = found[0] if found else None
+    return known[department_id]
 
 
 def report_for_department(task, department_id, period, *, create=False):
@@ -179,9 +214,19 @@ def report_for_department(task, department_id, period, *, create=False):
         raise Http404
     lookup = {"task": task, "department_id": department_id, "period": period}
     if create:
-        report, _created = ProgressReport.objects.get_or_create(**lookup)
-        return report
-    return ProgressReport.objects.filter(**lookup).first()
+        # Asked for when the report was not there a moment ago: insert first, and read the row a
+        # colleague made meanwhile only if the insert meets it (get_or_create, without its SELECT).
+        try:
+            with transaction.atomic():
+                report = ProgressReport.objects.create(**lookup)
+        except IntegrityError:
+            report = ProgressReport.objects.get(**lookup)
+    else:
+        report = ProgressReport.objects.filter(**lookup).first()
+    if report is not None:
+        # The caller's task and period are the report's: no second query when the page shows them.
+        report.task, report.period = task, period
+    return report
 
 
 # --- plan drafts (documents read by tasks/plan_reader.py, before they are loaded) ---------------

@@ -51,10 +51,21 @@ class StaleVersion(ReportActionError):
 
 
 def _locked(report_id):
-    """The report, locked for the action; its plan's figures token is renewed first, so that every
-    writer takes the plan's row before any report or task row (targets/changes.py: lock order)."""
+    """The report row, locked, and with it its task's row (FOR UPDATE locks every joined row), which
+    serialises the task's summary refresh (tasks.summaries.refresh). Its plan's figures token is
+    renewed first, so that every writer takes the plan's row before any report or task row
+    (targets/changes.py: lock order)."""
     figures_changed(Period.objects.filter(reports=report_id).values("plan_id"))
     return ProgressReport.objects.select_for_update().select_related("task__section").get(pk=report_id)
+
+
+def _opened(report_id, create):
+    """The report locked for writing; with report_id None, `create()` makes it first, inside the
+    action's transaction: a first save commits the new row and its content at once (one commit,
+    not two), and a refused first save leaves no empty draft behind."""
+    if report_id is None:
+        report_id = create().pk
+    return _locked(report_id)
 
 
 def _save(report, user, fields):
@@ -121,6 +132,8 @@ def _store_uploads(report, user, uploads, written):
     """Store the files; a file whose content the report already has (under any name) is skipped
     and its name listed in report.duplicate_uploads, so the page can say so."""
     report.duplicate_uploads = []
+    if not uploads:
+        return
     known = set(report.attachments.exclude(sha256="").values_list("sha256", flat=True))
     for upload, content_type in uploads:
         digest = content_hash(upload)
@@ -142,9 +155,11 @@ def _store_uploads(report, user, uploads, written):
         attachment.save()
 
 
-def save_draft(report_id, user, *, version, content, metric_values, uploads=()):
+def save_draft(report_id, user, *, version, content, metric_values, uploads=(), create=None):
+    """Save the content as a draft. A report that does not exist yet: report_id None and `create`
+    a callable making it (access.report_for_department(…, create=True)); so for submit_report."""
     with _atomic_with_files() as written:
-        report = _locked(report_id)
+        report = _opened(report_id, create)
         _write_content(report, user, version=version, content=content, metric_values=metric_values)
         _save(report, user, CONTENT_FIELDS)
         _store_uploads(report, user, uploads, written)
@@ -173,10 +188,10 @@ def snapshot(report):
     }
 
 
-def submit_report(report_id, user, *, version, content, metric_values, uploads=()):
+def submit_report(report_id, user, *, version, content, metric_values, uploads=(), create=None):
     """Save the content and submit it for review, keeping the submitted text as a new version."""
     with _atomic_with_files() as written:
-        report = _locked(report_id)
+        report = _opened(report_id, create)
         _write_content(report, user, version=version, content=content, metric_values=metric_values)
         # The files go in after the checks but before the snapshot, which lists them.
         _store_uploads(report, user, uploads, written)
@@ -198,7 +213,7 @@ def submit_report(report_id, user, *, version, content, metric_values, uploads=(
             snapshot=snapshot(report),
         )
         _save(report, user, fields)
-        summaries.refresh(report.task, [report.period_id])
+        summaries.refresh(report.task, [report.period_id], task_locked=True)
     return report
 
 
@@ -252,7 +267,7 @@ def _review(report_id, user, *, expected, action, status, reason="", tell=True):
         fields.append("times_returned")
     ReportEvent.objects.create(report=report, action=action, actor=user, at=now, reason=reason)
     _save(report, user, fields)
-    summaries.refresh(report.task, [report.period_id])
+    summaries.refresh(report.task, [report.period_id], task_locked=True)
     if tell:
         _tell_department(report, action, reason)
     return report

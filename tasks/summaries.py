@@ -70,19 +70,21 @@ def _summarise(reports, leads):
     return values
 
 
-def refresh(task, period_ids):
+def refresh(task, period_ids, *, task_locked=False):
     """Recompute `task`'s summary rows of `period_ids` from its reports (a few queries; call it
-    inside the transaction of the write, after the write)."""
+    inside the transaction of the write, after the write). task_locked: the caller holds the task
+    row's lock already."""
     period_ids = set(period_ids)
     # Two writers on one task at once would each count the reports without the other's
     # uncommitted change, and the later upsert would keep a stale count. The task row's lock
     # makes the second wait for the first to commit; its next statement then sees both
     # (PostgreSQL's read committed takes a new snapshot per statement; SQLite has one writer).
-    # The report actions hold it already (tasks.actions._locked locks the joined task row too);
-    # the admin's corrections and the rebuilds take it here, after the plan's row (the lock order of
-    # targets/changes.py; a report action has renewed the token already).
+    # The report actions hold it already (tasks.actions._locked locks the joined task row too:
+    # FOR UPDATE without OF) and say so; the admin's corrections and the rebuilds take it here, after
+    # the plan's row (the lock order of targets/changes.py; a report action has renewed it already).
     figures_changed(Battle.objects.filter(sections=task.section_id).values("plan_id"))
-    _lock_tasks([task.pk])
+    if not task_locked:
+        _lock_tasks([task.pk])
     leads = lead_department_ids(task)
     by_period = defaultdict(list)
     for period_id, *row in (

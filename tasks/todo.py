@@ -9,15 +9,18 @@ A department's reports fall into four groups, in this order on the page:
 - done: submitted or approved, in the home page's window of 旬.
 
 Within a group, items are grouped by 旬 (newest first) and then by battle. Everything is read in
-four queries whatever the number of tasks and 旬 (asserted in the tests).
+four queries whatever the number of tasks and 旬 (asserted in the tests). What each row shows (its
+links, labels and days) is worked out here once per row, translated once per distinct text: a
+department with 50 tasks has 200 rows, and the template then only prints them.
 """
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from targets.models import Battle, Period
 from tasks import access
@@ -59,10 +62,70 @@ class TodoItem:
         return (self.period.deadline - self.today).days if self.group == DUE else None
 
 
+class RowLabels:
+    """What the rows show, each text translated and each task's link reversed once per page."""
+
+    def __init__(self):
+        self.roles = {Responsibility.Role.LEAD: _("牵头"), Responsibility.Role.RESPONSIBLE: _("负责")}
+        self.cooperating = _("配合")
+        self.view, self.resubmit = _("查看"), _("修改后重新提交")
+        self.go_on, self.enter = _("继续填报"), _("填报")
+        self.statuses, self.days, self.tasks = {}, {}, {}
+
+    def when(self, item):
+        """(text, CSS class) of the days overdue or left, or ("", "")."""
+        if item.group not in (OVERDUE, DUE):
+            return "", ""
+        n = item.days_overdue if item.group == OVERDUE else item.days_left
+        key = (item.group, n)
+        if key not in self.days:
+            if item.group == OVERDUE:
+                self.days[key] = (ngettext("已逾期 %(n)s 天", "已逾期 %(n)s 天", n) % {"n": n}, "overdue")
+            elif n == 0:
+                self.days[key] = (_("今天截止"), "muted")
+            else:
+                self.days[key] = (ngettext("还剩 %(n)s 天", "还剩 %(n)s 天", n) % {"n": n}, "muted")
+        return self.days[key]
+
+    def row(self, item):
+        """What the item's row shows, as a dict (the template reads a dict's keys fastest)."""
+        task = item.task
+        if task.pk not in self.tasks:
+            self.tasks[task.pk] = (reverse("tasks:task_detail", args=[task.pk]), f"{task.section.label}{task}")
+        if item.status_key not in self.statuses:
+            self.statuses[item.status_key] = item.status_label
+        when, when_class = self.when(item)
+        if item.group == DONE:
+            action_url = reverse("tasks:report_detail", args=[item.report.pk])
+            action_class, action_label = "button", self.view
+        else:
+            action_url = reverse("tasks:report_edit", args=[task.pk, item.period.pk])
+            action_class = "button primary"
+            if item.group == RETURNED:
+                action_label = self.resubmit
+            else:
+                action_label = self.go_on if item.report else self.enter
+        return {
+            "group": item.group,
+            "task_url": self.tasks[task.pk][0],
+            "task_label": self.tasks[task.pk][1],
+            "role": self.roles.get(item.role, self.cooperating),
+            "reason": item.report.return_reason if item.group == RETURNED and item.report else "",
+            "status_key": item.status_key,
+            "status": self.statuses[item.status_key],
+            "when": when,
+            "when_class": when_class,
+            "action_url": action_url,
+            "action_class": action_class,
+            "action_label": action_label,
+        }
+
+
 @dataclass
 class BattleGroup:
     battle: Battle
     items: list = field(default_factory=list)
+    rows: list = field(default_factory=list)  # what the page shows of each item (RowLabels.row)
 
 
 @dataclass
@@ -125,8 +188,7 @@ def department_todo(department_id, plan, periods, today, params):
         )
     )
     tasks = list(
-        Task.objects.filter(access.department_task_filter(department_id), section__battle__plan=plan)
-        .distinct()
+        Task.objects.filter(access.department_task_filter(department_id, responsibilities), section__battle__plan=plan)
         .select_related("section__battle")
         .order_by("section__battle__number", "section__number", "number")
     )
@@ -175,12 +237,15 @@ def department_todo(department_id, plan, periods, today, params):
     ]
     groups = {key: Group(key, str(title)) for key, title in GROUPS}
     shown.sort(key=lambda i: (-i.period.number, i.task.section.battle.number, i.task.section.number, i.task.number))
+    labels = RowLabels()
     for item in shown:
         group = groups[item.group]
         group.count += 1
         period_group = group.periods.setdefault(item.period.pk, PeriodGroup(item.period))
         item_battle = item.task.section.battle
-        period_group.battles.setdefault(item_battle.pk, BattleGroup(item_battle)).items.append(item)
+        battle_group = period_group.battles.setdefault(item_battle.pk, BattleGroup(item_battle))
+        battle_group.items.append(item)
+        battle_group.rows.append(labels.row(item))
     counts = {key: sum(1 for i in items if i.group == key) for key, _title in GROUPS}
     for group in groups.values():
         group.total = counts[group.key]

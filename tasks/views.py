@@ -210,23 +210,28 @@ def _report_context(report):
 
 
 def _previous_report(user, task, department_id, period):
-    """The department's latest earlier report on the task that `user` may read (readable_reports)."""
-    return (
+    """The department's latest earlier report on the task that `user` may read (readable_reports),
+    carrying `task` itself, whose metrics are read once for both reports."""
+    prefetch_related_objects([task], "metrics")
+    previous = (
         access.readable_reports(
             user,
             ProgressReport.objects.filter(
                 task=task,
-                department_id=department_id,
                 period__plan_id=period.plan_id,
                 period__kind=period.kind,
                 period__number__lt=period.number,
             ),
+            department_id=department_id,
         )
-        .select_related("period", "task")
-        .prefetch_related("task__metrics", "metric_values")
+        .select_related("period")
+        .prefetch_related("metric_values")
         .order_by("-period__number")
         .first()
     )
+    if previous is not None:
+        previous.task = task
+    return previous
 
 
 def _contributions(user, task, period, lead_department_id):
@@ -257,6 +262,10 @@ def report_edit(request, task_pk, period_pk):
     if locked and request.method != "POST":
         messages.info(request, _("此报告%(status)s，不能修改。") % {"status": report.get_status_display()})
         return redirect("tasks:report_detail", pk=report.pk)
+    # Read once for the form, this report's and the previous report's tables.
+    prefetch_related_objects([task], "metrics")
+    if report is not None:
+        prefetch_related_objects([report], "metric_values")
     shown = report or ProgressReport(task=task, department_id=user.department_id, period=period)
     metrics = list(task.metrics.all())
     submitting = request.POST.get("action") == "submit"
@@ -273,17 +282,18 @@ def report_edit(request, task_pk, period_pk):
             )
             stored = report
         elif form.is_valid():
-            report = access.report_for_department(task, user.department_id, period, create=True)
             content = {name: form.cleaned_data[name] for name in actions.CONTENT_FIELDS}
             action = actions.submit_report if submitting else actions.save_draft
             try:
+                # A first save makes the report inside the action's transaction (one commit).
                 saved = action(
-                    report.pk,
+                    report.pk if report is not None else None,
                     user,
                     version=form.cleaned_data["version"],
                     content=content,
                     metric_values=form.metric_values(),
                     uploads=form.cleaned_data["files"],
+                    create=lambda: access.report_for_department(task, user.department_id, period, create=True),
                 )
             except actions.StaleVersion as refused:
                 messages.error(request, str(refused))
@@ -297,14 +307,16 @@ def report_edit(request, task_pk, period_pk):
                 shown = stored
             except actions.ReportActionError as refused:
                 messages.error(request, str(refused))
-                stored = shown = ProgressReport.objects.get(pk=report.pk)
+                # As stored now (a colleague may have made and submitted it meanwhile).
+                stored = access.report_for_department(task, user.department_id, period)
+                shown = stored or shown
                 form.is_valid()
             else:
                 for name in saved.duplicate_uploads:
                     messages.info(request, _("文件“%(name)s”与已有附件内容相同，未重复保存。") % {"name": name})
                 if submitting:
                     messages.success(request, _("报告已提交，等待专班办公室审核。"))
-                    return redirect("tasks:report_detail", pk=report.pk)
+                    return redirect("tasks:report_detail", pk=saved.pk)
                 messages.success(request, _("草稿已保存。"))
                 return redirect("tasks:report_edit", task_pk=task.pk, period_pk=period.pk)
         else:
@@ -321,6 +333,8 @@ def report_edit(request, task_pk, period_pk):
                 }
             )
         form = ReportForm(initial=initial, metrics=metrics)
+    if shown.department_id == user.department_id:
+        shown.department = user.department  # the page's header shows it too: one query for both
     is_lead = _is_lead(task, user.department_id)
     context = {
         "task": task,

@@ -263,3 +263,22 @@ def test_the_reviewing_office_lists_the_reports_it_returned_and_no_other_office_
         client = Client()
         client.force_login(user)
         assert client.get(reverse("tasks:report_detail", args=[report.pk])).status_code == 404
+
+
+def test_readable_reports_of_one_department_follow_the_same_rule(world):
+    """readable_reports(…, department_id=…) (the report form's previous report) against the rule."""
+    from tasks.access import readable_reports
+
+    plan, departments, markers, users = world
+    reports = list(ProgressReport.objects.select_related("task__section__battle__task_force", "period"))
+    for user in users.values():
+        for department in departments.values():
+            expected = {r.pk for r in reports if r.department_id == department.pk and may_read(user, r, departments)}
+            found = set(readable_reports(user, department_id=department.pk).values_list("pk", flat=True))
+            assert found == expected, (user.username, department.name)
+            narrowed = readable_reports(
+                user, ProgressReport.objects.filter(period__number=13), department_id=department.pk
+            )
+            assert set(narrowed.values_list("pk", flat=True)) == {
+                r.pk for r in reports if r.pk in expected and r.period.number == 13
+            }

@@ -225,3 +225,59 @@ def test_anonymous_users_are_sent_to_login(client, submitted):
     ]:
         response = client.get(url)
         assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_a_task_held_twice_over_is_listed_once(plan, departments):
+    """A department named on the task and on its section sees the task once (no join, no DISTINCT)."""
+    from conftest import make_user
+    from targets.current import window_periods
+    from tasks import access
+    from tasks.models import Responsibility
+    from tasks.todo import department_todo
+
+    t = task(2, 1, 1)
+    Responsibility.objects.create(section=t.section, task=t, department=departments["stats"], role="responsible")
+    Responsibility.objects.create(section=t.section, task=None, department=departments["stats"], role="lead")
+    staff_stats = make_user("stats", "staff", departments["stats"])
+    assert list(access.visible_tasks(staff_stats).filter(section=t.section)) == list(t.section.tasks.all())
+    assert access.task_for_user(staff_stats, t.pk) == t
+    periods = window_periods(plan, ten_day(plan, 14).start, [])
+    todo = department_todo(departments["stats"].pk, plan, periods, ten_day(plan, 14).start, {})
+    listed = [
+        item.task
+        for group in todo.groups
+        for pg in group.period_groups
+        for bg in pg.battle_groups
+        for item in bg.items
+        if item.task.section_id == t.section_id
+    ]
+    assert len(listed) == len(periods) * t.section.tasks.count()
+    assert access.department_role(t, departments["stats"].pk) == "lead"
+
+
+def test_task_for_user_agrees_with_visible_tasks_for_every_role(users, departments):
+    """Staff are answered from their department's role on the one task; the rule is the same."""
+    from django.http import Http404
+
+    from conftest import make_user
+    from tasks import access
+    from tasks.models import Responsibility, Task
+
+    t = task(2, 1, 1)
+    extra = Task.objects.create(section=t.section, number=9, title="分组新增任务")
+    Responsibility.objects.create(section=t.section, task=None, department=departments["stats"], role="cooperating")
+    everyone = {**users, "staff_stats": make_user("stats", "staff", departments["stats"])}
+    superuser_staff = make_user("root_staff", "staff", departments["stats"])
+    superuser_staff.is_superuser = True
+    everyone["superuser_staff"] = superuser_staff
+    tasks = list(Task.objects.all())
+    assert extra in tasks
+    for name, user in everyone.items():
+        visible = set(access.visible_tasks(user).values_list("pk", flat=True))
+        for candidate in tasks:
+            try:
+                found = access.task_for_user(user, candidate.pk) == candidate
+            except Http404:
+                found = False
+            assert found == (candidate.pk in visible), (name, candidate.pk)
+        assert visible, name

@@ -229,3 +229,42 @@ def test_history_rows_show_who_changed_what(client, plan, staff_commerce):
     assert all(row.who == staff_commerce for row in rows)
     page = client.get(detail_url(report)).content.decode()
     assert "修改稿" in page and "滞后" in page
+
+
+def test_a_refused_first_save_leaves_no_empty_report_behind(client, plan, staff_commerce):
+    """A first save makes the report inside the save's own transaction: refused, nothing stays."""
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    client.force_login(staff_commerce)
+    response = client.post(edit_url(t1, period), report_data(version=5, progress="我的文字"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "保存被拒绝" in body and "我的文字" in body
+    assert not ProgressReport.objects.exists()
+
+
+def test_a_first_save_that_meets_a_colleagues_submission_shows_the_stored_report(
+    client, plan, staff_commerce, monkeypatch
+):
+    """The report did not exist when this save began; a colleague's submission got in first."""
+    from tasks import access
+
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    ProgressReport.objects.create(
+        task=t1, department=staff_commerce.department, period=period, status="submitted", progress="同事先提交的文字"
+    )
+    rebuild_summaries()
+    original, calls = access.report_for_department, []
+
+    def not_there_yet(*args, **kwargs):
+        calls.append(kwargs.get("create", False))
+        return None if len(calls) == 1 else original(*args, **kwargs)
+
+    monkeypatch.setattr(access, "report_for_department", not_there_yet)
+    client.force_login(staff_commerce)
+    response = client.post(edit_url(t1, period), report_data(version=1, action="submit", progress="我的文字"))
+    body = response.content.decode()
+    assert calls[:2] == [False, True]  # the save itself found the colleague's report and refused
+    assert response.status_code == 200
+    assert "不能修改" in body and "我的文字" in body and "同事先提交的文字" in body
+    report = ProgressReport.objects.get()
+    assert (report.progress, report.version, report.events.count()) == ("同事先提交的文字", 1, 0)
