@@ -14,9 +14,10 @@ import json
 import os
 import random
 import re
+import time
 from pathlib import Path
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 
 USERS_FILE = Path(__file__).resolve().parents[1] / "benchmark-results" / "rush-users.json"
 DATA = json.loads(Path(os.environ.get("RUSH_USERS", USERS_FILE)).read_text())
@@ -25,6 +26,16 @@ LEADERS = itertools.cycle(DATA["leaders"])
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 VERSION = re.compile(r'name="version" value="(\d+)"')
 METRIC = re.compile(r'name="(metric_\d+)"')
+# Every request's end time, endpoint, response time and outcome, for the whole-run and steady-state
+# percentiles bench/rush.sh prints (RUSH_REQUESTS: the CSV file to write).
+if os.environ.get("RUSH_REQUESTS"):
+    _requests = open(os.environ["RUSH_REQUESTS"], "w", buffering=1)  # noqa: SIM115 (open for the run)
+
+    @events.request.add_listener
+    def _record(request_type, name, response_time, response_length, exception=None, **kwargs):
+        _requests.write(f"{time.time():.3f},{name},{response_time:.1f},{0 if exception is None else 1}\n")
+
+
 # What a re-shown form says: the page's error and warning messages and the fields' error lists.
 MESSAGE = re.compile(r'<li class="msg-(?:error|warning)">(.*?)</li>', re.S)
 FIELD_ERRORS = re.compile(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', re.S)
