@@ -323,13 +323,14 @@ def return_report(report_id, user, reason):
 
 
 @transaction.atomic
-def approve_report(report_id, user):
+def approve_report(report_id, user, *, tell=True):
     return _review(
         report_id,
         user,
         expected=ProgressReport.Status.SUBMITTED,
         action=ReportEvent.Action.APPROVED,
         status=ProgressReport.Status.APPROVED,
+        tell=tell,
     )
 
 
@@ -359,17 +360,8 @@ def approve_reports(report_ids, user):
             refused.append((report_id, _("该报告已不存在。")))
             continue
         try:
-            with transaction.atomic():
-                approved.append(
-                    _review(
-                        report_id,
-                        user,
-                        expected=ProgressReport.Status.SUBMITTED,
-                        action=ReportEvent.Action.APPROVED,
-                        status=ProgressReport.Status.APPROVED,
-                        tell=False,
-                    )
-                )
+            # Its own savepoint (approve_report is atomic): a refused report leaves the others be.
+            approved.append(approve_report(report_id, user, tell=False))
         except ReportActionError as error:
             refused.append((report_id, str(error)))
     _tell_departments_approved([report.pk for report in approved])
