@@ -288,6 +288,17 @@ def _fresh_dashboards_cache():
     caches["dashboards"].clear()
 
 
+@pytest.fixture
+def fake_robot():
+    """A WeCom/DingTalk group robot endpoint on localhost (accounts/tests/fake_robot.py)."""
+    from accounts.tests.fake_robot import start_fake_robot
+
+    robot = start_fake_robot()
+    yield robot
+    robot.server.shutdown()
+    robot.server.server_close()
+
+
 def computed_dashboard(client, url, data=None):
     """A dashboard page computed afresh (its kept body dropped first), so that the response's
     context holds the judged objects a test compares with another surface."""

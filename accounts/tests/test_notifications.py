@@ -15,19 +15,10 @@ from django.utils import timezone
 from accounts import tasks as delivery
 from accounts.models import GroupRobot, Notification
 from accounts.robots import signed_url
-from accounts.tests.fake_robot import start_fake_robot
 from tasks.models import ProgressReport
 from tasks.tests.helpers import task, ten_day
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def fake_robot():
-    robot = start_fake_robot()
-    yield robot
-    robot.server.shutdown()
-    robot.server.server_close()
 
 
 def submitted(plan, department, number=1):

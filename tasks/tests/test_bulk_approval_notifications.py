@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import GroupRobot, Notification
-from accounts.tests.fake_robot import start_fake_robot
 from conftest import make_user
 from tasks import actions
 from tasks.models import ProgressReport, ReportEvent, Responsibility, Section, Task
@@ -20,14 +19,6 @@ from tasks.tests.helpers import ten_day
 pytestmark = pytest.mark.django_db
 
 TEXT = {"progress": "开展消费季活动3场。", "problems": "", "next_steps": "继续推进。", "task_status": "in_progress"}
-
-
-@pytest.fixture
-def fake_robot():
-    robot = start_fake_robot()
-    yield robot
-    robot.server.shutdown()
-    robot.server.server_close()
 
 
 @pytest.fixture
