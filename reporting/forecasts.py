@@ -27,6 +27,7 @@ from targets import forecast as fc
 from targets.models import TargetReading
 from targets.numbers import as_float, fmt, q1
 from targets.schedule import ReadingPoint
+from targets.templatetags.colon import colon
 from tasks.models import MetricValue
 
 AMOUNT_KINDS = {"cumulative", "approximate"}
@@ -193,7 +194,7 @@ def plan_forecasts(status):
             continue
         by_metric[m.pk] = f
         if f.verdict in {fc.AT_RISK, fc.UNLIKELY}:
-            name = f"{ts.task.section.label}{ts.task.number}.{ts.task.title}：{m.name}"
+            name = colon(f"{ts.task.section.label}{ts.task.number}.{ts.task.title}") + m.name
             items.append(
                 RiskItem(
                     "metric",

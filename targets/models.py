@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from targets.changes import new_token
@@ -257,7 +258,7 @@ class Target(models.Model):
     name = models.CharField(_("指标"), max_length=200)
     comparator = models.CharField(_("比较"), max_length=16, choices=Comparator.choices)
     value = models.DecimalField(_("目标值"), max_digits=16, decimal_places=4, null=True, blank=True)
-    unit = models.CharField(_("单位"), max_length=16, blank=True)
+    unit = models.CharField(pgettext_lazy("unit of measure", "单位"), max_length=16, blank=True)
     # A growth rate's unit is "%"; the absolute figure departments enter beside it has its own.
     amount_unit = models.CharField(
         _("累计值单位"), max_length=16, blank=True, help_text=_("增速类指标填报的累计绝对值的单位，如“亿元”。")

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from targets.models import Battle, Comparator, Department, IndicatorKind, Period
@@ -131,7 +132,7 @@ class TaskMetric(models.Model):
     name = models.CharField(_("量化指标"), max_length=200)
     comparator = models.CharField(_("比较"), max_length=16, choices=Comparator.choices)
     value = models.DecimalField(_("目标值"), max_digits=16, decimal_places=4, null=True, blank=True)
-    unit = models.CharField(_("单位"), max_length=16, blank=True)
+    unit = models.CharField(pgettext_lazy("unit of measure", "单位"), max_length=16, blank=True)
     # Judged as a target of the same kind is (targets/schedule.py judge_metric): only cumulative
     # amounts are compared with 序时进度; ceilings, rates and shares never are.
     kind = models.CharField(_("类型"), max_length=16, choices=IndicatorKind.choices, default=IndicatorKind.CUMULATIVE)

@@ -135,7 +135,7 @@ class _Checker:
         self.canonical = {}  # name or alias -> canonical name
 
     def error(self, where, key, message):
-        line = f"第 {where.line} 行 " if where.line else ""
+        line = _("第 %(line)d 行") % {"line": where.line} + " " if where.line else ""
         label = f"（{where.label}）" if where.label else ""
         fieldname = _("字段“%s”：") % key if key else ""
         self.errors.append(f"{self.filename} {line}{where.path}{label} {fieldname}{message}")
@@ -636,7 +636,7 @@ class LoadResult:
         return total
 
     def summary_lines(self):
-        contents = "，".join(f"{label} {count}" for label, count in self.contents.items())
+        contents = _("，").join(f"{label} {count}" for label, count in self.contents.items())
         total = self.totals()
         lines = [
             _("方案 %(code)s《%(title)s》：%(contents)s。")

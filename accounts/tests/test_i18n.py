@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 
 def test_login_page_is_chinese_by_default(client, db):
@@ -71,3 +72,17 @@ def test_period_names_on_the_dashboards_are_english_too(client, plan, leader):
     page = client.get(reverse("dash:overview", args=[plan.code]), {"as_of": "ten_day-13"}).content.decode()
     assert "May 2023, early" in page
     assert "5月上旬" not in page and "上旬" not in page
+
+
+def test_a_figures_unit_is_a_unit_not_a_department_in_english(client, plan, leader):
+    # 单位 is both a department and a unit of measure; the catalogue tells them apart by context.
+    from targets.models import Target
+    from tasks.models import TaskMetric
+
+    client.force_login(leader)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    battle = client.get(reverse("dash:battle", args=[plan.code, 1]), {"as_of": "ten_day-13"}).content.decode()
+    assert "<th>Unit</th>" in battle and "<th>Department</th>" in battle  # the 单位 of the reporting table
+    with translation.override("en"):
+        assert str(Target._meta.get_field("unit").verbose_name) == "Unit"
+        assert str(TaskMetric._meta.get_field("unit").verbose_name) == "Unit"

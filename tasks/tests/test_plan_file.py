@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from targets.models import Battle, Department, Period, Plan, Target, TaskForce
 from tasks.models import Responsibility, Section, Task, TaskMetric
@@ -398,3 +399,26 @@ def test_export_plan_command_writes_the_plan_to_stdout_or_a_file(tmp_path):
     assert read_plan_file(target) == parse_plan(MINI_YAML)
     with pytest.raises(CommandError, match="没有代码为“nope”的方案"):
         call_command("export_plan", "nope")
+
+
+def test_in_english_a_refused_file_names_the_line_and_the_field_in_english():
+    text = MINI_YAML.replace("value: 780", "value: abc")
+    with translation.override("en"):
+        with pytest.raises(PlanFileError) as excinfo:
+            parse_plan(text, "bad.yaml")
+        message = str(excinfo.value)  # its header is worded when printed
+    assert "bad.yaml line 29 battles[0].targets[0]" in message
+    assert 'Field "value": Not a number: "abc"' in message
+    assert "第" not in message and "：" not in message
+
+
+def test_in_english_the_load_summary_separates_its_counts_with_english_commas(tmp_path):
+    path = tmp_path / "mini.yaml"
+    path.write_text(MINI_YAML, encoding="utf-8")
+    out = StringIO()
+    with translation.override("en"):
+        call_command("load_plan", str(path), stdout=out)
+    text = out.getvalue()
+    assert "Battle 1, Task section 1, Task 2, Targets 1, Metric 1" in text
+    assert "0 deleted; 53 reporting periods created." in text
+    assert "，" not in text and "：" not in text
