@@ -26,12 +26,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from reporting.charts import line_chart
-from reporting.forecasts import plan_forecasts, target_forecast, task_metric_forecasts
+from reporting.forecasts import PlanForecasts, plan_forecasts, target_forecast, task_metric_forecasts
 from reporting.status import (
     MISSING_SHOWN,
     BadAsOf,
+    PlanStatus,
     area_ranking,
     department_status,
+    plan_battles,
     plan_status,
     resolve_as_of,
     target_series,
@@ -135,6 +137,36 @@ def page_body(name, plan, as_of, build, *vary):
     return mark_safe(body)  # rendered by our own template, escaped there
 
 
+def kept_status(plan, as_of, battles):
+    """`battles` judged as of `as_of` with their forecasts: (PlanStatus, PlanForecasts) as
+    plan_status and plan_forecasts give them. Each battle's part is kept in the "dashboards" cache
+    under its battle token (Plan.battle_tokens), which a report or summary of one of its tasks
+    renews (targets/changes.py battle_figures_changed) and every other change of the plan renews
+    with the rest: after a submission only its own battle is judged again. The battles not kept are
+    judged together (a fixed number of queries, not one set per battle)."""
+    cache = caches["dashboards"]
+    language = get_language()
+    keys = {
+        b.pk: ":".join(
+            str(part) for part in ("dash-battle", plan.pk, b.pk, plan.battle_token(b.pk), as_of.period.pk, language)
+        )
+        for b in battles
+    }
+    parts = cache.get_many(list(keys.values()))
+    missing = [b for b in battles if keys[b.pk] not in parts]
+    if missing:
+        status = plan_status(plan, as_of, battles=missing)
+        forecasts = plan_forecasts(status)
+        judged = {keys[b.battle.pk]: (b, forecasts.of_battle(b)) for b in status.battles}
+        cache.set_many(judged)
+        parts.update(judged)
+    statuses, forecasts = zip(*(parts[keys[b.pk]] for b in battles), strict=True)
+    return (
+        PlanStatus.of_battles(plan, as_of, Rules.from_plan(plan), list(statuses)),
+        PlanForecasts.merged(forecasts),
+    )
+
+
 @login_required
 def home(request):
     """The latest plan's overview (or the user's department page)."""
@@ -159,8 +191,7 @@ def overview(request, code):
     link_departments = request.user.reads_everything
 
     def build():
-        status = plan_status(plan, as_of)
-        forecasts = plan_forecasts(status)
+        status, forecasts = kept_status(plan, as_of, plan_battles(plan))
         missing = status.missing_departments
         return _context(
             plan,
@@ -191,7 +222,7 @@ def battle(request, code, number):
         light = None
 
     def build():
-        status = plan_status(plan, as_of, battle=battle)
+        status, forecasts = kept_status(plan, as_of, [battle])
         battle_status = status.battles[0]
         tasks = battle_status.tasks
         if light:
@@ -204,7 +235,7 @@ def battle(request, code, number):
             status=status,
             tasks=tasks,
             light=light,
-            forecasts=plan_forecasts(status),
+            forecasts=forecasts,
         )
 
     body = page_body("battle", plan, as_of, build, battle.pk, light)

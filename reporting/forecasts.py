@@ -55,6 +55,29 @@ class PlanForecasts:
     at_risk: list
     target_battles: list  # (battle id, Forecast) of every target forecast
 
+    def of_battle(self, battle_status):
+        """The part of these forecasts that belongs to one battle (a reporting.status.BattleStatus)."""
+        battle_id = battle_status.battle.pk
+        target_ids = {t.target.pk for t in battle_status.targets}
+        metric_ids = {m.pk for t in battle_status.tasks for m, _ in t.metrics}
+        return PlanForecasts(
+            {pk: f for pk, f in self.targets.items() if pk in target_ids},
+            {pk: f for pk, f in self.metrics.items() if pk in metric_ids},
+            [item for item in self.at_risk if item.battle_id == battle_id],
+            [(b, f) for b, f in self.target_battles if b == battle_id],
+        )
+
+    @classmethod
+    def merged(cls, parts):
+        """One battle's forecasts after another's, as plan_forecasts gives them for the battles together."""
+        items = sorted((item for p in parts for item in p.at_risk), key=_risk_order)
+        return cls(
+            {pk: f for p in parts for pk, f in p.targets.items()},
+            {pk: f for p in parts for pk, f in p.metrics.items()},
+            items,
+            [pair for p in parts for pair in p.target_battles],
+        )
+
     def at_risk_in(self, battle_id):
         return [item for item in self.at_risk if item.battle_id == battle_id]
 
@@ -205,7 +228,7 @@ def plan_forecasts(status):
                     metric=m,
                 )
             )
-    items.sort(key=lambda i: (-i.severity, -(i.kind == "target"), _shortfall(i.forecast)))
+    items.sort(key=_risk_order)
     battles = [(ts.target.battle_id, by_target[ts.target.pk]) for ts in target_statuses if ts.target.pk in by_target]
     return PlanForecasts(by_target, by_metric, items, battles)
 
@@ -224,6 +247,11 @@ def task_metric_forecasts(task_status, as_of):
         if f is not None:
             result[m.pk] = f
     return result
+
+
+def _risk_order(item):
+    """难完成 first, then 有风险; targets before task metrics; the most short first."""
+    return (-item.severity, -(item.kind == "target"), _shortfall(item.forecast))
 
 
 def _shortfall(f):

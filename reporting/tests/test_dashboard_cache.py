@@ -12,6 +12,7 @@ from django.utils import translation
 from targets.models import Period, Plan, Target, TargetReading
 from tasks import summaries
 from tasks.models import ProgressReport, Responsibility
+from conftest import computed_dashboard
 from tasks.tests.helpers import report_data, task, ten_day
 
 AS_OF = {"as_of": "ten_day-14"}  # 2023年5月中旬
@@ -199,3 +200,76 @@ def test_the_task_dashboard_lists_the_last_three_periods_of_reports_and_all_on_r
     assert "reports=all" in recent
     every = page(client, leader, "task", t1.pk, data={**AS_OF, "reports": "all"})
     assert all(f"第{n}旬的进展" in every for n in (10, 12, 13, 14))
+
+
+MESSAGES = re.compile(r'<ul class="messages">.*?</ul>', re.S)
+
+
+def battle_tokens(plan):
+    plan = Plan.objects.get(pk=plan.pk)
+    return {b.number: plan.battle_token(b.pk) for b in plan.battles.all()}
+
+
+def kept_and_computed(client, user, pages):
+    """Each page as served from what is kept, then each computed afresh (nothing kept); without
+    the one-off messages a previous action left for the next page."""
+    kept = [MESSAGES.sub("", without_csrf(page(client, user, *p, data={**AS_OF, "all": "1"}))) for p in pages]
+    computed = []
+    for name, *args in pages:
+        response = computed_dashboard(client, reverse(f"dash:{name}", args=args), {**AS_OF, "all": "1"})
+        computed.append(MESSAGES.sub("", without_csrf(response.content.decode())))
+    return kept, computed
+
+
+def test_a_report_judges_its_own_battle_again_and_the_pages_agree_with_a_fresh_judgement(
+    client, plan, leader, staff_science, office_science, staff_culture
+):
+    """A submission or an approval renews its battle's token alone: the other battles' judged
+    figures stay kept, and every page put together from kept and fresh battles reads exactly as
+    the page judged from nothing."""
+    pages = [("overview", plan.code), ("battle", plan.code, 1), ("battle", plan.code, 2)]
+    pages.append(("department", plan.code, staff_science.department_id))
+    kept, computed = kept_and_computed(client, leader, pages)
+    assert kept == computed
+    tokens = battle_tokens(plan)
+
+    report = submit(client, staff_science, task(2, 1, 1), ten_day(plan, 14))
+    after = battle_tokens(plan)
+    assert after[2] != tokens[2] and after[1] == tokens[1]
+    kept, computed = kept_and_computed(client, leader, pages)
+    assert kept == computed
+    assert "（1/" in kept[2]  # battle 2: its one task reported
+
+    page(client, leader, "overview", plan.code, data={**AS_OF, "all": "1"})  # all kept again
+    tokens = battle_tokens(plan)
+    client.force_login(office_science)
+    assert client.post(reverse("tasks:report_approve", args=[report.pk])).status_code == 302
+    after = battle_tokens(plan)
+    assert after[2] != tokens[2] and after[1] == tokens[1]
+    kept, computed = kept_and_computed(client, leader, pages)
+    assert kept == computed
+
+    # A task with metrics in battle 1: its figures feed the forecasts kept with the battle.
+    page(client, leader, "overview", plan.code, data={**AS_OF, "all": "1"})
+    tokens = battle_tokens(plan)
+    t2 = task(1, 1, 2)
+    metrics = {f"metric_{m.pk}": "2600" for m in t2.metrics.all()}
+    client.force_login(staff_culture)
+    url = reverse("tasks:report_edit", args=[t2.pk, ten_day(plan, 14).pk])
+    assert client.post(url, report_data(action="submit", **metrics)).status_code == 302
+    after = battle_tokens(plan)
+    assert after[1] != tokens[1] and after[2] == tokens[2]
+    kept, computed = kept_and_computed(client, leader, pages)
+    assert kept == computed
+
+
+def test_a_change_to_the_plan_renews_every_battle(client, plan, leader, departments):
+    tokens = battle_tokens(plan)
+    TargetReading.objects.create(
+        target=Target.objects.get(battle__plan=plan, code="2.01"),
+        period=Period.objects.get(plan=plan, kind="month", number=4),
+        department=departments["science"],
+        cumulative_value=Decimal(40),
+    )
+    after = battle_tokens(plan)
+    assert all(after[n] != tokens[n] for n in tokens)
