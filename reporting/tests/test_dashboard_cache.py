@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from conftest import computed_dashboard
 from targets.models import Period, Plan, Target, TargetReading
 from tasks import summaries
 from tasks.models import ProgressReport, Responsibility
-from conftest import computed_dashboard
 from tasks.tests.helpers import report_data, task, ten_day
 
 AS_OF = {"as_of": "ten_day-14"}  # 2023年5月中旬
