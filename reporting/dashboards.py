@@ -120,15 +120,18 @@ def _context(plan, as_of, **extra):
     return {"plan": plan, "as_of": as_of, "period_choices": choices, "light_labels": lights, **extra}
 
 
-def page_body(name, plan, as_of, build, *vary):
+def page_body(name, plan, as_of, build, *vary, battle_id=None):
     """The judged part of a dashboard page (`dashboards/_<name>_body.html` rendered with `build()`'s
     context), kept in the "dashboards" cache under the plan's figures token, the as-of period, the
     language and `vary`. Every write that changes the plan's figures gives it a new token in its
     transaction (targets/changes.py), so a kept page is never older than the data a request reads;
-    the body holds nothing that depends on the user beyond `vary`."""
-    key = ":".join(
-        str(part) for part in ("dash", name, plan.pk, plan.figures_token, as_of.period.pk, get_language(), *vary)
-    )
+    the body holds nothing that depends on the user beyond `vary`.
+
+    A page that shows one battle's figures alone (the battle, a target or a task of it) names the
+    battle: it is kept under that battle's token instead, which a report elsewhere in the plan
+    leaves as it is."""
+    token = plan.figures_token if battle_id is None else f"b{battle_id}:{plan.battle_token(battle_id)}"
+    key = ":".join(str(part) for part in ("dash", name, plan.pk, token, as_of.period.pk, get_language(), *vary))
     cache = caches["dashboards"]
     body = cache.get(key)
     if body is None:
@@ -238,7 +241,7 @@ def battle(request, code, number):
             forecasts=forecasts,
         )
 
-    body = page_body("battle", plan, as_of, build, battle.pk, light)
+    body = page_body("battle", plan, as_of, build, light, battle_id=battle.pk)
     return render(request, "dashboards/battle.html", {"plan": plan, "battle": battle, "body": body})
 
 
@@ -274,7 +277,7 @@ def target(request, pk):
             history=target_history(target),
         )
 
-    body = page_body("target", plan, as_of, build, target.pk)
+    body = page_body("target", plan, as_of, build, target.pk, battle_id=target.battle_id)
     return render(request, "dashboards/target.html", {"plan": plan, "target": target, "body": body})
 
 
@@ -378,7 +381,7 @@ def area(request, pk):
     def build():
         return _context(plan, as_of, target=target, rows=area_ranking(target, as_of))
 
-    body = page_body("area", plan, as_of, build, target.pk)
+    body = page_body("area", plan, as_of, build, target.pk, battle_id=target.battle_id)
     return render(request, "dashboards/area.html", {"plan": plan, "target": target, "body": body})
 
 
@@ -392,7 +395,7 @@ def task(request, pk):
         status = task_status(task, as_of)
         return _context(plan, as_of, task=task, t=status, metric_forecasts=task_metric_forecasts(status, as_of))
 
-    body = page_body("task", plan, as_of, build, task.pk)
+    body = page_body("task", plan, as_of, build, task.pk, battle_id=task.section.battle_id)
     # The reports listed are those this user may read (tasks.access.readable_reports): never kept.
     # The latest few 旬 unless asked for all: a year of reports is the task's own page's to list.
     every = request.GET.get("reports") == "all"

@@ -229,6 +229,7 @@ def test_a_report_judges_its_own_battle_again_and_the_pages_agree_with_a_fresh_j
     the page judged from nothing."""
     pages = [("overview", plan.code), ("battle", plan.code, 1), ("battle", plan.code, 2)]
     pages.append(("department", plan.code, staff_science.department_id))
+    pages += [("task", task(2, 1, 1).pk), ("task", task(1, 1, 2).pk)]
     kept, computed = kept_and_computed(client, leader, pages)
     assert kept == computed
     tokens = battle_tokens(plan)
@@ -273,3 +274,17 @@ def test_a_change_to_the_plan_renews_every_battle(client, plan, leader, departme
     )
     after = battle_tokens(plan)
     assert all(after[n] != tokens[n] for n in tokens)
+
+
+def test_a_report_in_one_battle_leaves_the_other_battles_pages_kept(client, plan, leader, staff_science):
+    t1 = task(1, 1, 1)
+    kept = [reverse("dash:battle", args=[plan.code, 1]), reverse("dash:task", args=[t1.pk])]
+    client.force_login(leader)
+    first = [client.get(url, AS_OF).content.decode() for url in kept]
+    submit(client, staff_science, task(2, 1, 1), ten_day(plan, 14))
+    client.force_login(leader)
+    for url, before in zip(kept, first, strict=True):
+        response = client.get(url, AS_OF)
+        assert "status" not in response.context and "t" not in response.context  # not judged again
+        assert MESSAGES.sub("", without_csrf(response.content.decode())) == MESSAGES.sub("", without_csrf(before))
+    assert "（1/2）" in page(client, leader, "battle", plan.code, 2)  # its own battle shows the report
