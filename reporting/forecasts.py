@@ -6,8 +6,9 @@ Public API:
 
 - ``plan_forecasts(status)`` → ``PlanForecasts`` for a ``reporting.status.PlanStatus`` (the
   whole plan or one battle): ``targets`` (target id → Forecast), ``metrics`` (metric id →
-  Forecast), ``at_risk`` (``RiskItem`` rows, 难完成 first). Three queries: this year's readings,
-  the predecessor plan's readings (only when the plan has one), the task metrics' values per 旬.
+  Forecast), ``at_risk`` (``RiskItem`` rows, 难完成 first). Two queries: the predecessor plan's
+  readings (only when the plan has one) and the task metrics' values per 旬; this year's readings
+  come with the targets' statuses, which were judged from them.
 - ``target_forecast(target, as_of, readings)`` → Forecast for the target page (one query when
   the plan has a predecessor, none otherwise).
 - ``warning_items(plan, as_of, status=None)`` → plain dicts for the circular's 预警 section: what
@@ -95,16 +96,6 @@ class PlanForecasts:
         return dict(counts)
 
 
-def _point(row):
-    return ReadingPoint(
-        row["period__kind"],
-        row["period__number"],
-        row["period_value"],
-        row["cumulative_value"],
-        row["cumulative_growth"],
-    )
-
-
 def _previous_profiles(plan, targets):
     """(battle number, code) → cumulative profile from the predecessor plan's readings (one query)."""
     if not plan.predecessor_id:
@@ -185,20 +176,11 @@ def plan_forecasts(status):
     target_statuses = [t for b in status.battles for t in b.targets]
     targets = [t.target for t in target_statuses]
     battle_number = {b.battle.pk: b.battle.number for b in status.battles}
-    readings = defaultdict(list)
-    ended = [p.pk for p in as_of.periods if p.end <= as_of.date]
-    if targets:
-        for row in TargetReading.objects.filter(
-            target_id__in=[t.pk for t in targets], area__isnull=True, period_id__in=ended
-        ).values(
-            "target_id", "period__kind", "period__number", "period_value", "cumulative_value", "cumulative_growth"
-        ):
-            readings[row["target_id"]].append(_point(row))
     previous = _previous_profiles(plan, targets)
     by_target, items = {}, []
     for ts in target_statuses:
         t = ts.target
-        f = forecast_of(t, battle_number[t.battle_id], readings.get(t.pk, []), as_of.months, previous, rules)
+        f = forecast_of(t, battle_number[t.battle_id], ts.readings, as_of.months, previous, rules)
         if f is None:
             continue
         by_target[t.pk] = f

@@ -125,6 +125,7 @@ class TargetStatus:
     target: Target
     judgement: schedule.Judgement
     departments: list
+    readings: list = field(default_factory=list)  # the city-wide ReadingPoints judged (the forecasts read them too)
 
 
 @dataclass
@@ -493,7 +494,7 @@ def _target_statuses(targets, as_of, rules, lead_lights):
             task_lights=task_lights,
             profile=target.profile,
         )
-        statuses.append(TargetStatus(target, judgement, departments))
+        statuses.append(TargetStatus(target, judgement, departments, readings.get(target.pk, [])))
     return statuses
 
 
