@@ -17,10 +17,12 @@ in-process with the Django test client as a leader, so that a burst of load from
 shared machine hits every page alike. It prints the median and 95th percentile per page, the
 page's p95 ÷ the account page's p95 and, with two databases, the second's p95 ÷ the first's.
 
-Each dashboard is timed twice per round: as served between writes ("kept": its judged body from
-the dashboards cache, reporting/dashboards.py page_body) and as computed on the first view after a
-write ("computed": the cache emptied just before the request, so the page judges and renders
-everything from the database).
+Each dashboard is timed three times per round: as served between writes ("kept": its judged body
+from the dashboards cache, reporting/dashboards.py page_body); as on the first view after a report
+("after a report": one battle's token renewed just before, as a submission or approval on one of
+its tasks renews it, battles 1 to 6 in turn, so the overview and the battle page judge that battle
+again and take the others' from the cache); and as computed from nothing ("computed": the cache
+emptied just before the request, as after a change to the plan itself).
 """
 
 import argparse
@@ -41,7 +43,7 @@ django.setup()
 
 from django.core.cache import caches  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, connections  # noqa: E402
+from django.db import connection, connections, transaction  # noqa: E402
 from django.db.utils import load_backend  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -50,13 +52,15 @@ from django.urls import reverse  # noqa: E402
 from accounts.models import User  # noqa: E402
 from bench.build import build  # noqa: E402
 from sixbattles.settings import database_from_url  # noqa: E402
-from targets.models import Department, Plan, Target  # noqa: E402
+from targets.changes import battle_figures_changed  # noqa: E402
+from targets.models import Battle, Department, Plan, Target  # noqa: E402
 from tasks.models import ProgressReport, Task  # noqa: E402
 
 SIZES = {"small": (1, 1), "large": (14, 5)}
 AS_OF = "?as_of=month-11"
 DASHBOARDS = ("overview", "battle", "department", "target", "area", "task")
 COMPUTED = " (computed)"
+AFTER_REPORT = " (after a report)"
 FLOOR = "sql floor"
 CHEAPEST = "account"
 
@@ -93,7 +97,10 @@ class Database:
             "task": reverse("dash:task", args=[task.pk]) + AS_OF,
             CHEAPEST: reverse("accounts:profile"),
         }
-        self.times = {name: [] for name in [*self.urls, *(d + COMPUTED for d in DASHBOARDS), FLOOR]}
+        self.battles = list(Battle.objects.filter(plan=plan).order_by("number").values_list("pk", flat=True))
+        self.reports_made = 0
+        variants = [d + v for v in (AFTER_REPORT, COMPUTED) for d in DASHBOARDS]
+        self.times = {name: [] for name in [*self.urls, *variants, FLOOR]}
         self.queries = {}
 
     def use(self):
@@ -108,18 +115,34 @@ class Database:
             assert response.status_code == 200, (self.label, url, response.status_code)
             self.queries[name] = len(queries.captured_queries)
             if name in DASHBOARDS:
+                self.report_made()
+                with CaptureQueriesContext(connection) as queries:
+                    self.client.get(url)
+                self.queries[name + AFTER_REPORT] = len(queries.captured_queries)
                 caches["dashboards"].clear()
                 with CaptureQueriesContext(connection) as queries:
                     self.client.get(url)
                 self.queries[name + COMPUTED] = len(queries.captured_queries)
         self.queries[FLOOR] = 1
 
+    def report_made(self):
+        """What a submission or approval on a task of the next battle does to the tokens."""
+        with transaction.atomic():
+            battle_figures_changed([self.battles[self.reports_made % len(self.battles)]])
+        self.reports_made += 1
+
     def round(self):
         """One request of every page and one floor query, timed."""
         self.use()
         for name, url in self.urls.items():
             if name in DASHBOARDS:
-                caches["dashboards"].clear()  # as after a write: the page is computed
+                self.client.get(url)  # every battle kept
+                self.report_made()
+                started = time.perf_counter()
+                response = self.client.get(url)
+                self.times[name + AFTER_REPORT].append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, (self.label, url, response.status_code)
+                caches["dashboards"].clear()  # as after a change to the plan: the page is computed
                 started = time.perf_counter()
                 response = self.client.get(url)
                 self.times[name + COMPUTED].append((time.perf_counter() - started) * 1000)
@@ -139,24 +162,24 @@ class Database:
 
 
 def report(databases, runs):
-    names = [*DASHBOARDS, *(d + COMPUTED for d in DASHBOARDS), CHEAPEST, FLOOR]
+    names = [*DASHBOARDS, *(d + v for v in (AFTER_REPORT, COMPUTED) for d in DASHBOARDS), CHEAPEST, FLOOR]
     for db in databases:
         cheapest = db.p95(CHEAPEST)
         print(f"\n{db.label}: {db.plans} plans, {db.reports} reports, {runs} requests per page")
-        print(f"{'page':<24}{'median ms':>10}{'p95 ms':>9}{'p95 ÷ account':>15}{'queries':>9}")
+        print(f"{'page':<30}{'median ms':>10}{'p95 ms':>9}{'p95 ÷ account':>15}{'queries':>9}")
         for name in names:
             times = db.times[name]
             print(
-                f"{name:<24}{statistics.median(times):>10.1f}{db.p95(name):>9.1f}"
+                f"{name:<30}{statistics.median(times):>10.1f}{db.p95(name):>9.1f}"
                 f"{db.p95(name) / cheapest:>15.2f}{db.queries[name]:>9}"
             )
     if len(databases) == 2:
         small, large = databases
-        print(f"\n{'page':<24}{f'p95 {large.label} ÷ {small.label}':>16}{'median ratio':>14}")
+        print(f"\n{'page':<30}{f'p95 {large.label} ÷ {small.label}':>16}{'median ratio':>14}")
         for name in names:
             ratio = large.p95(name) / small.p95(name)
             median = statistics.median(large.times[name]) / statistics.median(small.times[name])
-            print(f"{name:<24}{ratio:>16.2f}{median:>14.2f}")
+            print(f"{name:<30}{ratio:>16.2f}{median:>14.2f}")
 
 
 def create_database(settings_dict):

@@ -26,12 +26,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from reporting.charts import line_chart
-from reporting.forecasts import plan_forecasts, target_forecast, task_metric_forecasts
+from reporting.forecasts import PlanForecasts, plan_forecasts, target_forecast, task_metric_forecasts
 from reporting.status import (
     MISSING_SHOWN,
     BadAsOf,
+    PlanStatus,
     area_ranking,
     department_status,
+    plan_battles,
     plan_status,
     resolve_as_of,
     target_series,
@@ -118,21 +120,54 @@ def _context(plan, as_of, **extra):
     return {"plan": plan, "as_of": as_of, "period_choices": choices, "light_labels": lights, **extra}
 
 
-def page_body(name, plan, as_of, build, *vary):
+def page_body(name, plan, as_of, build, *vary, battle_id=None):
     """The judged part of a dashboard page (`dashboards/_<name>_body.html` rendered with `build()`'s
     context), kept in the "dashboards" cache under the plan's figures token, the as-of period, the
     language and `vary`. Every write that changes the plan's figures gives it a new token in its
     transaction (targets/changes.py), so a kept page is never older than the data a request reads;
-    the body holds nothing that depends on the user beyond `vary`."""
-    key = ":".join(
-        str(part) for part in ("dash", name, plan.pk, plan.figures_token, as_of.period.pk, get_language(), *vary)
-    )
+    the body holds nothing that depends on the user beyond `vary`.
+
+    A page that shows one battle's figures alone (the battle, a target or a task of it) names the
+    battle: it is kept under that battle's token instead, which a report elsewhere in the plan
+    leaves as it is."""
+    token = plan.figures_token if battle_id is None else f"b{battle_id}:{plan.battle_token(battle_id)}"
+    key = ":".join(str(part) for part in ("dash", name, plan.pk, token, as_of.period.pk, get_language(), *vary))
     cache = caches["dashboards"]
     body = cache.get(key)
     if body is None:
         body = render_to_string(f"dashboards/_{name}_body.html", build())
         cache.set(key, body)
     return mark_safe(body)  # rendered by our own template, escaped there
+
+
+def kept_status(plan, as_of, battles):
+    """`battles` judged as of `as_of` with their forecasts: (PlanStatus, PlanForecasts) as
+    plan_status and plan_forecasts give them. Each battle's part is kept in the "dashboards" cache
+    under its battle token (Plan.battle_tokens), which a report or summary of one of its tasks
+    renews (targets/changes.py battle_figures_changed) and every other change of the plan renews
+    with the rest: after a submission only its own battle is judged again. The battles not kept are
+    judged together (a fixed number of queries, not one set per battle)."""
+    cache = caches["dashboards"]
+    language = get_language()
+    keys = {
+        b.pk: ":".join(
+            str(part) for part in ("dash-battle", plan.pk, b.pk, plan.battle_token(b.pk), as_of.period.pk, language)
+        )
+        for b in battles
+    }
+    parts = cache.get_many(list(keys.values()))
+    missing = [b for b in battles if keys[b.pk] not in parts]
+    if missing:
+        status = plan_status(plan, as_of, battles=missing)
+        forecasts = plan_forecasts(status)
+        judged = {keys[b.battle.pk]: (b, forecasts.of_battle(b)) for b in status.battles}
+        cache.set_many(judged)
+        parts.update(judged)
+    statuses, forecasts = zip(*(parts[keys[b.pk]] for b in battles), strict=True)
+    return (
+        PlanStatus.of_battles(plan, as_of, Rules.from_plan(plan), list(statuses)),
+        PlanForecasts.merged(forecasts),
+    )
 
 
 @login_required
@@ -159,8 +194,7 @@ def overview(request, code):
     link_departments = request.user.reads_everything
 
     def build():
-        status = plan_status(plan, as_of)
-        forecasts = plan_forecasts(status)
+        status, forecasts = kept_status(plan, as_of, plan_battles(plan))
         missing = status.missing_departments
         return _context(
             plan,
@@ -191,7 +225,7 @@ def battle(request, code, number):
         light = None
 
     def build():
-        status = plan_status(plan, as_of, battle=battle)
+        status, forecasts = kept_status(plan, as_of, [battle])
         battle_status = status.battles[0]
         tasks = battle_status.tasks
         if light:
@@ -204,10 +238,10 @@ def battle(request, code, number):
             status=status,
             tasks=tasks,
             light=light,
-            forecasts=plan_forecasts(status),
+            forecasts=forecasts,
         )
 
-    body = page_body("battle", plan, as_of, build, battle.pk, light)
+    body = page_body("battle", plan, as_of, build, light, battle_id=battle.pk)
     return render(request, "dashboards/battle.html", {"plan": plan, "battle": battle, "body": body})
 
 
@@ -243,7 +277,7 @@ def target(request, pk):
             history=target_history(target),
         )
 
-    body = page_body("target", plan, as_of, build, target.pk)
+    body = page_body("target", plan, as_of, build, target.pk, battle_id=target.battle_id)
     return render(request, "dashboards/target.html", {"plan": plan, "target": target, "body": body})
 
 
@@ -347,7 +381,7 @@ def area(request, pk):
     def build():
         return _context(plan, as_of, target=target, rows=area_ranking(target, as_of))
 
-    body = page_body("area", plan, as_of, build, target.pk)
+    body = page_body("area", plan, as_of, build, target.pk, battle_id=target.battle_id)
     return render(request, "dashboards/area.html", {"plan": plan, "target": target, "body": body})
 
 
@@ -361,7 +395,7 @@ def task(request, pk):
         status = task_status(task, as_of)
         return _context(plan, as_of, task=task, t=status, metric_forecasts=task_metric_forecasts(status, as_of))
 
-    body = page_body("task", plan, as_of, build, task.pk)
+    body = page_body("task", plan, as_of, build, task.pk, battle_id=task.section.battle_id)
     # The reports listed are those this user may read (tasks.access.readable_reports): never kept.
     # The latest few 旬 unless asked for all: a year of reports is the task's own page's to list.
     every = request.GET.get("reports") == "all"

@@ -6,8 +6,9 @@ Public API:
 
 - ``plan_forecasts(status)`` → ``PlanForecasts`` for a ``reporting.status.PlanStatus`` (the
   whole plan or one battle): ``targets`` (target id → Forecast), ``metrics`` (metric id →
-  Forecast), ``at_risk`` (``RiskItem`` rows, 难完成 first). Three queries: this year's readings,
-  the predecessor plan's readings (only when the plan has one), the task metrics' values per 旬.
+  Forecast), ``at_risk`` (``RiskItem`` rows, 难完成 first). Two queries: the predecessor plan's
+  readings (only when the plan has one) and the task metrics' values per 旬; this year's readings
+  come with the targets' statuses, which were judged from them.
 - ``target_forecast(target, as_of, readings)`` → Forecast for the target page (one query when
   the plan has a predecessor, none otherwise).
 - ``warning_items(plan, as_of, status=None)`` → plain dicts for the circular's 预警 section: what
@@ -56,6 +57,29 @@ class PlanForecasts:
     at_risk: list
     target_battles: list  # (battle id, Forecast) of every target forecast
 
+    def of_battle(self, battle_status):
+        """The part of these forecasts that belongs to one battle (a reporting.status.BattleStatus)."""
+        battle_id = battle_status.battle.pk
+        target_ids = {t.target.pk for t in battle_status.targets}
+        metric_ids = {m.pk for t in battle_status.tasks for m, _ in t.metrics}
+        return PlanForecasts(
+            {pk: f for pk, f in self.targets.items() if pk in target_ids},
+            {pk: f for pk, f in self.metrics.items() if pk in metric_ids},
+            [item for item in self.at_risk if item.battle_id == battle_id],
+            [(b, f) for b, f in self.target_battles if b == battle_id],
+        )
+
+    @classmethod
+    def merged(cls, parts):
+        """One battle's forecasts after another's, as plan_forecasts gives them for the battles together."""
+        items = sorted((item for p in parts for item in p.at_risk), key=_risk_order)
+        return cls(
+            {pk: f for p in parts for pk, f in p.targets.items()},
+            {pk: f for p in parts for pk, f in p.metrics.items()},
+            items,
+            [pair for p in parts for pair in p.target_battles],
+        )
+
     def at_risk_in(self, battle_id):
         return [item for item in self.at_risk if item.battle_id == battle_id]
 
@@ -71,16 +95,6 @@ class PlanForecasts:
             if f.verdict:
                 counts[battle_id][f.verdict] += 1
         return dict(counts)
-
-
-def _point(row):
-    return ReadingPoint(
-        row["period__kind"],
-        row["period__number"],
-        row["period_value"],
-        row["cumulative_value"],
-        row["cumulative_growth"],
-    )
 
 
 def _previous_profiles(plan, targets):
@@ -163,20 +177,11 @@ def plan_forecasts(status):
     target_statuses = [t for b in status.battles for t in b.targets]
     targets = [t.target for t in target_statuses]
     battle_number = {b.battle.pk: b.battle.number for b in status.battles}
-    readings = defaultdict(list)
-    ended = [p.pk for p in as_of.periods if p.end <= as_of.date]
-    if targets:
-        for row in TargetReading.objects.filter(
-            target_id__in=[t.pk for t in targets], area__isnull=True, period_id__in=ended
-        ).values(
-            "target_id", "period__kind", "period__number", "period_value", "cumulative_value", "cumulative_growth"
-        ):
-            readings[row["target_id"]].append(_point(row))
     previous = _previous_profiles(plan, targets)
     by_target, items = {}, []
     for ts in target_statuses:
         t = ts.target
-        f = forecast_of(t, battle_number[t.battle_id], readings.get(t.pk, []), as_of.months, previous, rules)
+        f = forecast_of(t, battle_number[t.battle_id], ts.readings, as_of.months, previous, rules)
         if f is None:
             continue
         by_target[t.pk] = f
@@ -206,7 +211,7 @@ def plan_forecasts(status):
                     metric=m,
                 )
             )
-    items.sort(key=lambda i: (-i.severity, -(i.kind == "target"), _shortfall(i.forecast)))
+    items.sort(key=_risk_order)
     battles = [(ts.target.battle_id, by_target[ts.target.pk]) for ts in target_statuses if ts.target.pk in by_target]
     return PlanForecasts(by_target, by_metric, items, battles)
 
@@ -225,6 +230,11 @@ def task_metric_forecasts(task_status, as_of):
         if f is not None:
             result[m.pk] = f
     return result
+
+
+def _risk_order(item):
+    """难完成 first, then 有风险; targets before task metrics; the most short first."""
+    return (-item.severity, -(item.kind == "target"), _shortfall(item.forecast))
 
 
 def _shortfall(f):

@@ -125,6 +125,7 @@ class TargetStatus:
     target: Target
     judgement: schedule.Judgement
     departments: list
+    readings: list = field(default_factory=list)  # the city-wide ReadingPoints judged (the forecasts read them too)
 
 
 @dataclass
@@ -213,6 +214,13 @@ class PlanStatus:
     battles: list
     targets_by_id: dict
     tasks_by_id: dict
+
+    @classmethod
+    def of_battles(cls, plan, as_of, rules, battles):
+        """The plan's status made of its battles' (BattleStatus), judged together or one by one."""
+        targets_by_id = {t.target.pk: t for b in battles for t in b.targets}
+        tasks_by_id = {t.task.pk: t for b in battles for t in b.tasks}
+        return cls(plan, as_of, rules, battles, targets_by_id, tasks_by_id)
 
     @cached_property
     def red_targets(self):
@@ -486,14 +494,14 @@ def _target_statuses(targets, as_of, rules, lead_lights):
             task_lights=task_lights,
             profile=target.profile,
         )
-        statuses.append(TargetStatus(target, judgement, departments))
+        statuses.append(TargetStatus(target, judgement, departments, readings.get(target.pk, [])))
     return statuses
 
 
 def _tasks_query():
     return (
         Task.objects.select_related("section")
-        .defer("text", "responsibility_note")  # long texts the tables never show
+        .defer("text", "responsibility_note", "section__text")  # long texts the tables never show
         .order_by("section__battle__number", "section__number", "number")
     )
 
@@ -502,18 +510,24 @@ def _targets_query():
     return Target.objects.prefetch_related("departments").order_by("battle__number", "order", "code")
 
 
-def plan_status(plan, as_of, battle=None):
+def plan_battles(plan):
+    """The plan's battles as the dashboards show them (one query)."""
+    return list(Battle.objects.filter(plan=plan).select_related("task_force__office").order_by("number"))
+
+
+def plan_status(plan, as_of, battle=None, battles=None):
     """Every battle's targets and tasks judged as of `as_of` (an AsOf), in a fixed number of queries.
     With `battle`, only that battle (its page needs nothing else: a qualitative target is judged
-    from the lead tasks of its own battle)."""
+    from the lead tasks of its own battle); with `battles`, only those. Each battle's status is
+    therefore the same whichever others are judged with it (the dashboards keep them one by one)."""
     rules = Rules.from_plan(plan)
     first_due = first_due_ten_day(plan)
     ten_day = as_of.ten_day
 
     if battle is not None:
         battles = [battle]
-    else:
-        battles = list(Battle.objects.filter(plan=plan).select_related("task_force__office").order_by("number"))
+    elif battles is None:
+        battles = plan_battles(plan)
     statuses = {b.pk: BattleStatus(b) for b in battles}
     battle_ids = list(statuses)
 
@@ -529,12 +543,10 @@ def plan_status(plan, as_of, battle=None):
         for task_id, count in summaries.submitted_counts(task_ids).items():
             statuses[battle_of[task_id]].review_queue += count
 
-    tasks_by_id = {}
     for status in task_statuses:
         task = status.task
         battle_status = statuses[task.section.battle_id]
         battle_status.tasks.append(status)
-        tasks_by_id[task.pk] = status
         if ten_day:
             for dept in status.reporters:
                 row = battle_status.departments.setdefault(dept.pk, DepartmentReporting(dept))
@@ -547,11 +559,9 @@ def plan_status(plan, as_of, battle=None):
                     row.missing_tasks.append(task)
 
     targets = list(_targets_query().filter(battle_id__in=battle_ids))
-    targets_by_id = {}
     for status in _target_statuses(targets, as_of, rules, _lead_lights(task_statuses)):
         statuses[status.target.battle_id].targets.append(status)
-        targets_by_id[status.target.pk] = status
-    return PlanStatus(plan, as_of, rules, [statuses[b.pk] for b in battles], targets_by_id, tasks_by_id)
+    return PlanStatus.of_battles(plan, as_of, rules, [statuses[b.pk] for b in battles])
 
 
 def task_status(task, as_of):

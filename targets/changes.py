@@ -11,6 +11,9 @@ targets/readings.py, and tasks/summaries.py's refresh and rebuilds, which the ad
 and the bulk loaders go through). A plan's successor gets a new token too: its forecasts read the
 plan's figures as last year's.
 
+A change confined to some battles (a report, a task's summaries) renews their battle tokens only
+(`battle_figures_changed`), so the dashboards recompute those battles and keep the others.
+
 Lock order: renewing the token updates the plan's row, which the writer then holds until it
 commits. The report actions, the readings entry and the summaries renew it *before* locking any
 report, reading or task row, so two of them on one plan queue on the plan's row instead of
@@ -29,14 +32,39 @@ def new_token():
 
 def figures_changed(plans=None):
     """New figures tokens for `plans` — a plan id, a queryset of plan ids (``values("plan_id")``)
-    or None for every plan — and for the plans that follow them (one UPDATE)."""
+    or None for every plan — and for the plans that follow them (one UPDATE). Every battle of
+    those plans counts as changed (their battle tokens start afresh)."""
     from targets.models import Plan
 
+    token = new_token()
+    changed = {"figures_token": token, "battle_tokens": {"*": token}}
     if plans is None:
-        Plan.objects.update(figures_token=new_token())
+        Plan.objects.update(**changed)
         return
     ids = [plans] if isinstance(plans, int) else plans
-    Plan.objects.filter(Q(pk__in=ids) | Q(predecessor_id__in=ids)).update(figures_token=new_token())
+    Plan.objects.filter(Q(pk__in=ids) | Q(predecessor_id__in=ids)).update(**changed)
+
+
+def battle_figures_changed(battles):
+    """A change confined to `battles` (battle ids, or a queryset of them: ``values("pk")``), such as
+    a report or summary of one of their tasks: their plans get new figures tokens and those battles
+    new battle tokens, while the plans' other battles keep theirs (their judged figures stay kept).
+    The plans that follow get new figures tokens only: they read this plan's readings, not its
+    reports. Locks the plans' rows first, as figures_changed does (three queries)."""
+    from targets.models import Battle, Plan
+
+    plan_of = dict(Battle.objects.filter(pk__in=battles).values_list("pk", "plan_id"))
+    plan_ids = sorted(set(plan_of.values()))
+    if not plan_ids:
+        return
+    tokens = dict(
+        Plan.objects.select_for_update().filter(pk__in=plan_ids).order_by("pk").values_list("pk", "battle_tokens")
+    )
+    figures = new_token()
+    for plan_id, battle_tokens in tokens.items():
+        battle_tokens.update({str(b): new_token() for b, p in plan_of.items() if p == plan_id})
+        Plan.objects.filter(pk=plan_id).update(figures_token=figures, battle_tokens=battle_tokens)
+    Plan.objects.filter(predecessor_id__in=plan_ids).exclude(pk__in=plan_ids).update(figures_token=figures)
 
 
 def watch(model, plans_of, *, deletes=True, only_fields=None):

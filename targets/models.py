@@ -90,8 +90,14 @@ class Plan(models.Model):
     # A new random value with every write that changes what the plan's dashboards show
     # (targets/changes.py): the dashboards' cache key.
     figures_token = models.CharField(max_length=32, default=new_token, editable=False)
+    # Battle id (as text) → a token renewed only when that battle's own figures change (a report or
+    # summary of one of its tasks); "*" for the battles not named, renewed with every change of the
+    # plan as a whole. Keys the judged battles the dashboards keep (reporting/dashboards.py), so a
+    # submission recomputes its own battle and not the other five. On the plan's row, which every
+    # writer locks first, so it adds no lock of its own.
+    battle_tokens = models.JSONField(default=dict, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["figures_token"])
+    history = HistoricalRecords(excluded_fields=["figures_token", "battle_tokens"])
 
     class Meta:
         verbose_name = _("方案")
@@ -100,6 +106,9 @@ class Plan(models.Model):
 
     def __str__(self):
         return f"{self.title}（{self.year}）"
+
+    def battle_token(self, battle_id):
+        return self.battle_tokens.get(str(battle_id)) or self.battle_tokens.get("*", "")
 
     def ensure_periods(self):
         """Create the plan year's missing 旬/月/季/年 periods with their deadlines; returns how many.

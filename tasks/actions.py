@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Notification, User
 from accounts.notify import notify
-from targets.changes import figures_changed
-from targets.models import Period
+from targets.changes import battle_figures_changed
+from targets.models import Battle
 from tasks import access, summaries
 from tasks.models import Attachment, MetricValue, ProgressReport, ReportEvent
 
@@ -55,7 +55,7 @@ def _locked(report_id):
     serialises the task's summary refresh (tasks.summaries.refresh). Its plan's figures token is
     renewed first, so that every writer takes the plan's row before any report or task row
     (targets/changes.py: lock order)."""
-    figures_changed(Period.objects.filter(reports=report_id).values("plan_id"))
+    battle_figures_changed(Battle.objects.filter(sections__tasks__reports=report_id).values("pk"))
     return ProgressReport.objects.select_for_update().select_related("task__section").get(pk=report_id)
 
 
@@ -349,7 +349,7 @@ def approve_reports(report_ids, user):
     for that action) instead of the two waiting on each other."""
     ids = sorted(set(report_ids))
     # The plans' rows before any report row (the lock order of targets/changes.py).
-    figures_changed(Period.objects.filter(reports__in=ids).values("plan_id"))
+    battle_figures_changed(Battle.objects.filter(sections__tasks__reports__in=ids).values("pk"))
     # No join in this query: FOR UPDATE locks the report rows only, not their tasks.
     task_of = dict(
         ProgressReport.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", "task_id")

@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import Q, Sum
 
-from targets.changes import figures_changed
+from targets.changes import battle_figures_changed, figures_changed
 from targets.models import Battle, Period
 from tasks.models import MetricValue, ProgressReport, Responsibility, Task, TaskPeriodSummary
 
@@ -82,8 +82,9 @@ def refresh(task, period_ids, *, task_locked=False):
     # The report actions hold it already (tasks.actions._locked locks the joined task row too:
     # FOR UPDATE without OF) and say so; the admin's corrections and the rebuilds take it here, after
     # the plan's row (the lock order of targets/changes.py; a report action has renewed it already).
-    figures_changed(Battle.objects.filter(sections=task.section_id).values("plan_id"))
     if not task_locked:
+        # A report action has renewed the battle's token already, before its first lock.
+        battle_figures_changed(Battle.objects.filter(sections=task.section_id).values("pk"))
         _lock_tasks([task.pk])
     leads = lead_department_ids(task)
     by_period = defaultdict(list)
@@ -152,7 +153,10 @@ def rebuild(task_ids=None):
         task_ids = list(task_ids)
         if not task_ids:
             return 0
-    figures_changed(None if task_ids is None else Battle.objects.filter(sections__tasks__in=task_ids).values("plan_id"))
+    if task_ids is None:
+        figures_changed(None)
+    else:
+        battle_figures_changed(Battle.objects.filter(sections__tasks__in=task_ids).values("pk"))
     if task_ids is not None:
         _lock_tasks(task_ids)
         TaskPeriodSummary.objects.filter(task_id__in=task_ids).delete()

@@ -13,9 +13,9 @@ from targets.models import Period, Plan
 GOOD = (schedule.COMPLETED, schedule.ON_SCHEDULE)
 # figures.collect reads a plan in this many queries whatever its size: the same for the two-battle
 # test plan and the full plan (6 battles, 170 tasks, 7,000 reports), never one per target or task
-# (the 17th reads the next 旬, whose deadline the 下步要求 give; the 18th and 19th the forecasts of
-# the 预警 section: this year's readings and the metrics' values per 旬).
-COLLECT_QUERIES = 19
+# (the 17th reads the next 旬, whose deadline the 下步要求 give; the 18th the metrics' values per 旬
+# for the forecasts of the 预警 section, which take this year's readings from the targets' statuses).
+COLLECT_QUERIES = 18
 # The full plan has tasks with several lead units: their reporting is counted from the reports by
 # department (reporting.status._task_summaries), one query more, still fixed.
 COLLECT_QUERIES_SEVERAL_LEADS = COLLECT_QUERIES + 1

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from conftest import computed_dashboard
 from targets.models import Period, Plan, Target, TargetReading
 from tasks import summaries
 from tasks.models import ProgressReport, Responsibility
@@ -199,3 +200,91 @@ def test_the_task_dashboard_lists_the_last_three_periods_of_reports_and_all_on_r
     assert "reports=all" in recent
     every = page(client, leader, "task", t1.pk, data={**AS_OF, "reports": "all"})
     assert all(f"第{n}旬的进展" in every for n in (10, 12, 13, 14))
+
+
+MESSAGES = re.compile(r'<ul class="messages">.*?</ul>', re.S)
+
+
+def battle_tokens(plan):
+    plan = Plan.objects.get(pk=plan.pk)
+    return {b.number: plan.battle_token(b.pk) for b in plan.battles.all()}
+
+
+def kept_and_computed(client, user, pages):
+    """Each page as served from what is kept, then each computed afresh (nothing kept); without
+    the one-off messages a previous action left for the next page."""
+    kept = [MESSAGES.sub("", without_csrf(page(client, user, *p, data={**AS_OF, "all": "1"}))) for p in pages]
+    computed = []
+    for name, *args in pages:
+        response = computed_dashboard(client, reverse(f"dash:{name}", args=args), {**AS_OF, "all": "1"})
+        computed.append(MESSAGES.sub("", without_csrf(response.content.decode())))
+    return kept, computed
+
+
+def test_a_report_judges_its_own_battle_again_and_the_pages_agree_with_a_fresh_judgement(
+    client, plan, leader, staff_science, office_science, staff_culture
+):
+    """A submission or an approval renews its battle's token alone: the other battles' judged
+    figures stay kept, and every page put together from kept and fresh battles reads exactly as
+    the page judged from nothing."""
+    pages = [("overview", plan.code), ("battle", plan.code, 1), ("battle", plan.code, 2)]
+    pages.append(("department", plan.code, staff_science.department_id))
+    pages += [("task", task(2, 1, 1).pk), ("task", task(1, 1, 2).pk)]
+    kept, computed = kept_and_computed(client, leader, pages)
+    assert kept == computed
+    tokens = battle_tokens(plan)
+
+    report = submit(client, staff_science, task(2, 1, 1), ten_day(plan, 14))
+    after = battle_tokens(plan)
+    assert after[2] != tokens[2] and after[1] == tokens[1]
+    kept, computed = kept_and_computed(client, leader, pages)
+    assert kept == computed
+    assert "（1/" in kept[2]  # battle 2: its one task reported
+
+    page(client, leader, "overview", plan.code, data={**AS_OF, "all": "1"})  # all kept again
+    tokens = battle_tokens(plan)
+    client.force_login(office_science)
+    assert client.post(reverse("tasks:report_approve", args=[report.pk])).status_code == 302
+    after = battle_tokens(plan)
+    assert after[2] != tokens[2] and after[1] == tokens[1]
+    kept, computed = kept_and_computed(client, leader, pages)
+    assert kept == computed
+
+    # A task with metrics in battle 1: its figures feed the forecasts kept with the battle.
+    page(client, leader, "overview", plan.code, data={**AS_OF, "all": "1"})
+    tokens = battle_tokens(plan)
+    t2 = task(1, 1, 2)
+    metrics = {f"metric_{m.pk}": "2600" for m in t2.metrics.all()}
+    client.force_login(staff_culture)
+    url = reverse("tasks:report_edit", args=[t2.pk, ten_day(plan, 14).pk])
+    assert client.post(url, report_data(action="submit", **metrics)).status_code == 302
+    after = battle_tokens(plan)
+    assert after[1] != tokens[1] and after[2] == tokens[2]
+    kept, computed = kept_and_computed(client, leader, pages)
+    assert kept == computed
+
+
+def test_a_change_to_the_plan_renews_every_battle(client, plan, leader, departments):
+    tokens = battle_tokens(plan)
+    TargetReading.objects.create(
+        target=Target.objects.get(battle__plan=plan, code="2.01"),
+        period=Period.objects.get(plan=plan, kind="month", number=4),
+        department=departments["science"],
+        cumulative_value=Decimal(40),
+    )
+    after = battle_tokens(plan)
+    assert all(after[n] != tokens[n] for n in tokens)
+
+
+def test_a_report_in_one_battle_leaves_the_other_battles_pages_kept(client, plan, leader, staff_science):
+    t1 = task(1, 1, 1)
+    kept = [reverse("dash:battle", args=[plan.code, 1]), reverse("dash:task", args=[t1.pk])]
+    client.force_login(leader)
+    first = [client.get(url, AS_OF).content.decode() for url in kept]
+    submit(client, staff_science, task(2, 1, 1), ten_day(plan, 14))
+    client.force_login(leader)
+    for url, before in zip(kept, first, strict=True):
+        response = client.get(url, AS_OF)
+        assert "status" not in response.context and "t" not in response.context  # not judged again
+        assert MESSAGES.sub("", without_csrf(response.content.decode())) == MESSAGES.sub("", without_csrf(before))
+    assert "（1/2）" in page(client, leader, "battle", plan.code, 2)  # its own battle shows the report
