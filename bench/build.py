@@ -63,10 +63,12 @@ class _Copier:
         module computed), foreign keys rewritten through the maps of the models already copied."""
         table = model._meta.db_table
         name = self.map_name(model)
+        # ORDER BY: the copies' ids follow the source's order (nextval runs after the sort), so
+        # "the later report" of a 旬 is the same report in every copy.
         self.cursor.execute(
             f"CREATE TEMP TABLE {name} ON COMMIT DROP AS "
             f"SELECT s.id AS old_id, nextval(pg_get_serial_sequence('{table}', 'id')) AS new_id "
-            f"FROM {table} s WHERE {where}"
+            f"FROM {table} s WHERE {where} ORDER BY s.id"
         )
         self.cursor.execute(f"CREATE UNIQUE INDEX ON {name} (old_id)")
         self.cursor.execute(f"ANALYZE {name}")
@@ -129,23 +131,24 @@ def copy_plan(source, code, year):
         )
         c.maps[Period] = "map_period"
 
-        battles = f"(SELECT id FROM {Battle._meta.db_table} WHERE plan_id = {src})"
-        sections = f"(SELECT id FROM {Section._meta.db_table} WHERE battle_id IN {battles})"
-        tasks = f"(SELECT id FROM {Task._meta.db_table} WHERE section_id IN {sections})"
-        targets = f"(SELECT id FROM {Target._meta.db_table} WHERE battle_id IN {battles})"
+        # Each table's rows are those of the parents copied before it (their map's old ids): the
+        # planner sees the map's true size, not a guess about the grown table.
+        def of(model):
+            return f"(SELECT old_id FROM {c.maps[model]})"
+
         c.copy(Battle, f"s.plan_id = {src}")
-        c.copy(TaskForce, f"s.battle_id IN {battles}")
+        c.copy(TaskForce, f"s.battle_id IN {of(Battle)}")
         c.copy_m2m(TaskForce.members.through, "taskforce_id", TaskForce)
-        c.copy(Target, f"s.battle_id IN {battles}")
+        c.copy(Target, f"s.battle_id IN {of(Battle)}")
         c.copy_m2m(Target.departments.through, "target_id", Target)
-        c.copy(Section, f"s.battle_id IN {battles}")
-        c.copy(Task, f"s.section_id IN {sections}")
-        c.copy(Responsibility, f"s.section_id IN {sections}")
-        c.copy(TaskMetric, f"s.section_id IN {sections}")
-        reports = c.copy(ProgressReport, f"s.task_id IN {tasks}")
-        c.copy(MetricValue, f"s.report_id IN (SELECT id FROM {ProgressReport._meta.db_table} WHERE task_id IN {tasks})")
-        c.copy(ReportEvent, f"s.report_id IN (SELECT id FROM {ProgressReport._meta.db_table} WHERE task_id IN {tasks})")
-        c.copy(TargetReading, f"s.target_id IN {targets}")
+        c.copy(Section, f"s.battle_id IN {of(Battle)}")
+        c.copy(Task, f"s.section_id IN {of(Section)}")
+        c.copy(Responsibility, f"s.section_id IN {of(Section)}")
+        c.copy(TaskMetric, f"s.section_id IN {of(Section)}")
+        reports = c.copy(ProgressReport, f"s.task_id IN {of(Task)}")
+        c.copy(MetricValue, f"s.report_id IN {of(ProgressReport)}")
+        c.copy(ReportEvent, f"s.report_id IN {of(ProgressReport)}")
+        c.copy(TargetReading, f"s.target_id IN {of(Target)}")
     summaries.rebuild_plan(plan)
     return reports
 
@@ -159,14 +162,27 @@ def build(cities, years, log=print):
         source = Plan.objects.get(code=SOURCE_CODE)
         counts = seed_plan(source, dt.date(SOURCE_YEAR, 12, 31), seed=0)
         log(f"  {SOURCE_CODE}: loaded and seeded ({counts['reports']} reports) at {time.perf_counter() - started:.0f}s")
+    # Statistics whenever the plans have doubled since the last: autovacuum (off on some servers,
+    # and slower than these copies) would take them as the tables grow. Without any, the planner
+    # guesses that 0.5% of reports are approved and the summaries' metric query of a plan loops
+    # over every approved report per 旬 (20 s a plan at 20 plans, growing); with statistics of
+    # tables half as big its guesses stay within 2×.
+    plans, analyzed_at = Plan.objects.count(), 0
     for c in range(cities):
         for y in range(years):
             year = SOURCE_YEAR - y
             code = f"{CITIES[c]}-{year}"
             if Plan.objects.filter(code=code).exists():
                 continue
+            if plans >= 2 * analyzed_at:
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
+                analyzed_at = plans
+            copy_started = time.perf_counter()
             reports = copy_plan(source, code, year)
-            log(f"  {code}: copied ({reports} reports) at {time.perf_counter() - started:.0f}s")
+            plans += 1
+            now = time.perf_counter()
+            log(f"  {code}: copied ({reports} reports) in {now - copy_started:.1f}s, at {now - started:.0f}s")
     with connection.cursor() as cursor:
         # As autovacuum would: statistics, and the visibility map that index-only scans rely on.
         cursor.execute("VACUUM ANALYZE")
