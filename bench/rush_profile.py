@@ -1,8 +1,10 @@
 """Server time of the deadline rush's pages on an idle machine (run by bench/rush.sh before the load,
-or alone): the median and p95 of N in-process requests each — home (the first staff account's, and
-that of the account with the most reports, whose to-do list is longest), report form, submit (staff)
-and the dashboard overview (leader) — their query counts, and a pyinstrument profile of one request
-of each (`--profile`). Submitted reports are removed again, so the load starts from the same state.
+or alone): the median and p95 of N in-process requests each — the login (staff accounts in turn, a
+fresh visitor each), home (the first staff account's, and that of the account with the most reports,
+whose to-do list is longest), report form, submit (staff) and the dashboard overview (leader) — their
+query counts, one Argon2 check alone (the login's share of it, and the page faults per check), and a
+pyinstrument profile of one request of each (`--profile`). Submitted reports are removed again, so
+the load starts from the same state.
 
     DATABASE_URL=postgres://… SECRET_KEY=x SECURE_SSL_REDIRECT=0 .venv/bin/python bench/rush_profile.py --profile
 """
@@ -25,7 +27,9 @@ django.setup()
 
 import gc  # noqa: E402
 import re  # noqa: E402
+import resource  # noqa: E402
 
+from django.contrib.auth.hashers import get_hasher  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -44,10 +48,14 @@ def percentile(values, q):
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def measure(name, call, runs, profile, results):
+def measure(name, call, runs, profile, results, prepare=None):
+    """`prepare()`, untimed, before each `call()` (the login form before each login)."""
+    prepare = prepare or (lambda: None)
+    prepare()
     call()  # warm-up
     times, cpu, queries = [], [], 0
     for _ in range(runs):
+        prepare()
         with CaptureQueriesContext(connection) as ctx:
             started, started_cpu = time.perf_counter(), time.process_time()
             call()
@@ -58,6 +66,7 @@ def measure(name, call, runs, profile, results):
     if profile:
         from pyinstrument import Profiler
 
+        prepare()
         profiler = Profiler(interval=0.0005)
         profiler.start()
         call()
@@ -115,6 +124,21 @@ def main():
         return elapsed
 
     results = []
+    # The login: POST /login/ for the staff accounts in turn, each from a fresh visitor (no cookie;
+    # the login form fetched first, not counted), as the morning's first logins are. One Client for
+    # all: a new one would load the middleware (whitenoise's file scan) inside the measurement.
+    visitor = Client()
+    logins = iter(staff_names * 3)
+
+    def login_form():
+        visitor.cookies.clear()
+        visitor.get("/login/")
+
+    def log_in():
+        response = visitor.post("/login/", {"username": next(logins), "password": data["password"]})
+        assert response.status_code == 302, response.status_code
+
+    measure("login (staff)", log_in, args.runs, args.profile, results, prepare=login_form)
     measure("home (staff)", lambda: staff.get("/"), args.runs, args.profile, results)
     measure("home (staff, most reports)", lambda: busy.get("/"), args.runs, False, results)
     measure("report form", lambda: staff.get(form_url), args.runs, args.profile, results)
@@ -143,12 +167,29 @@ def main():
     )
     measure("healthz", lambda: Client().get("/healthz"), args.runs, False, results)
 
+    # One Argon2 check alone, with the stored parameters: the login's share of it, and the minor
+    # page faults per check (memory the allocator had to fetch afresh from the kernel).
+    hasher = get_hasher()
+    encoded = hasher.encode(data["password"], hasher.salt())
+    hasher.verify(data["password"], encoded)
+    checks, faults = [], resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(args.runs):
+        started = time.perf_counter()
+        hasher.verify(data["password"], encoded)
+        checks.append((time.perf_counter() - started) * 1000)
+    faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / args.runs
+
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     print(f"\nserver time on this machine, in-process, {args.runs} requests each (ms; load average {load}):")
     print("(cpu = this process's CPU time: the Python side, which the load on a shared machine inflates least)")
     print(f"{'page':32} {'median':>8} {'p95':>8} {'cpu':>8} {'queries':>8}")
     for name, median, p95, cpu, queries in results:
         print(f"{name:32} {median:8.1f} {p95:8.1f} {cpu:8.1f} {queries if queries is not None else '':>8}")
+    params = f"t={hasher.time_cost}, m={hasher.memory_cost // 1024} MiB, p={hasher.parallelism}"
+    print(
+        f"one Argon2 check ({params}): median {statistics.median(checks):.1f} ms, p95 "
+        f"{percentile(checks, 0.95):.1f} ms, {faults:.0f} page faults per check"
+    )
     # Leave December as the load expects it: nothing reported yet (and the summaries recounted).
     ProgressReport.objects.filter(
         period__plan__code=data["plan"], period__kind="ten_day", period__number__gte=34

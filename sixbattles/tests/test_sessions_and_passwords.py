@@ -1,10 +1,13 @@
-"""Argon2 password hashes (old ones upgraded at login) and sessions written only when they change."""
+"""Argon2 password hashes (old ones upgraded at login), what a login costs in queries, and sessions
+written only when they change."""
 
 import time
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.hashers import make_password
+from axes.models import AccessAttempt, AccessLog
+from django.conf import settings
+from django.contrib.auth.hashers import Argon2PasswordHasher, make_password
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test import override_settings
@@ -13,8 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import make_user
+from sixbattles import sessions
 from sixbattles.hashers import Argon2Hasher
 from sixbattles.middleware import SEEN_KEY
+
+CHOSEN = "argon2$argon2id$v=19$m=31744,t=3,p=1$"
 
 REAL_HASHERS = [
     "sixbattles.hashers.Argon2Hasher",
@@ -33,28 +39,37 @@ def test_the_production_settings_hash_new_passwords_with_argon2():
     assert production.PASSWORD_HASHERS[0] == "sixbattles.hashers.Argon2Hasher"
     with override_settings(PASSWORD_HASHERS=production.PASSWORD_HASHERS):
         encoded = make_password("demo12345")
-    assert encoded.startswith("argon2$argon2id$v=19$m=32768,t=2,p=1$")
+    assert encoded.startswith(CHOSEN)
+
+
+class PreviousArgon2Hasher(Argon2PasswordHasher):
+    """This project's parameters before the fault-free 31 MiB (hashes stored until then)."""
+
+    time_cost = 2
+    memory_cost = 32 * 1024
+    parallelism = 1
 
 
 @pytest.mark.parametrize(
-    "old",
+    "old, stored",
     [
-        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        ("django.contrib.auth.hashers.PBKDF2PasswordHasher", "pbkdf2_sha256$"),
         # Django's own Argon2 defaults (100 MiB, 8 lanes): same algorithm, other parameters.
-        "django.contrib.auth.hashers.Argon2PasswordHasher",
+        ("django.contrib.auth.hashers.Argon2PasswordHasher", "argon2$argon2id$v=19$m=102400,t=2,p=8$"),
+        (f"{__name__}.PreviousArgon2Hasher", "argon2$argon2id$v=19$m=32768,t=2,p=1$"),
     ],
 )
-def test_an_old_hash_is_upgraded_to_the_chosen_argon2_at_login(client, plan, departments, old):
+def test_an_old_hash_is_upgraded_to_the_chosen_argon2_at_login(client, plan, departments, old, stored):
     with override_settings(PASSWORD_HASHERS=[old]):
         user = make_user("oldhash", "staff", departments["commerce"])
-    assert user.password.startswith("argon2$argon2id$v=19$m=102400,t=2,p=8$" if "Argon2" in old else "pbkdf2_sha256$")
+    assert user.password.startswith(stored)
     before = user.password
     with override_settings(PASSWORD_HASHERS=REAL_HASHERS):
         response = log_in(client, "oldhash", user.raw_password)
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.password != before
-    assert user.password.startswith("argon2$argon2id$v=19$m=32768,t=2,p=1$")
+    assert user.password.startswith(CHOSEN)
     with override_settings(PASSWORD_HASHERS=REAL_HASHERS):
         assert log_in(client.__class__(), "oldhash", user.raw_password).status_code == 302
 
@@ -68,6 +83,50 @@ def test_argon2_parameters_cost_about_50_ms_and_verify():
     per_check = (time.process_time() - started) / 2
     # About 50 ms on the project's machine; a loose band so a faster or busier core still passes.
     assert 0.01 < per_check < 0.5
+
+
+def test_a_login_runs_six_statements(client, plan, staff_commerce, django_assert_num_queries):
+    # The lockout check, the user, the new session's row, the access log, last_login and the
+    # session's data, and a savepoint pair around each session write (10 queries): no existence
+    # check of the session key, no sweep of expired attempts, no reset of attempts the lockout
+    # check did not find (there were 9 statements before).
+    with django_assert_num_queries(10):
+        response = log_in(client, "commerce", staff_commerce.raw_password)
+    assert response.status_code == 302 and response["Location"] == reverse("tasks:home")
+    assert AccessLog.objects.filter(username="commerce", ip_address="10.2.2.2").count() == 1
+
+
+def test_a_login_after_failures_still_resets_them(client, plan, staff_commerce):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        log_in(client.__class__(), "commerce", "wrong-password")
+    assert AccessAttempt.objects.get(username="commerce").failures_since_start == settings.AXES_FAILURE_LIMIT - 1
+    assert log_in(client, "commerce", staff_commerce.raw_password).status_code == 302
+    assert not AccessAttempt.objects.filter(username="commerce").exists()
+
+
+def test_a_login_gives_the_visitor_a_new_session_key(client, plan, staff_commerce):
+    before = client.session  # a session from before the login, as a fixation attack would plant
+    before["note"] = "kept"
+    before.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = before.session_key
+    assert log_in(client, "commerce", staff_commerce.raw_password).status_code == 302
+    after = client.session
+    assert after.session_key != before.session_key
+    assert not Session.objects.filter(pk=before.session_key).exists()
+    assert after["_auth_user_id"] == str(staff_commerce.pk) and after["note"] == "kept"
+
+
+def test_a_new_session_whose_key_is_taken_draws_another(db, monkeypatch):
+    taken = sessions.SessionStore()
+    taken["owner"] = "first"
+    taken.create()
+    keys = iter([taken.session_key, "k" * 32])
+    monkeypatch.setattr(sessions, "get_random_string", lambda length, chars: next(keys))
+    fresh = sessions.SessionStore()
+    fresh["owner"] = "second"
+    fresh.create()
+    assert fresh.session_key == "k" * 32
+    assert sessions.SessionStore(taken.session_key).load() == {"owner": "first"}
 
 
 def session_writes(queries):
