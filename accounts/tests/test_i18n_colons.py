@@ -120,3 +120,15 @@ def test_chinese_staff_pages_keep_full_width_brackets(client, pages, staff_comme
     text = {name: visible(client.get(url).content.decode()) for name, url in pages.items()}
     assert "被退回，待修改（1）" in text["home"] and "测试方案（2023）" in text["home"]
     assert "工作进展（提交时必填）" in text["form"] and "市商务局（牵头）" in text["task"]
+
+
+def test_english_staff_pages_write_deadlines_in_english(client, pages, staff_commerce):
+    client.force_login(staff_commerce)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    text = {name: visible(client.get(url).content.decode()) for name, url in pages.items()}
+    assert "deadline May 10, 2023" in text["home"]
+    assert "Deadline May 10, 2023" in text["form"]
+    for name, page in text.items():
+        assert re.findall(r"\d+月\d+日", page) == [], name
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert "报送截止 2023年5月10日" in visible(client.get(pages["home"]).content.decode())
