@@ -132,3 +132,11 @@ def test_english_staff_pages_write_deadlines_in_english(client, pages, staff_com
         assert re.findall(r"\d+月\d+日", page) == [], name
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     assert "报送截止 2023年5月10日" in visible(client.get(pages["home"]).content.decode())
+
+
+def test_form_labels_end_in_the_colon_of_the_language(client, plan, plan_admin):
+    client.force_login(plan_admin)
+    url = reverse("reporting:archive", args=[plan.code])
+    assert '<label for="id_kind">报告类型：</label>' in client.get(url).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert '<label for="id_kind">Report type:</label>' in client.get(url).content.decode()
