@@ -331,6 +331,19 @@ def report_edit(request, task_pk, period_pk):
                     return redirect("tasks:report_detail", pk=saved.pk)
                 messages.success(request, _("草稿已保存。"))
                 return redirect("tasks:report_edit", task_pk=task.pk, period_pk=period.pk)
+        elif "version" in form.errors:
+            # The page's hidden version is missing or garbled (a truncated post, an edited page): no
+            # field shows the error, so say what happened and redisplay the user's text carrying the
+            # stored version, with the stored text beside it as after a refused stale save.
+            messages.error(
+                request,
+                _("页面不完整或已过期，本次内容未保存。您填写的内容仍在下方，请对照当前已保存的内容后再保存。"),
+            )
+            data = request.POST.copy()
+            data["version"] = str(report.version if report is not None else 0)
+            form = ReportForm(data, metrics=metrics, submitting=submitting)
+            form.is_valid()
+            stored = report
         else:
             messages.error(request, _("填写有误，请按提示修改后再保存。"))
     else:
