@@ -338,7 +338,7 @@ def warning_block(doc, items, battle_ids):
     doc.p(
         f"按目前进度预测全年，{unlikely}项指标和量化任务难以完成、{at_risk}项存在风险"
         + (f"，其中{worst}差距最大" if worst else "")
-        + f"。请牵头单位对照预警清单所列所需进度，于{_date_label(first['checkpoint'])}前提出追赶措施，"
+        + f"。请牵头单位对照预警清单所列所需进度，{_measures_by(first)}，"
         f"确保{_date_label(first['deadline'])}前完成年度目标。"
     )
     rows = []
@@ -356,9 +356,21 @@ def warning_block(doc, items, battle_ids):
         interval = "—" if i["low"] is None or i["high"] is None else f"{_plain(i['low'])}–{_plain(i['high'])}"
         rows.append(
             [n, i["name"], i["departments"], i["target"], i["projected"], interval, i["verdict_label"], needed, so_far]
-            + [f"{_date_label(i['checkpoint'])}前提出措施，年底前完成"]
+            + [f"{_date_label(i['checkpoint'])}前提出措施，年底前完成" if _has_checkpoint(i) else "年底前完成"]
         )
     return {"unlikely": unlikely, "at_risk": at_risk}, rows
+
+
+def _has_checkpoint(item):
+    """Whether the next month's end comes before the year's: from November on it is the year's
+    end itself, and "measures by 12月31日, the target by 12月31日" would ask for both at once."""
+    return item["checkpoint"] < item["deadline"]
+
+
+def _measures_by(item):
+    if _has_checkpoint(item):
+        return f"于{_date_label(item['checkpoint'])}前提出追赶措施"
+    return "抓紧落实追赶措施"
 
 
 def _plain(value):

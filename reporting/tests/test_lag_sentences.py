@@ -74,3 +74,15 @@ def test_lead_units_of_yellow_tasks_are_counted_as_units(client, leader, plan, d
     rebuild_summaries()
     text = briefing_text(client, leader, plan, seeded["ten_day_15"], science)
     assert "黄灯任务4项，牵头单位为市发展改革委、市商务局、市文化旅游广电体育局等4个单位。" in text
+
+
+def test_a_november_circular_asks_for_measures_now_not_by_the_year_end_deadline(client, leader, plan, seeded):
+    # November's next month ends with the year: measures "by 12月31日" and the target "by 12月31日"
+    # would be asked for at once.
+    november = Period.objects.get(plan=plan, kind="month", number=11)
+    report = build_report(plan.id, "monthly_circular", november.id)
+    client.force_login(leader)
+    text = visible_text(client.get(reverse("reporting:detail", args=[report.pk])))
+    assert "请牵头单位对照预警清单所列所需进度，抓紧落实追赶措施，确保12月31日前完成年度目标。" in text
+    assert "12月31日前提出" not in text
+    assert "年底前完成" in text  # the annex's 时限 column
