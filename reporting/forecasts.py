@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from targets import forecast as fc
 from targets.models import TargetReading
-from targets.numbers import as_float, fmt, q1
+from targets.numbers import apart, as_float, fmt, q1
 from targets.schedule import ReadingPoint
 from targets.templatetags.colon import colon
 from tasks.models import MetricValue
@@ -346,14 +346,15 @@ def warning_block(doc, items, battle_ids):
         step = "每旬" if i["step"] == "ten_day" else "每月"
         unit = i["unit"]
         if i["forecast_kind"] == "amount" and i["pace_needed"] is not None:
-            needed = f"{step}{_plain(i['pace_needed'])}{unit}" if i["pace_needed"] > 0 else "已完成"
-            so_far = f"{step}{_plain(i['pace_so_far'])}{unit}" if i["pace_so_far"] is not None else "—"
+            needed_text, so_far_text = apart(i["pace_needed"], i["pace_so_far"])
+            needed = f"{step}{needed_text}{unit}" if i["pace_needed"] > 0 else "已完成"
+            so_far = f"{step}{so_far_text}{unit}" if i["pace_so_far"] is not None else "—"
         elif i["pace_needed"] is not None:
             needed = f"其余月份平均{_plain(i['pace_needed'])}%"
             so_far = f"累计{_plain(i['pace_so_far'])}{unit}"
         else:
             needed, so_far = f"达到{_plain(i['target'])}{unit}", f"最新{_plain(i['pace_so_far'])}{unit}"
-        interval = "—" if i["low"] is None or i["high"] is None else f"{_plain(i['low'])}–{_plain(i['high'])}"
+        interval = "—" if i["low"] is None or i["high"] is None else "–".join(apart(i["low"], i["high"]))
         rows.append(
             [n, i["name"], i["departments"], i["target"], i["projected"], interval, i["verdict_label"], needed, so_far]
             + [f"{_date_label(i['checkpoint'])}前提出措施，年底前完成" if _has_checkpoint(i) else "年底前完成"]
