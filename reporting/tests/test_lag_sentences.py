@@ -86,3 +86,9 @@ def test_a_november_circular_asks_for_measures_now_not_by_the_year_end_deadline(
     assert "请牵头单位对照预警清单所列所需进度，抓紧落实追赶措施，确保12月31日前完成年度目标。" in text
     assert "12月31日前提出" not in text
     assert "年底前完成" in text  # the annex's 时限 column
+
+
+def test_the_notes_say_how_a_task_metrics_schedule_is_counted(client, leader, plan, seeded):
+    # A task metric at 旬14 is judged against 14 ÷ 36 = 38.9%, not a month's 5 ÷ 12: the 说明 says so.
+    text = briefing_text(client, leader, plan, Period.objects.get(plan=plan, kind="ten_day", number=14))
+    assert "任务量化指标按已过旬数÷36，取最近一次审核通过的报告数" in text
