@@ -33,7 +33,8 @@ class User(AbstractUser):
 
     def __str__(self):
         full = self.get_full_name()
-        return f"{full}（{self.username}）" if full else self.username
+        # Brackets of the reader's language.
+        return f"{full}{_('（')}{self.username}{_('）')}" if full else self.username
 
     @property
     def is_plan_admin(self):

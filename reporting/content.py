@@ -114,11 +114,35 @@ def plain(reason):
     return text
 
 
-def brief(reason, limit=30):
-    """A task's reason in the main text: its first clause, at most `limit` characters (the annex
-    gives the whole reason, metric by metric)."""
-    first = plain(reason).split("；")[0]
-    return first if len(first) <= limit else first[: limit - 1] + "…"
+# The engine's clause for a task whose metrics are all met (targets/schedule.py judge_task_summary):
+# it never explains a red or yellow light.
+ALL_METRICS_MET = "量化指标均达到要求"
+
+
+def brief(task, limit=30):
+    """Why a task is lit, in the main text: the clause of the metric furthest behind with the task's
+    own light, else the missed reports, else the first clause other than "all metrics met" (a red
+    task listed as "量化指标均达到要求" reads as a contradiction). Cut at a comma, never inside a
+    figure: whole parts of the clause while they fit in `limit` characters, at least the first
+    part (the annex gives the whole reason, metric by metric)."""
+    clauses = [c for c in plain(task["reason"]).split("；") if c]
+    lit = [
+        plain(f"{m['name']}：{m['reason']}")
+        for m in sorted(task.get("metrics", []), key=lambda m: m["gap"] if m["gap"] is not None else 0)
+        if m["light"] == task["light"]
+    ]
+    missed = [c for c in clauses if "未报送" in c]
+    telling = [c for c in clauses if c != ALL_METRICS_MET]
+    clause = (lit or missed or telling or clauses or [""])[0]
+    if len(clause) <= limit:
+        return clause
+    parts = clause.split("，")
+    kept = parts[0]
+    for part in parts[1:]:
+        if len(kept) + 1 + len(part) > limit - 1:
+            break
+        kept += "，" + part
+    return kept + "…"
 
 
 def city_of(issuer):
@@ -128,11 +152,12 @@ def city_of(issuer):
     return ""
 
 
-def names(items, limit=NAMED):
-    """ "甲、乙、丙等5项" style list of at most `limit` names."""
+def names(items, limit=NAMED, counted="项"):
+    """ "甲、乙、丙等5项" style list of at most `limit` names; `counted` is the measure word of
+    the total ("个单位" for units: "8项黄灯任务，牵头单位为甲、乙、丙等16项" reads as 16 tasks)."""
     items = list(items)
     shown = "、".join(items[:limit])
-    return shown + (f"等{len(items)}项" if len(items) > limit else "")
+    return shown + (f"等{len(items)}{counted}" if len(items) > limit else "")
 
 
 class Doc:
@@ -469,14 +494,12 @@ def laggards(doc, facts, battles, per_battle_heading, yellow_targets_named=True)
                 text = f"{word}任务{len(lit_tasks)}项"
                 if light == RED:
                     shown = lit_tasks[:NAMED]
-                    text += "：" + "；".join(
-                        f"{t['label']}（{t['lead'] or '待明确'}，{brief(t['reason'])}）" for t in shown
-                    )
+                    text += "：" + "；".join(f"{t['label']}（{t['lead'] or '待明确'}，{brief(t)}）" for t in shown)
                     if len(lit_tasks) > NAMED:
                         text += f"等{len(lit_tasks)}项"
                 else:
                     units = sorted({u for t in lit_tasks for u in t["lead"].split("、") if u})
-                    text += "，牵头单位为" + names(units)
+                    text += "，牵头单位为" + names(units, counted="个单位")
                 parts.append(text)
         text = "。".join(parts) + "。"
         if per_battle_heading:
@@ -614,8 +637,8 @@ REPORTING_COLUMNS = [
 def rules_footnotes(facts, kind):
     rules = facts["rules"]
     notes = [
-        "序时进度按已过月数÷12计算（季度指标按季数÷4）；差值=完成率或累计增速−序时进度或目标增速，单位为百分点，"
-        "数字按四舍五入保留一位小数。",
+        "序时进度按已过月数÷12计算（季度指标按季数÷4，任务量化指标按已过旬数÷36，取最近一次审核通过的报告数）；"
+        "差值=完成率或累计增速−序时进度或目标增速，单位为百分点，数字按四舍五入保留一位小数。",
         f"亮灯：达到或超过序时为绿灯，落后不超过{p1(rules['yellow_gap_points'])}个百分点为黄灯，落后更多为红灯，暂无数据为灰灯。"
         "增速、比重类指标与目标值比较，不按序时折算。",
         "任务：已完成=报告完成并经审核；超进度=按序时推进且量化指标超过序时；达进度=按序时推进；"

@@ -76,6 +76,11 @@ def battle_for_user(user, code, number):
     raise Http404
 
 
+def battle_opens(user, battle_id):
+    """Whether `user` may open the battle's page (battle_for_user's rule)."""
+    return user.reads_everything or battle_id in user.office_battle_ids()
+
+
 def department_for_user(user, pk):
     department = get_object_or_404(Department, pk=pk)
     if user.reads_everything or user.department_id == department.pk:
@@ -192,6 +197,10 @@ def overview(request, code):
     show_all = request.GET.get("all") == "1"
     # Offices see the departments that have not reported; leaders and admins may open their pages.
     link_departments = request.user.reads_everything
+    # An office reads every battle's figures here but opens only its own battles' pages (and their
+    # targets and tasks): other battles are named without a link, never a link that answers 404.
+    # None: every battle opens (leaders and admins).
+    open_battles = None if request.user.reads_everything else request.user.office_battle_ids()
 
     def build():
         status, forecasts = kept_status(plan, as_of, plan_battles(plan))
@@ -207,9 +216,11 @@ def overview(request, code):
             missing_shown=missing if show_all else missing[:MISSING_SHOWN],
             missing_more=0 if show_all else max(len(missing) - MISSING_SHOWN, 0),
             link_departments=link_departments,
+            open_battles=open_battles,
         )
 
-    body = page_body("overview", plan, as_of, build, show_all, link_departments)
+    opened = "all" if open_battles is None else ",".join(str(pk) for pk in sorted(open_battles))
+    body = page_body("overview", plan, as_of, build, show_all, link_departments, opened)
     return render(request, "dashboards/overview.html", {"plan": plan, "body": body})
 
 
@@ -263,6 +274,8 @@ def target(request, pk):
     target = target_for_user(request.user, pk)
     plan = target.battle.plan
     as_of = _as_of(request, plan)
+    # Staff of a responsible department read the target but not its battle's page: no link to it.
+    battle_open = battle_opens(request.user, target.battle_id)
 
     def build():
         series = target_series(target, as_of)
@@ -270,6 +283,7 @@ def target(request, pk):
         return _context(
             plan,
             as_of,
+            battle_open=battle_open,
             target=target,
             series=series,
             chart=target_chart(target, series, forecast),
@@ -277,7 +291,7 @@ def target(request, pk):
             history=target_history(target),
         )
 
-    body = page_body("target", plan, as_of, build, target.pk, battle_id=target.battle_id)
+    body = page_body("target", plan, as_of, build, target.pk, battle_open, battle_id=target.battle_id)
     return render(request, "dashboards/target.html", {"plan": plan, "target": target, "body": body})
 
 
@@ -391,11 +405,21 @@ def task(request, pk):
     plan = task.section.battle.plan
     as_of = _as_of(request, plan)
 
+    # Staff of the task's departments read the task but not its battle's page: no link to it.
+    battle_open = battle_opens(request.user, task.section.battle_id)
+
     def build():
         status = task_status(task, as_of)
-        return _context(plan, as_of, task=task, t=status, metric_forecasts=task_metric_forecasts(status, as_of))
+        return _context(
+            plan,
+            as_of,
+            battle_open=battle_open,
+            task=task,
+            t=status,
+            metric_forecasts=task_metric_forecasts(status, as_of),
+        )
 
-    body = page_body("task", plan, as_of, build, task.pk, battle_id=task.section.battle_id)
+    body = page_body("task", plan, as_of, build, task.pk, battle_open, battle_id=task.section.battle_id)
     # The reports listed are those this user may read (tasks.access.readable_reports): never kept.
     # The latest few 旬 unless asked for all: a year of reports is the task's own page's to list.
     every = request.GET.get("reports") == "all"

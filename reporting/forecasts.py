@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from targets import forecast as fc
 from targets.models import TargetReading
-from targets.numbers import as_float, fmt, q1
+from targets.numbers import apart, as_float, fmt, q1
 from targets.schedule import ReadingPoint
 from targets.templatetags.colon import colon
 from tasks.models import MetricValue
@@ -338,7 +338,7 @@ def warning_block(doc, items, battle_ids):
     doc.p(
         f"按目前进度预测全年，{unlikely}项指标和量化任务难以完成、{at_risk}项存在风险"
         + (f"，其中{worst}差距最大" if worst else "")
-        + f"。请牵头单位对照预警清单所列所需进度，于{_date_label(first['checkpoint'])}前提出追赶措施，"
+        + f"。请牵头单位对照预警清单所列所需进度，{_measures_by(first)}，"
         f"确保{_date_label(first['deadline'])}前完成年度目标。"
     )
     rows = []
@@ -346,19 +346,32 @@ def warning_block(doc, items, battle_ids):
         step = "每旬" if i["step"] == "ten_day" else "每月"
         unit = i["unit"]
         if i["forecast_kind"] == "amount" and i["pace_needed"] is not None:
-            needed = f"{step}{_plain(i['pace_needed'])}{unit}" if i["pace_needed"] > 0 else "已完成"
-            so_far = f"{step}{_plain(i['pace_so_far'])}{unit}" if i["pace_so_far"] is not None else "—"
+            needed_text, so_far_text = apart(i["pace_needed"], i["pace_so_far"])
+            needed = f"{step}{needed_text}{unit}" if i["pace_needed"] > 0 else "已完成"
+            so_far = f"{step}{so_far_text}{unit}" if i["pace_so_far"] is not None else "—"
         elif i["pace_needed"] is not None:
             needed = f"其余月份平均{_plain(i['pace_needed'])}%"
             so_far = f"累计{_plain(i['pace_so_far'])}{unit}"
         else:
             needed, so_far = f"达到{_plain(i['target'])}{unit}", f"最新{_plain(i['pace_so_far'])}{unit}"
-        interval = "—" if i["low"] is None or i["high"] is None else f"{_plain(i['low'])}–{_plain(i['high'])}"
+        interval = "—" if i["low"] is None or i["high"] is None else "–".join(apart(i["low"], i["high"]))
         rows.append(
             [n, i["name"], i["departments"], i["target"], i["projected"], interval, i["verdict_label"], needed, so_far]
-            + [f"{_date_label(i['checkpoint'])}前提出措施，年底前完成"]
+            + [f"{_date_label(i['checkpoint'])}前提出措施，年底前完成" if _has_checkpoint(i) else "年底前完成"]
         )
     return {"unlikely": unlikely, "at_risk": at_risk}, rows
+
+
+def _has_checkpoint(item):
+    """Whether the next month's end comes before the year's: from November on it is the year's
+    end itself, and "measures by 12月31日, the target by 12月31日" would ask for both at once."""
+    return item["checkpoint"] < item["deadline"]
+
+
+def _measures_by(item):
+    if _has_checkpoint(item):
+        return f"于{_date_label(item['checkpoint'])}前提出追赶措施"
+    return "抓紧落实追赶措施"
 
 
 def _plain(value):

@@ -223,10 +223,12 @@ def publish_view(request, plan_code):
     for pub in published:
         # Withdrawing is for whoever may publish that scope (publishing.can_publish).
         pub.may_withdraw = not pub.is_withdrawn and can_publish(request.user, plan, pub.battle)
+    # The public page answers 404 while nothing is published: link to it only once it shows something.
+    is_public = public_version(plan)[1] is not None
     return render(
         request,
         "reporting/publish.html",
-        {"plan": plan, "form": form, "published": published},
+        {"plan": plan, "form": form, "published": published, "is_public": is_public},
     )
 
 

@@ -45,7 +45,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from targets.numbers import fmt, q1
+from targets.numbers import apart, fmt, q1
 
 LIKELY, AT_RISK, UNLIKELY = "likely", "at_risk", "unlikely"
 VERDICT_LABELS = {LIKELY: gettext_noop("可完成"), AT_RISK: gettext_noop("有风险"), UNLIKELY: gettext_noop("难完成")}
@@ -125,21 +125,23 @@ class Forecast:
         if self.kind == "zero":
             return self.verdict_label
         unit = self.unit
+        value, low, high = apart(self.projected, self.low, self.high)
         text = _("预计全年 %(value)s%(unit)s（区间 %(low)s–%(high)s），%(verdict)s") % {
-            "value": fmt(q1(self.projected)),
+            "value": value,
             "unit": unit,
-            "low": fmt(q1(self.low)),
-            "high": fmt(q1(self.high)),
+            "low": low,
+            "high": high,
             "verdict": self.verdict_label,
         }
         if self.kind == "amount" and self.pace_needed is not None:
             if self.reached:
                 text += _("；已完成年度目标")
             elif self.steps_left:
+                needed, so_far = apart(self.pace_needed, self.pace_so_far)
                 text += _("；今后%(step)s需完成 %(needed)s%(unit)s，此前%(step)s平均 %(so_far)s%(unit)s") % {
                     "step": self.step_label,
-                    "needed": fmt(q1(self.pace_needed)),
-                    "so_far": fmt(q1(self.pace_so_far)),
+                    "needed": needed,
+                    "so_far": so_far,
                     "unit": unit,
                 }
         elif self.kind == "rate" and self.pace_needed is not None and self.steps_left:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from targets.models import Target
 from targets.readings import value_fields_for
 
-VALUE_LIMIT = Decimal("1e13")
+VALUE_LIMIT = Decimal("10000000000000")  # written out: the message quotes it (not "1E+13")
 GROWTH_MIN = Decimal("-100")
 GROWTH_MAX = Decimal("1000")
 NOTE_MAX = 2000

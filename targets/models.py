@@ -105,7 +105,7 @@ class Plan(models.Model):
         ordering = ["-year", "code"]
 
     def __str__(self):
-        return f"{self.title}（{self.year}）"
+        return f"{self.title}{_('（')}{self.year}{_('）')}"  # the reader's brackets
 
     def battle_token(self, battle_id):
         return self.battle_tokens.get(str(battle_id)) or self.battle_tokens.get("*", "")

@@ -6,6 +6,7 @@ reads 1.09 everywhere, not 1.1 on one page and 1.09 in the circular. Pure functi
 """
 
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import combinations
 
 HUNDRED = Decimal(100)
 VALUE_PLACES = 2  # reported values and targets in their own unit (617.2 亿元, 1.09 %, 57.77 公里)
@@ -51,3 +52,16 @@ def fmt(value):
     if value is None:
         return "—"
     return format(Decimal(value).normalize(), "f")
+
+
+def apart(*values, most=3):
+    """Figures for one sentence, trailing zeros dropped: one decimal half up, or more (up to
+    `most`) where figures that differ would print alike — "needed 0.1 a 旬, 0.1 so far" for 0.14
+    and 0.06 under an 难完成 verdict reads as a contradiction. None is an em dash."""
+    present = [v if isinstance(v, Decimal) else Decimal(str(v)) for v in values if v is not None]
+    places = 1
+    while places < most and any(
+        a != b and round_half_up(a, places) == round_half_up(b, places) for a, b in combinations(present, 2)
+    ):
+        places += 1
+    return tuple("—" if v is None else fmt(round_half_up(v, places)) for v in values)

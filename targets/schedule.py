@@ -10,9 +10,9 @@ Public API (stable; the dashboards and the dispatch reports both call it):
 - ``judge_target(kind, comparator, target_value, frequency, readings, as_of_month, rules,
   unit="", task_lights=None, profile=None)`` → ``Judgement`` (light, reason, gap_points,
   completion_pct, growth_pct, schedule_pct, ``rule``: the sentence ``rule_text`` gives).
-- ``judge_metric(kind, comparator, target_value, value, ten_day, rules, unit="")`` → ``Judgement``:
-  a task metric judged as a target of the same kind (``metric_reading`` turns its value into the
-  reading such a target would have).
+- ``judge_metric(kind, comparator, target_value, value, ten_day, rules, unit="", reported=None)`` →
+  ``Judgement``: a task metric judged as a target of the same kind (``metric_reading`` turns its
+  value into the reading such a target would have; ``reported`` is the 旬 of its report).
 - ``rule_text(kind, comparator, profile, rules, unit, frequency, target_value)`` → the rule as one
   Chinese sentence for a circular's 说明; ``RULE_KINDS`` lists the kinds in 说明 order.
 - ``validate_profile(profile)`` → Chinese error messages for a ``Target.profile``.
@@ -236,6 +236,9 @@ class ReadingPoint:
     period_value: Decimal | None = None
     cumulative_value: Decimal | None = None
     cumulative_growth: Decimal | None = None
+    # A task metric's value taken as of 旬 `number` from an earlier report (旬 `reported`): the
+    # label names both, so a figure reported in 旬25 is never read as 旬33's.
+    reported: int | None = None
 
     @property
     def end_month(self):
@@ -255,6 +258,8 @@ class ReadingPoint:
             return _("1–%(n)s季度") % {"n": self.number} if self.number > 1 else _("一季度")
         if self.period_kind == "year":
             return _("全年")
+        if self.reported is not None and self.reported != self.number:
+            return _("截至第%(n)s旬（最近一次报告为第%(reported)s旬）") % {"n": self.number, "reported": self.reported}
         return _("第%(n)s旬") % {"n": self.number}
 
 
@@ -338,31 +343,32 @@ def _judge(kind, comparator, target_value, readings, as_of_month, rules, unit, t
     raise ValueError(f"unknown target kind {kind!r}")
 
 
-def metric_reading(kind, value, ten_day):
+def metric_reading(kind, value, ten_day, reported=None):
     """A task metric's latest reported value as the reading a target of its kind would have: a
     growth rate (or a change in points) is a cumulative growth; a decrease metric is reported as
-    the fall in % (同比减少 32 → growth −32); every other kind reports its value to date."""
+    the fall in % (同比减少 32 → growth −32); every other kind reports its value to date.
+    `reported`: the 旬 of the report that gave the value, when earlier than `ten_day`."""
     value = None if value is None else Decimal(value)
     if kind == "growth_rate":
-        return ReadingPoint("ten_day", ten_day, cumulative_growth=value)
+        return ReadingPoint("ten_day", ten_day, cumulative_growth=value, reported=reported)
     if kind == "decrease":
-        return ReadingPoint("ten_day", ten_day, cumulative_growth=None if value is None else -value)
-    return ReadingPoint("ten_day", ten_day, cumulative_value=value)
+        return ReadingPoint("ten_day", ten_day, cumulative_growth=None if value is None else -value, reported=reported)
+    return ReadingPoint("ten_day", ten_day, cumulative_value=value, reported=reported)
 
 
-def judge_metric(kind, comparator, target_value, value, ten_day, rules, unit=""):
+def judge_metric(kind, comparator, target_value, value, ten_day, rules, unit="", reported=None):
     """Judge a task metric exactly as a target of its kind: its latest approved value taken as of
     the `ten_day`-th 旬 (a cumulative amount compares with 序时进度 = 旬 ÷ 36; ceilings, rates,
-    shares, decreases and zero tolerance are never prorated)."""
+    shares, decreases and zero tolerance are never prorated). `reported`: the 旬 of the report the
+    value comes from; when earlier, the reason says so ("截至第33旬（最近一次报告为第25旬）")."""
     if value is None or not ten_day:
         return Judgement(
             light=GREY,
             reason=_("暂无数据"),
             rule=rule_text(kind, comparator, None, rules, unit, "ten_day", target_value),
         )
-    return judge_target(
-        kind, comparator, target_value, "ten_day", [metric_reading(kind, value, ten_day)], 12, rules, unit
-    )
+    reading = metric_reading(kind, value, ten_day, reported)
+    return judge_target(kind, comparator, target_value, "ten_day", [reading], 12, rules, unit)
 
 
 def _profile_pct(profile, point):
@@ -847,7 +853,19 @@ def judge_task_summary(reported_periods, last_reported, latest_approved, metric_
 
     ten_day = periods_due[-1] if periods_due else None
     judged = tuple(
-        replace(m, judgement=judge_metric(m.kind, m.comparator, m.target_value, m.value, ten_day, rules, m.unit))
+        replace(
+            m,
+            judgement=judge_metric(
+                m.kind,
+                m.comparator,
+                m.target_value,
+                m.value,
+                ten_day,
+                rules,
+                m.unit,
+                reported=latest.period_number if latest else None,
+            ),
+        )
         for m in metric_progress
     )
     with_data = [m for m in judged if m.judgement.light != GREY]

@@ -39,8 +39,18 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+class PastedTextField(forms.CharField):
+    """Text that may come from a PDF or another program, whose invisible NUL characters the
+    database cannot store: they are dropped, where Django's own check refused the whole text with
+    a message no reader could act on (the character cannot be seen to be deleted)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\x00", "") if isinstance(value, str) else value
+
+
 def text_field(label, max_length, rows=5):
-    return forms.CharField(
+    return PastedTextField(
         label=label,
         required=False,
         max_length=max_length,
@@ -129,7 +139,7 @@ class ReportForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(
+    reason = PastedTextField(
         label=_("理由"),
         max_length=REASON_MAX,
         strip=True,

@@ -119,7 +119,7 @@ class Responsibility(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.department}（{self.get_role_display()}）"
+        return f"{self.department}{_('（')}{self.get_role_display()}{_('）')}"  # the reader's brackets
 
 
 class TaskMetric(models.Model):

@@ -1403,10 +1403,11 @@ def read_document(file, filename, registry=None, code=None):
     if head.startswith(b"PK"):
         try:
             blocks = docx_blocks(file)
-        except Exception as exc:  # python-docx raises several types for a damaged or foreign zip
+        except Exception:  # python-docx raises several types for a damaged or foreign zip
+            # The exception's type (ValueError, KeyError…) tells the reader nothing: say what to check.
             raise ReadError(
-                _("无法读取 Word 文件“%(file)s”：不是有效的 .docx（%(error)s）")
-                % {"file": filename, "error": type(exc).__name__}
+                _("无法读取 Word 文件“%(file)s”：不是有效的 .docx 文件（可能已损坏，或是改了扩展名的其他文件）")
+                % {"file": filename}
             ) from None
     elif head.startswith(b"\xd0\xcf\x11\xe0") or name.endswith(".doc"):
         raise ReadError(_("“%s”是旧版 Word（.doc）文件：请在 Word 中另存为 .docx 后上传") % filename)

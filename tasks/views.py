@@ -113,16 +113,19 @@ class OverdueRow:
     task: Task
     department: object
     report: ProgressReport | None
+    # Whether the office opens the report: another department's draft is its department's alone
+    # (tasks.access.readable_reports), so its status is shown without a link that answers 404.
+    readable: bool = False
 
     @property
     def status_label(self):
         return self.report.get_status_display() if self.report else _("未填报")
 
 
-def _overdue_leads(battles, periods, today, due):
+def _overdue_leads(battles, periods, today, due, department_id):
     """Lead reports of the office's battles past their deadline and not submitted: the list an
-    office phones around with. Only the home page's window of periods (older gaps belong to the
-    dashboards); three queries whatever the number of tasks."""
+    office (of `department_id`) phones around with. Only the home page's window of periods (older
+    gaps belong to the dashboards); three queries whatever the number of tasks."""
     overdue_periods = [p for p in periods if p.deadline < today]
     pairs = set().union(*(due[b.pk] for b in battles)) if battles else set()
     if not overdue_periods or not pairs:
@@ -143,7 +146,16 @@ def _overdue_leads(battles, periods, today, due):
         return []
     tasks = Task.objects.select_related("section__battle").in_bulk({m[1] for m in missing})
     departments = Department.objects.in_bulk({m[2] for m in missing})
-    rows = [OverdueRow(period, tasks[tid], departments[did], report) for period, tid, did, report in missing]
+    rows = [
+        OverdueRow(
+            period,
+            tasks[tid],
+            departments[did],
+            report,
+            readable=report is not None and (report.status != ProgressReport.Status.DRAFT or did == department_id),
+        )
+        for period, tid, did, report in missing
+    ]
     rows.sort(
         key=lambda r: (
             -r.period.number,
@@ -189,7 +201,7 @@ def home(request):
         due = _lead_pairs([b.pk for b in battles])
         context["rates"] = _reporting_rates(battles, current, due)
         if user.role == User.Role.OFFICE:
-            context["overdue"] = _overdue_leads(battles, periods, today.date, due)
+            context["overdue"] = _overdue_leads(battles, periods, today.date, due, user.department_id)
         if user.role == User.Role.OFFICE or user.is_plan_admin:
             context["queue_count"] = access.reviewable_reports(user).filter(task__section__battle__plan=plan).count()
     if user.reads_everything:
@@ -319,6 +331,19 @@ def report_edit(request, task_pk, period_pk):
                     return redirect("tasks:report_detail", pk=saved.pk)
                 messages.success(request, _("草稿已保存。"))
                 return redirect("tasks:report_edit", task_pk=task.pk, period_pk=period.pk)
+        elif "version" in form.errors:
+            # The page's hidden version is missing or garbled (a truncated post, an edited page): no
+            # field shows the error, so say what happened and redisplay the user's text carrying the
+            # stored version, with the stored text beside it as after a refused stale save.
+            messages.error(
+                request,
+                _("页面不完整或已过期，本次内容未保存。您填写的内容仍在下方，请对照当前已保存的内容后再保存。"),
+            )
+            data = request.POST.copy()
+            data["version"] = str(report.version if report is not None else 0)
+            form = ReportForm(data, metrics=metrics, submitting=submitting)
+            form.is_valid()
+            stored = report
         else:
             messages.error(request, _("填写有误，请按提示修改后再保存。"))
     else:

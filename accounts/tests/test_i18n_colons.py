@@ -90,3 +90,53 @@ def test_chinese_keeps_its_full_width_colon(client, pages, staff_commerce):
     assert "责任分工原文：市商务局牵头" in html["task"]
     assert "2023年3月：" in html["readings"]
     assert "目标：" in html["reading"] and "报送期：" in html["reading"] and "上期（2023年3月）：" in html["reading"]
+
+
+# A full-width bracket holding no Chinese ("（3）", "（Responsible）", "（commerce）") or touching an
+# English word: brackets the pages write follow the language too (the catalogue's "（" and "）").
+FULL_WIDTH_BRACKET_IN_ENGLISH = re.compile(
+    r"（[^（）\u4e00-\u9fff]*）|[A-Za-z0-9%]（(?![一二三四五六七八九十]+）)|）[A-Za-z]"
+)
+
+
+def visible(html):
+    text = re.sub(r"<(script|style|title)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", text))
+
+
+def test_english_staff_pages_take_english_brackets(client, pages, staff_commerce):
+    client.force_login(staff_commerce)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    text = {name: visible(client.get(url).content.decode()) for name, url in pages.items()}
+    assert "Returned, awaiting revision (1)" in text["home"]
+    assert "Progress (Required to submit)" in text["form"]
+    assert "市商务局 (Lead)" in text["task"] and "测试方案 (2023)" in text["home"]
+    for name, page in text.items():
+        assert FULL_WIDTH_BRACKET_IN_ENGLISH.findall(page) == [], (name, FULL_WIDTH_BRACKET_IN_ENGLISH.findall(page))
+
+
+def test_chinese_staff_pages_keep_full_width_brackets(client, pages, staff_commerce):
+    client.force_login(staff_commerce)
+    text = {name: visible(client.get(url).content.decode()) for name, url in pages.items()}
+    assert "被退回，待修改（1）" in text["home"] and "测试方案（2023）" in text["home"]
+    assert "工作进展（提交时必填）" in text["form"] and "市商务局（牵头）" in text["task"]
+
+
+def test_english_staff_pages_write_deadlines_in_english(client, pages, staff_commerce):
+    client.force_login(staff_commerce)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    text = {name: visible(client.get(url).content.decode()) for name, url in pages.items()}
+    assert "deadline May 10, 2023" in text["home"]
+    assert "Deadline May 10, 2023" in text["form"]
+    for name, page in text.items():
+        assert re.findall(r"\d+月\d+日", page) == [], name
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert "报送截止 2023年5月10日" in visible(client.get(pages["home"]).content.decode())
+
+
+def test_form_labels_end_in_the_colon_of_the_language(client, plan, plan_admin):
+    client.force_login(plan_admin)
+    url = reverse("reporting:archive", args=[plan.code])
+    assert '<label for="id_kind">报告类型：</label>' in client.get(url).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert '<label for="id_kind">Report type:</label>' in client.get(url).content.decode()

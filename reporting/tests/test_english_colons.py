@@ -1,7 +1,9 @@
 """A label's colon follows the page's language beyond the staff's pages: "牵头单位：" in Chinese,
 "Lead department: " in English (targets/templatetags/colon.py and the catalogue), on the
 dashboards, the public page and a plan draft's review page. No full-width colon is left in the
-text an English reader sees; the Chinese pages keep theirs."""
+text an English reader sees; the Chinese pages keep theirs. Brackets the pages write around their
+own words and figures follow the language the same way (the catalogue's "（" and "）"): "（94/141）"
+and "（旬）" in Chinese, " (94/141)" and " (Ten-day period)" in English."""
 
 import re
 from html.parser import HTMLParser
@@ -120,6 +122,39 @@ def test_english_pages_show_no_full_width_colon(pages):
         for phrase in expected:
             assert phrase in text[name], (name, phrase)
         assert "：" not in text[name], (name, re.findall(r".{0,30}：.{0,10}", text[name]))
+
+
+# A full-width bracket holding no Chinese (the page's own "（94/141）", "（Ten-day period）") or
+# touching an English word: the look the catalogue's brackets remove. The plan's own Chinese, as
+# "（一）2.促进旅游消费恢复", keeps its brackets.
+# (A section label such as "（一）" may follow a figure in the next table cell.)
+FULL_WIDTH_BRACKET_IN_ENGLISH = re.compile(
+    r"（[^（）\u4e00-\u9fff]*）|[A-Za-z0-9%]（(?![一二三四五六七八九十]+）)|）[A-Za-z]"
+)
+
+BRACKETS = {
+    "en": {
+        "overview": ["May 2023, late (Ten-day period)", "Red-light list (", "(1/3)"],
+        "draft": ["Department name ("],
+    },
+    "zh-hans": {"overview": ["2023年5月下旬（旬）", "红灯清单（", "（1/3）"], "draft": ["单位名称（"]},
+}
+
+
+def test_english_pages_show_no_full_width_bracket_around_english(pages):
+    text = pages("en")
+    for name, expected in BRACKETS["en"].items():
+        for phrase in expected:
+            assert phrase in text[name], (name, phrase)
+    for name, page in text.items():
+        assert FULL_WIDTH_BRACKET_IN_ENGLISH.findall(page) == [], (name, FULL_WIDTH_BRACKET_IN_ENGLISH.findall(page))
+
+
+def test_chinese_pages_keep_the_full_width_brackets(pages):
+    text = pages("zh-hans")
+    for name, expected in BRACKETS["zh-hans"].items():
+        for phrase in expected:
+            assert phrase in text[name], (name, phrase)
 
 
 def test_chinese_pages_keep_the_full_width_colon(pages):

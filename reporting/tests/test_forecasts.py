@@ -160,3 +160,19 @@ def test_overview_shows_the_fifteen_most_serious_and_sends_to_the_battle_pages_f
     assert "另有 2 项，见各仗页面" in at_risk and "/battle/1/?as_of=month-6#at-risk" in at_risk
     battle_page = client.get(reverse("dash:battle", args=[plan.code, 1]), {"as_of": "month-6"}).content.decode()
     assert battle_page.count('<tr data-verdict="unlikely"') == 17
+
+
+def test_paces_that_differ_never_print_alike(client, plan, departments, seeded, leader):
+    # 0.9 of 2万人 by 旬15: 0.9 ÷ 15 = 0.06 a 旬 so far, (2 − 0.9) ÷ 21 = 0.052 needed — one decimal
+    # would print both as 0.1.
+    task = Task.objects.get(section__battle__plan=plan, section__battle__number=2, number=1)
+    metric = TaskMetric.objects.create(
+        section=task.section, task=task, name="新增就业创业高校毕业生", comparator="at_least", value=2, unit="万人"
+    )
+    report = ProgressReport.objects.get(task=task, department=departments["science"], period__number=15)
+    MetricValue.objects.create(report=report, metric=metric, value=Decimal("0.9"))
+    rebuild_plan(plan)
+    client.force_login(leader)
+    page = client.get(reverse("dash:task", args=[task.pk]), {"as_of": "ten_day-15"}).content.decode()
+    assert "今后每旬需完成 0.05万人，此前每旬平均 0.06万人" in page
+    assert "今后每旬需完成 0.1万人，此前每旬平均 0.1万人" not in page

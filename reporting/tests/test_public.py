@@ -116,6 +116,18 @@ def test_nothing_published_no_public_page(client, plan):
         assert response.status_code == 404
 
 
+def test_the_publish_page_links_to_the_public_page_only_once_it_shows_something(client, plan, seeded, office_dev):
+    url = reverse("reporting:publish", args=[plan.code])
+    public = reverse("public:plan", args=[plan.code])
+    client.force_login(office_dev)
+    before = client.get(url).content.decode()
+    assert f'href="{public}"' not in before and "公开页面在首次发布后开放" in before
+    assert publish(client, office_dev, plan, plan.battles.get(number=1).pk, seeded["may"]).status_code == 302
+    assert f'href="{public}"' in client.get(url).content.decode()
+    client.logout()
+    assert client.get(public).status_code == 200
+
+
 def test_drafts_returned_reports_unpublished_periods_and_battles_never_reach_a_public_url(
     client, plan, seeded, secrets, office_dev, plan_admin
 ):

@@ -143,6 +143,15 @@ def test_an_empty_citywide_row_asks_for_a_figure(client, plan, staff_commerce):
     assert not TargetReading.objects.exists()
 
 
+def test_a_figure_over_the_limit_is_refused_with_the_limit_written_out(client, plan, staff_commerce):
+    retail, april = target(plan, "1.02"), period(plan, "month", 4)
+    login(client, staff_commerce)
+    response = client.post(entry_url(retail, april), retail_post(cumulative_value="99999999999999999999"))
+    page = response.content.decode()
+    assert "不能大于 10000000000000。" in page and "E+" not in page
+    assert not TargetReading.objects.exists()
+
+
 @pytest.mark.parametrize(
     "value, ok", [("7.8", True), ("-100", True), ("1000", True), ("-100.5", False), ("1001", False)]
 )

@@ -52,9 +52,28 @@ def test_office_home_lists_overdue_lead_reports_of_its_battles_with_department_a
     html = response.content.decode()
     assert "逾期未报的牵头任务" in html
     assert reverse("tasks:task_detail", args=[task(1, 1, 2).pk]) in html
-    assert reverse("tasks:report_detail", args=[draft.pk]) in html
+    # The draft is 市文化旅游广电体育局's alone: its status is listed, with no link that answers 404.
+    assert "草稿" in html and reverse("tasks:report_detail", args=[draft.pk]) not in html
+    assert client.get(reverse("tasks:report_detail", args=[draft.pk])).status_code == 404
     # The current period is not yet due, and battle 2 (another office's) is not listed.
     assert all(r.period.number != 14 and r.task.section.battle.number == 1 for r in rows)
+
+
+def test_office_home_links_a_returned_lead_report_it_reads(client, plan, office_dev, departments):
+    returned = ProgressReport.objects.create(
+        task=task(1, 1, 1),
+        department=departments["commerce"],
+        period=ten_day(plan, 13),
+        status="returned",
+        return_reason="请补充数据",
+        submitted_at=timezone.now(),
+    )
+    rebuild_summaries()
+    client.force_login(office_dev)
+    response, rows = overdue_rows(client)
+    link = reverse("tasks:report_detail", args=[returned.pk])
+    assert link in response.content.decode()
+    assert client.get(link).status_code == 200
 
 
 def test_office_home_says_so_when_nothing_is_overdue(client, plan, office_science, departments):

@@ -349,11 +349,23 @@ def test_a_tampered_record_path_answers_404_and_leaves_the_draft_unchanged(admin
     assert (draft.data, draft.records) == before
 
 
+def spreadsheet_bytes():
+    """An Excel workbook (a zip python-docx refuses with a ValueError), to be renamed .docx."""
+    import io
+
+    import openpyxl
+
+    buffer = io.BytesIO()
+    openpyxl.Workbook().save(buffer)
+    return buffer.getvalue()
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
         ("方案.txt", bytes(range(256)) * 4, "既不是 .docx，也不是 UTF-8 或 GB18030 编码的文本"),
-        ("方案.docx", b"PK\x03\x04" + b"\x00" * 200, "不是有效的 .docx"),
+        ("方案.docx", b"PK\x03\x04" + b"\x00" * 200, "不是有效的 .docx 文件（可能已损坏，或是改了扩展名的其他文件）"),
+        ("方案.docx", spreadsheet_bytes(), "不是有效的 .docx 文件（可能已损坏，或是改了扩展名的其他文件）"),
         ("方案.txt", "附件1\n打好经济增长主动仗工作方案\n一、工作目标\n".encode(), "没有找到工作方案"),
     ],
 )
@@ -362,6 +374,7 @@ def test_unreadable_documents_are_refused_with_a_chinese_message(admin_client, n
 
     assert response.status_code == 200
     assert message in response.content.decode()
+    assert "Error" not in response.content.decode()  # never the exception's type
     assert not PlanDraft.objects.exists()
 
 

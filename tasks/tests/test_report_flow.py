@@ -268,3 +268,40 @@ def test_a_first_save_that_meets_a_colleagues_submission_shows_the_stored_report
     assert "不能修改" in body and "我的文字" in body and "同事先提交的文字" in body
     report = ProgressReport.objects.get()
     assert (report.progress, report.version, report.events.count()) == ("同事先提交的文字", 1, 0)
+
+
+@pytest.mark.parametrize("version", [None, "abc", "99999999999999999999"])
+def test_a_post_without_a_readable_version_says_so_and_keeps_the_text(client, plan, staff_commerce, version):
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    client.force_login(staff_commerce)
+    client.post(edit_url(t1, period), report_data(version=1, progress="已保存的文字"))
+    data = report_data(progress="新写的文字")
+    if version is None:
+        del data["version"]
+    else:
+        data["version"] = version
+    response = client.post(edit_url(t1, period), data)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "页面不完整或已过期，本次内容未保存" in body
+    assert "新写的文字" in body and "已保存的文字" in body  # the user's text, the stored one beside it
+    assert ProgressReport.objects.get(task=t1, period=period).progress == "已保存的文字"
+    # The redisplayed form carries the stored version: saving again works.
+    assert 'name="version" value="2"' in body
+    client.post(edit_url(t1, period), report_data(version=2, progress="新写的文字"))
+    assert ProgressReport.objects.get(task=t1, period=period).progress == "新写的文字"
+
+
+def test_text_pasted_with_invisible_nul_characters_is_saved_without_them(client, plan, staff_commerce, office_dev):
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    client.force_login(staff_commerce)
+    response = client.post(
+        edit_url(t1, period), report_data(progress="开展\x00消费季活动", problems="资金\x00不足", action="submit")
+    )
+    assert response.status_code == 302
+    report = ProgressReport.objects.get(task=t1, period=period)
+    assert (report.progress, report.problems, report.status) == ("开展消费季活动", "资金不足", "submitted")
+    client.force_login(office_dev)
+    client.post(reverse("tasks:report_return", args=[report.pk]), {"reason": "请补充\x00照片"})
+    report.refresh_from_db()
+    assert (report.status, report.return_reason) == ("returned", "请补充照片")
