@@ -172,9 +172,22 @@ class BattleStatus:
 
     @property
     def departments_sorted(self):
+        """The accountable units, most missing first (a collective is counted, never ranked)."""
         return sorted(
-            self.departments.values(), key=lambda d: (-(d.rate.expected - d.rate.reported), d.department.name)
+            (d for d in self.departments.values() if not _is_collective(d.department)),
+            key=lambda d: (-(d.rate.expected - d.rate.reported), d.department.name),
         )
+
+    @property
+    def collectives_missing(self):
+        """Tasks of the as-of 旬 not reported on by a collective (相关成员单位 and the like)."""
+        return sum(len(d.missing_tasks) for d in self.departments.values() if _is_collective(d.department))
+
+
+def _is_collective(department):
+    """A collective body (Department.Kind.COLLECTIVE) answers in the rates but is never named in a
+    ranking of units, as in the dispatch reports (reporting/content.py)."""
+    return department.kind == Department.Kind.COLLECTIVE
 
 
 def _count(lights):
@@ -255,11 +268,18 @@ class PlanStatus:
         return rate
 
     @cached_property
+    def collectives_missing(self):
+        return sum(b.collectives_missing for b in self.battles)
+
+    @cached_property
     def missing_departments(self):
-        """Departments with reports still owed for the as-of 旬, most missing first."""
+        """Accountable departments with reports still owed for the as-of 旬, most missing first (the
+        collectives' are counted in collectives_missing)."""
         merged = {}
         for b in self.battles:
             for dept_id, row in b.departments.items():
+                if _is_collective(row.department):
+                    continue
                 into = merged.setdefault(dept_id, DepartmentReporting(row.department))
                 into.rate.expected += row.rate.expected
                 into.rate.reported += row.rate.reported
