@@ -34,6 +34,7 @@ Django settings, named there):
 """
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from reporting.forecasts import WARNING_COLUMNS, warning_block
@@ -119,6 +120,10 @@ def plain(reason):
 ALL_METRICS_MET = "量化指标均达到要求"
 
 
+# The engine's label of a figure older than the as-of 旬 (targets/schedule.py ReadingPoint.label).
+STALE_FIGURE = re.compile(r"截至第\d+旬（最近一次报告为第\d+旬）")
+
+
 def brief(task, limit=30):
     """Why a task is lit, in the main text: the clause of the metric furthest behind with the task's
     own light, else the missed reports, else the first clause other than "all metrics met" (a red
@@ -134,6 +139,11 @@ def brief(task, limit=30):
     missed = [c for c in clauses if "未报送" in c]
     telling = [c for c in clauses if c != ALL_METRICS_MET]
     clause = (lit or missed or telling or clauses or [""])[0]
+    if len(clause) <= limit:
+        return clause
+    # Too long for the main text: the annex keeps which 旬 an older figure is from, the brief its
+    # completion rate and gap.
+    clause = STALE_FIGURE.sub("", clause)
     if len(clause) <= limit:
         return clause
     parts = clause.split("，")

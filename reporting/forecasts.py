@@ -293,6 +293,8 @@ def warning_items(plan, as_of, status=None, battle_id=None):
                 "sentence": f.sentence(),
                 "checkpoint": checkpoint.isoformat(),
                 "deadline": dt.date(plan.year, 12, 31).isoformat(),
+                # December's circular comes out after the year's end: no deadline is left to meet.
+                "year_over": as_of.months >= 12,
             }
         )
     return rows
@@ -335,12 +337,19 @@ def warning_block(doc, items, battle_ids):
     at_risk = len(rows_in) - unlikely
     first = rows_in[0]
     worst = "、".join(f"{i['name']}（{i['departments']}）" for i in rows_in[:3] if i["verdict"] == fc.UNLIKELY)
-    doc.p(
-        f"按目前进度预测全年，{unlikely}项指标和量化任务难以完成、{at_risk}项存在风险"
-        + (f"，其中{worst}差距最大" if worst else "")
-        + f"。请牵头单位对照预警清单所列所需进度，{_measures_by(first)}，"
-        f"确保{_date_label(first['deadline'])}前完成年度目标。"
-    )
+    if first.get("year_over"):
+        doc.p(
+            f"截至年末，{unlikely}项指标和量化任务预计未完成年度目标、{at_risk}项完成与否待全年数据确认"
+            + (f"，其中{worst}差距最大" if worst else "")
+            + "。请牵头单位对照预警清单分析原因，在年度工作总结中作出说明，并提出下一年度的整改措施。"
+        )
+    else:
+        doc.p(
+            f"按目前进度预测全年，{unlikely}项指标和量化任务难以完成、{at_risk}项存在风险"
+            + (f"，其中{worst}差距最大" if worst else "")
+            + f"。请牵头单位对照预警清单所列所需进度，{_measures_by(first)}，"
+            f"确保{_date_label(first['deadline'])}前完成年度目标。"
+        )
     rows = []
     for n, i in enumerate(rows_in, 1):
         step = "每旬" if i["step"] == "ten_day" else "每月"
@@ -357,9 +366,18 @@ def warning_block(doc, items, battle_ids):
         interval = "—" if i["low"] is None or i["high"] is None else "–".join(apart(i["low"], i["high"]))
         rows.append(
             [n, i["name"], i["departments"], i["target"], i["projected"], interval, i["verdict_label"], needed, so_far]
-            + [f"{_date_label(i['checkpoint'])}前提出措施，年底前完成" if _has_checkpoint(i) else "年底前完成"]
+            + [_time_limit(i)]
         )
     return {"unlikely": unlikely, "at_risk": at_risk}, rows
+
+
+def _time_limit(item):
+    """The annex's 时限 column."""
+    if item.get("year_over"):
+        return "年度总结中说明原因"
+    if _has_checkpoint(item):
+        return f"{_date_label(item['checkpoint'])}前提出措施，年底前完成"
+    return "年底前完成"
 
 
 def _has_checkpoint(item):

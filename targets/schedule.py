@@ -891,6 +891,16 @@ def judge_task_summary(reported_periods, last_reported, latest_approved, metric_
     if not periods_due:
         return TaskJudgement(status=NOT_DUE, light=GREY, reason=_("尚未到第一个报送期"), **common)
     if latest is not None and latest.task_status == "completed":
+        # Completion is the unit's word, approved by the office; quantities behind 序时 contradict it,
+        # and a leader must see that rather than a plain green.
+        short = [m for m in ranked if m.judgement.light in {YELLOW, RED}]
+        if short:
+            reason = _("已报告完成，但量化指标落后：%(metrics)s") % {
+                "metrics": _("；").join(
+                    _("%(name)s：%(reason)s") % {"name": m.name, "reason": m.judgement.reason} for m in short
+                )
+            }
+            return TaskJudgement(status=COMPLETED, light=YELLOW, reason=reason, **common)
         return TaskJudgement(status=COMPLETED, light=GREEN, reason=_("已报告完成并经审核通过"), **common)
 
     report_light = GREEN if missed == 0 else (RED if missed >= rules.missed_periods_red else YELLOW)

@@ -25,7 +25,7 @@ from targets.models import Battle, Department, Period, Target
 from targets.numbers import fmt, percent
 from targets.schedule import COMPLETION_KINDS
 from tasks import access, actions, review
-from tasks.forms import ReasonForm, ReportForm
+from tasks.forms import REASON_MAX, ReasonForm, ReportForm
 from tasks.models import Attachment, MetricValue, ProgressReport, ReportEvent, Responsibility, Task
 from tasks.todo import department_todo
 
@@ -402,6 +402,18 @@ def removed_attachment_rows(report):
     ]
 
 
+def _typed_reason_key(report):
+    return f"typed_reason:{report.pk}"
+
+
+def _keep_typed_reason(request, report):
+    """A reason the form refused (empty, too long) goes back to the report page's reason field
+    through the session, so nothing typed is lost."""
+    typed = request.POST.get("reason", "")
+    if typed.strip():
+        request.session[_typed_reason_key(report)] = typed[: REASON_MAX * 2]
+
+
 @login_required
 def report_detail(request, pk):
     user = request.user
@@ -429,7 +441,7 @@ def report_detail(request, pk):
         "may_write": access.may_write(user, report),
         "may_review": report.status == ProgressReport.Status.SUBMITTED and access.may_review(user, report),
         "may_reopen": report.status == ProgressReport.Status.APPROVED and user.is_plan_admin,
-        "reason_form": ReasonForm(),
+        "reason_form": ReasonForm(initial={"reason": request.session.pop(_typed_reason_key(report), "")}),
         "contributions": _contributions(user, report.task, report.period, report.department_id) if is_lead else [],
         "history": history,
         **_report_context(report),
@@ -477,6 +489,7 @@ def _review_action(request, pk, action, kind):
         if not form.is_valid():
             for error in form.errors.get("reason", []):
                 messages.error(request, error)
+            _keep_typed_reason(request, report)
             return redirect(back)
         reason = form.cleaned_data["reason"]
     try:
@@ -486,6 +499,10 @@ def _review_action(request, pk, action, kind):
             action(report.pk, user)
     except actions.ReportActionError as refused:
         messages.error(request, str(refused))
+        if needs_reason:
+            # The report has moved on (approved or returned by someone else): no field takes the
+            # text now, so the message gives it back.
+            messages.info(request, _("您填写的理由未保存，原文如下：%(reason)s") % {"reason": reason})
         return redirect(back)
     messages.success(request, DONE_MESSAGES[kind] % {"what": report_label(report), "reason": reason})
     if request.POST.get("next") and kind != "reopen":

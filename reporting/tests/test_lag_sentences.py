@@ -92,3 +92,25 @@ def test_the_notes_say_how_a_task_metrics_schedule_is_counted(client, leader, pl
     # A task metric at 旬14 is judged against 14 ÷ 36 = 38.9%, not a month's 5 ÷ 12: the 说明 says so.
     text = briefing_text(client, leader, plan, Period.objects.get(plan=plan, kind="ten_day", number=14))
     assert "任务量化指标按已过旬数÷36，取最近一次审核通过的报告数" in text
+
+
+def test_the_december_circular_asks_for_reasons_not_for_a_deadline_already_past(client, leader, plan, seeded):
+    december = Period.objects.get(plan=plan, kind="month", number=12)
+    report = build_report(plan.id, "monthly_circular", december.id)
+    client.force_login(leader)
+    text = visible_text(client.get(reverse("reporting:detail", args=[report.pk])))
+    assert "截至年末，" in text and "在年度工作总结中作出说明" in text
+    assert "12月31日前" not in text and "年底前完成" not in text
+    assert "年度总结中说明原因" in text  # the annex's 时限 column
+
+
+def test_a_brief_drops_which_ten_day_an_older_figure_is_from_to_keep_its_rate():
+    from reporting.content import brief
+
+    reason = "截至第33旬（最近一次报告为第25旬）累计完成 624 个，完成率 78.0%，序时进度 91.7%，落后 13.7 个百分点"
+    task = {
+        "reason": f"新建5G基站：{reason}",
+        "light": "red",
+        "metrics": [{"name": "新建5G基站", "reason": reason, "light": "red", "gap": -13.7}],
+    }
+    assert brief(task) == "新建5G基站：累计完成624个，完成率78.0%…"

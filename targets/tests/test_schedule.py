@@ -250,6 +250,17 @@ def test_completed_task_is_green_even_without_later_reports():
     assert j.status == COMPLETED and j.light == GREEN
 
 
+def test_a_task_reported_completed_with_its_quantities_behind_schedule_is_yellow_and_says_why():
+    # 18 of 36 旬 → 50%; 312 of 800 base stations = 39%: the report says 已完成, the figure does not.
+    behind = MetricPoint("新建5G基站", "at_least", D(800), D(312), "个")
+    j = judge_task(reports((18, "approved", "completed")), [behind], [18], RULES)
+    assert j.status == COMPLETED and j.light == YELLOW
+    assert j.reason.startswith("已报告完成，但量化指标落后：新建5G基站：")
+    met = MetricPoint("新建5G基站", "at_least", D(800), D(420), "个")
+    j = judge_task(reports((18, "approved", "completed")), [met], [18], RULES)
+    assert j.status == COMPLETED and j.light == GREEN and j.reason == "已报告完成并经审核通过"
+
+
 def test_self_reported_lagging_is_at_least_yellow():
     j = judge_task(reports((1, "approved", "lagging")), [], [1], RULES)
     assert j.status == LAGGING and j.light == YELLOW

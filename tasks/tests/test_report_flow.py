@@ -305,3 +305,28 @@ def test_text_pasted_with_invisible_nul_characters_is_saved_without_them(client,
     client.post(reverse("tasks:report_return", args=[report.pk]), {"reason": "请补充\x00照片"})
     report.refresh_from_db()
     assert (report.status, report.return_reason) == ("returned", "请补充照片")
+
+
+def test_a_refused_return_keeps_the_reason_the_reviewer_typed(client, plan, staff_culture, office_dev, office_science):
+    t2, period = task(1, 1, 2), ten_day(plan, 14)
+    client.force_login(staff_culture)
+    client.post(edit_url(t2, period), report_data(action="submit"))
+    report = ProgressReport.objects.get(task=t2, period=period)
+
+    # Too long: refused, and the page shows the text again under the error.
+    client.force_login(office_dev)
+    long_reason = "请补充游客人数的统计口径和来源。" * 70  # 1,120 characters
+    response = client.post(reverse("tasks:report_return", args=[report.pk]), {"reason": long_reason}, follow=True)
+    page = response.content.decode()
+    assert "理由不能超过 1000 个字" in page and long_reason in page
+    # Shown once: the next visit starts empty.
+    assert long_reason not in client.get(detail_url(report)).content.decode()
+
+    # Approved by someone else meanwhile: the return is refused and the reason is still there.
+    report.refresh_from_db()
+    assert report.status == ProgressReport.Status.SUBMITTED
+    other = Client()
+    other.force_login(office_dev)
+    other.post(reverse("tasks:report_approve", args=[report.pk]))
+    response = client.post(reverse("tasks:report_return", args=[report.pk]), {"reason": "请补充来源"}, follow=True)
+    assert "请补充来源" in response.content.decode()
