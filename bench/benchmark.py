@@ -98,7 +98,7 @@ class Database:
             CHEAPEST: reverse("accounts:profile"),
         }
         self.battles = list(Battle.objects.filter(plan=plan).order_by("number").values_list("pk", flat=True))
-        self.reports_made = 0
+        self.reports_made = {}  # per page: each page sees a report in battles 1 to 6 in turn
         variants = [d + v for v in (AFTER_REPORT, COMPUTED) for d in DASHBOARDS]
         self.times = {name: [] for name in [*self.urls, *variants, FLOOR]}
         self.queries = {}
@@ -115,7 +115,7 @@ class Database:
             assert response.status_code == 200, (self.label, url, response.status_code)
             self.queries[name] = len(queries.captured_queries)
             if name in DASHBOARDS:
-                self.report_made()
+                self.report_made(name)
                 with CaptureQueriesContext(connection) as queries:
                     self.client.get(url)
                 self.queries[name + AFTER_REPORT] = len(queries.captured_queries)
@@ -125,11 +125,12 @@ class Database:
                 self.queries[name + COMPUTED] = len(queries.captured_queries)
         self.queries[FLOOR] = 1
 
-    def report_made(self):
+    def report_made(self, name):
         """What a submission or approval on a task of the next battle does to the tokens."""
+        made = self.reports_made.get(name, 0)
         with transaction.atomic():
-            battle_figures_changed([self.battles[self.reports_made % len(self.battles)]])
-        self.reports_made += 1
+            battle_figures_changed([self.battles[made % len(self.battles)]])
+        self.reports_made[name] = made + 1
 
     def round(self):
         """One request of every page and one floor query, timed."""
@@ -137,7 +138,7 @@ class Database:
         for name, url in self.urls.items():
             if name in DASHBOARDS:
                 self.client.get(url)  # every battle kept
-                self.report_made()
+                self.report_made(name)
                 started = time.perf_counter()
                 response = self.client.get(url)
                 self.times[name + AFTER_REPORT].append((time.perf_counter() - started) * 1000)
