@@ -243,6 +243,20 @@ def require_service(name):
     pytest.skip(message)
 
 
+def log_in_browser(browser, live_server, user, viewport=None, lands_on="/"):
+    """A new browser context (Chinese, `viewport` or the default size) logged in as `user` through
+    the login form; returns (context, page) on the page the login lands on."""
+    options = {"locale": "zh-CN", **({"viewport": viewport} if viewport else {})}
+    context = browser.new_context(**options)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", user.raw_password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}{lands_on}")
+    return context, page
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's chromium driven by Playwright; screenshots go to test-artifacts/screenshots."""

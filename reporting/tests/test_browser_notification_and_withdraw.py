@@ -5,6 +5,7 @@ the page is the report it names), and a task-force office withdraws (撤回) a p
 import pytest
 
 from accounts.models import Notification
+from conftest import log_in_browser
 from reporting.models import Publication
 from reporting.publishing import publish
 from targets.models import Period
@@ -20,14 +21,7 @@ PHONE = {"width": 390, "height": 844}
 
 
 def log_in(browser, live_server, user, viewport, lands_on="/"):
-    context = browser.new_context(locale="zh-CN", viewport=viewport)
-    page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", user.raw_password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}{lands_on}")
-    return context, page
+    return log_in_browser(browser, live_server, user, viewport, lands_on)
 
 
 def submitted(plan, department, number, period):

@@ -4,29 +4,18 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import make_user
+from conftest import log_in_browser, make_user
 from targets.models import TargetReading
 
 pytestmark = [pytest.mark.browser]
-
-
-def log_in(browser, live_server, user):
-    context = browser.new_context(locale="zh-CN")
-    page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", user.raw_password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-    return context, page
 
 
 def test_staff_enters_a_reading_and_a_colleagues_stale_save_keeps_their_input(
     transactional_db, live_server, browser, screenshot_dir, plan, departments, staff_commerce
 ):
     colleague = make_user("commerce2", "staff", departments["commerce"])
-    first_ctx, first = log_in(browser, live_server, staff_commerce)
-    second_ctx, second = log_in(browser, live_server, colleague)
+    first_ctx, first = log_in_browser(browser, live_server, staff_commerce)
+    second_ctx, second = log_in_browser(browser, live_server, colleague)
     try:
         first.click("text=指标数据")
         first.wait_for_selector("text=社会消费品零售总额")
@@ -65,7 +54,7 @@ def test_staff_enters_a_reading_and_a_colleagues_stale_save_keeps_their_input(
 def test_readings_grid_totals_the_counties_as_typed_and_keeps_errors_in_their_cells(
     transactional_db, live_server, browser, screenshot_dir, plan, departments, staff_commerce, width
 ):
-    context, page = log_in(browser, live_server, staff_commerce)
+    context, page = log_in_browser(browser, live_server, staff_commerce)
     try:
         page.set_viewport_size({"width": width, "height": 900})
         page.click("text=指标数据")

@@ -2,22 +2,12 @@
 
 import pytest
 
+from conftest import log_in_browser
 from tasks.models import ProgressReport
 
 pytestmark = [pytest.mark.browser]
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-
-
-def log_in(browser, live_server, user):
-    context = browser.new_context(locale="zh-CN")
-    page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", user.raw_password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-    return context, page
 
 
 def test_staff_submits_office_returns_staff_resubmits_office_approves(
@@ -32,8 +22,8 @@ def test_staff_submits_office_returns_staff_resubmits_office_approves(
         shot += 1
         page.screenshot(path=str(screenshot_dir / f"report-flow-{shot:02d}-{name}.png"), full_page=True)
 
-    staff_ctx, staff = log_in(browser, live_server, staff_culture)
-    office_ctx, office = log_in(browser, live_server, office_dev)
+    staff_ctx, staff = log_in_browser(browser, live_server, staff_culture)
+    office_ctx, office = log_in_browser(browser, live_server, office_dev)
     try:
         # Staff: my tasks for 2023-05-15, open the report of task 1.2 for 5月中旬.
         staff.goto(f"{live_server.url}/?as_of=2023-05-15")

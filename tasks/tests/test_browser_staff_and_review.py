@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Notification
+from conftest import log_in_browser
 from tasks import summaries
 from tasks.models import MetricValue, ProgressReport
 from tasks.tests.helpers import task, ten_day
@@ -20,14 +21,7 @@ PHONE = {"width": 390, "height": 844}
 def log_in(browser, live_server, user, viewport):
     # The tests write their reports through the ORM, not tasks.actions: recount the summaries.
     summaries.rebuild()
-    context = browser.new_context(locale="zh-CN", viewport=viewport)
-    page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", user.raw_password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-    return context, page
+    return log_in_browser(browser, live_server, user, viewport)
 
 
 def no_sideways_scroll(page):
