@@ -2,10 +2,10 @@
 
 import pytest
 
+from conftest import log_in_browser
 from targets.models import Department, Plan
 from tasks.models import Task
 from tasks.tests.plan_documents import NEXT_YEAR, as_docx
-from tasks.tests.test_browser_report_flow import log_in
 
 pytestmark = [pytest.mark.browser]
 
@@ -22,7 +22,7 @@ def test_admin_uploads_a_docx_resolves_flagged_names_loads_and_sees_the_dashboar
         shot += 1
         page.screenshot(path=str(screenshot_dir / f"plan-draft-{shot:02d}-{name}.png"), full_page=True)
 
-    context, page = log_in(browser, live_server, plan_admin)
+    context, page = log_in_browser(browser, live_server, plan_admin)
     try:
         page.get_by_role("link", name="读取方案").click()
         page.set_input_files("#id_document", str(document))
