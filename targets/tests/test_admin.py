@@ -191,6 +191,20 @@ def test_target_import_with_unknown_department_shows_a_chinese_row_error_and_wri
     assert not Target.objects.filter(code__in=["1.09", "1.10"]).exists()
 
 
+def test_target_import_with_a_unit_but_no_value_names_the_row_and_writes_nothing(client, plan, plan_admin):
+    client.force_login(plan_admin)
+    content = (
+        "方案,仗序号,编号,指标,比较,目标值,单位,类型,报送频次,责任单位\n"
+        "test-2023,1,1.09,外贸进出口,以上/不低于,100,亿元,累计量,每月,市商务局\n"
+        "test-2023,1,1.10,实际利用外资,达到,,亿美元,累计量,每季,市商务局\n"
+    ).encode()
+    preview = import_preview(client, "targets_target", content, "targets.csv", CSV)
+    html = preview.content.decode()
+    assert "累计量指标须有目标值" in html
+    assert "confirm_form" not in preview.context
+    assert not Target.objects.filter(code__in=["1.09", "1.10"]).exists()
+
+
 def test_target_import_from_xlsx_sets_departments_by_name_and_alias(client, plan, plan_admin):
     DepartmentAlias.objects.create(department=Department.objects.get(name="市统计局"), name="统计局")
     client.force_login(plan_admin)

@@ -238,6 +238,16 @@ BAD_FILES = [
         id="value-not-a-number",
     ),
     pytest.param(
+        ("value: 780", "value: null"),
+        ["battles[0].targets[0]", "指标 1.01", "“value”", "累计量指标须有目标值"],
+        id="target-with-a-unit-but-no-value",
+    ),
+    pytest.param(
+        ("issued_on: 2023-01-30", "issued_on: 2023-02-30"),
+        ["第 7 行", "不是有效日期：“2023-02-30”"],
+        id="date-that-does-not-exist",
+    ),
+    pytest.param(
         ("value: 5000", "value: 很多"),
         ["battles[0].sections[0].tasks[0].metrics[0]", "量化指标 接待游客", "“value”", "不是数字"],
         id="metric-value-not-a-number",
