@@ -37,6 +37,18 @@ class SpreadsheetAdmin(ImportExportModelAdmin, HistoryAdmin):
     def add_data_read_fail_error_to_form(self, form, e):
         form.add_error("import_file", read_failure_message(e))
 
+    def import_action(self, request, **kwargs):
+        # An error of the whole file (not of a row) is shown on the form in Chinese, in place of
+        # the package's English message and traceback; nothing was written either way.
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None) or {}
+        result = context.get("result")
+        if result is not None and result.base_errors:
+            context["form"].add_error("import_file", read_failure_message(result.base_errors[0].error))
+            del context["result"]
+            context.pop("confirm_form", None)
+        return response
+
 
 class BattleInline(admin.TabularInline):
     model = Battle

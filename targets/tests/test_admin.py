@@ -205,6 +205,43 @@ def test_target_import_with_a_unit_but_no_value_names_the_row_and_writes_nothing
     assert not Target.objects.filter(code__in=["1.09", "1.10"]).exists()
 
 
+def test_department_import_with_text_in_the_order_column_names_the_row_in_chinese_and_writes_nothing(
+    client, plan, plan_admin
+):
+    client.force_login(plan_admin)
+    content = "名称,类别,别名,排序\n市林业局,市直部门,,5\n市新局,市直部门,,abc\n".encode()
+    preview = import_preview(client, "targets_department", content, "departments.csv", CSV)
+    html = preview.content.decode()
+    assert "不是整数：“abc”" in html
+    assert "ConversionSyntax" not in html
+    assert "confirm_form" not in preview.context
+    assert not Department.objects.filter(name__in=["市林业局", "市新局"]).exists()
+
+
+def test_target_import_with_a_yes_no_cell_it_does_not_understand_is_refused_not_read_as_no(client, plan, plan_admin):
+    client.force_login(plan_admin)
+    content = (
+        "方案,仗序号,编号,指标,比较,目标值,单位,类型,报送频次,责任单位,分县市区\n"
+        "test-2023,1,1.09,外贸进出口,以上/不低于,100,亿元,累计量,每月,市商务局,对\n"
+    ).encode()
+    preview = import_preview(client, "targets_target", content, "targets.csv", CSV)
+    assert "“对”应填“是”或“否”" in preview.content.decode()
+    assert "confirm_form" not in preview.context
+    assert not Target.objects.filter(code="1.09").exists()
+
+
+def test_import_without_the_key_column_names_the_missing_column_in_chinese_without_a_traceback(
+    client, plan, plan_admin
+):
+    client.force_login(plan_admin)
+    preview = import_preview(client, "targets_department", b"name,kind\nX,municipal\n", "departments.csv", CSV)
+    html = preview.content.decode()
+    assert "缺少列：名称" in html
+    assert "Traceback" not in html and "import_id_fields" not in html
+    assert "confirm_form" not in preview.context
+    assert not Department.objects.filter(name="X").exists()
+
+
 def test_target_import_from_xlsx_sets_departments_by_name_and_alias(client, plan, plan_admin):
     DepartmentAlias.objects.create(department=Department.objects.get(name="市统计局"), name="统计局")
     client.force_login(plan_admin)
