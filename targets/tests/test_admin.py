@@ -335,3 +335,22 @@ def test_period_deadline_of_the_mini_plan_is_a_workday(plan):
     assert plan.periods.filter(deadline__lt=dt.date(2023, 1, 10)).count() == 0
     assert Plan.objects.count() == 1
     assert Responsibility.objects.exists() and TaskMetric.objects.exists()
+
+
+def test_a_plan_or_battle_with_reports_cannot_be_deleted_in_the_admin_but_one_without_can(client, plan, plan_admin):
+    client.force_login(plan_admin)
+    empty = Plan.objects.create(code="empty-2024", title="空方案", year=2024, document_number="测试〔2024〕1号")
+    assert client.get(reverse("admin:targets_plan_delete", args=[empty.pk])).status_code == 200
+    assert client.get(reverse("admin:targets_plan_delete", args=[plan.pk])).status_code == 200
+    fill_every_model(plan, plan_admin)  # a progress report and a reading
+    battle = ProgressReport.objects.get().task.section.battle
+    for url in [
+        reverse("admin:targets_plan_delete", args=[plan.pk]),
+        reverse("admin:targets_battle_delete", args=[battle.pk]),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert client.post(url, {"post": "yes"}).status_code == 403
+    changelist = client.get(reverse("admin:targets_plan_changelist"))
+    assert "delete_selected" not in changelist.content.decode()
+    assert Plan.objects.filter(pk=plan.pk).exists() and ProgressReport.objects.count() == 1
