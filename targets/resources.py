@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
 from targets.models import Battle, Department, DepartmentAlias, Target
@@ -261,6 +262,7 @@ class DepartmentResource(RowErrorsMixin, resources.ModelResource):
 
     class Meta:
         model = Department
+        name = gettext_lazy("单位")  # shown in import-export's messages in place of the class name
         fields = ("name", "kind", "aliases", "order")
         import_id_fields = ("name",)
         use_transactions = True
@@ -351,6 +353,7 @@ class TargetResource(RowErrorsMixin, resources.ModelResource):
 
     class Meta:
         model = Target
+        name = gettext_lazy("指标")  # shown in import-export's messages in place of the class name
         fields = (
             "plan",
             "battle",

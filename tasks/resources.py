@@ -6,6 +6,7 @@ Tasks are found by plan, battle, section and task number; an import updates them
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
 from targets.resources import (
@@ -63,6 +64,7 @@ class TaskResource(RowErrorsMixin, resources.ModelResource):
 
     class Meta:
         model = Task
+        name = gettext_lazy("任务")  # shown in import-export's messages in place of the class name
         fields = (
             "plan",
             "battle",

@@ -354,3 +354,11 @@ def test_a_plan_or_battle_with_reports_cannot_be_deleted_in_the_admin_but_one_wi
     changelist = client.get(reverse("admin:targets_plan_changelist"))
     assert "delete_selected" not in changelist.content.decode()
     assert Plan.objects.filter(pk=plan.pk).exists() and ProgressReport.objects.count() == 1
+
+
+def test_export_with_every_column_unticked_asks_in_chinese_for_a_column(client, plan, plan_admin):
+    client.force_login(plan_admin)
+    response = client.post(reverse("admin:targets_department_export"), {"format": XLSX, "resource": "0"})
+    html = response.content.decode()
+    assert "请至少勾选“单位”的一列再导出。" in html
+    assert "Select at least" not in html and "DepartmentResource" not in html
