@@ -15,7 +15,7 @@ from django.db.models import Prefetch
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from import_export import fields, resources, widgets
+from import_export import fields, resources, results, widgets
 
 from targets.models import Battle, Department, DepartmentAlias, Target
 from targets.spreadsheets import SpreadsheetRefused, is_formula, unescape_cell
@@ -185,6 +185,22 @@ class RowErrorsMixin:
 
     def get_diff_class(self):
         return ClassDiff
+
+    def get_result_class(self):
+        # The preview labels a row's errors by key: the column's Chinese name, not the attribute
+        # ("分县市区", not "by_area"; model validation keys errors by field name too).
+        columns = {name: field.column_name for name, field in self.fields.items()}
+        columns.update({field.attribute: field.column_name for field in self.fields.values() if field.attribute})
+
+        class ColumnNamedResult(results.Result):
+            def append_invalid_row(self, number, row, validation_error):
+                if hasattr(validation_error, "error_dict"):
+                    validation_error = ValidationError(
+                        {columns.get(key, key): errors for key, errors in validation_error.error_dict.items()}
+                    )
+                super().append_invalid_row(number, row, validation_error)
+
+        return ColumnNamedResult
 
     def preload(self, queryset):
         return queryset

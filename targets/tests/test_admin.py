@@ -225,7 +225,11 @@ def test_target_import_with_a_yes_no_cell_it_does_not_understand_is_refused_not_
         "test-2023,1,1.09,外贸进出口,以上/不低于,100,亿元,累计量,每月,市商务局,对\n"
     ).encode()
     preview = import_preview(client, "targets_target", content, "targets.csv", CSV)
-    assert "“对”应填“是”或“否”" in preview.content.decode()
+    html = preview.content.decode()
+    assert "“对”应填“是”或“否”" in html
+    # The error is labelled with the column's Chinese name, not the attribute.
+    assert '<span class="validation-error-field-label">分县市区</span>' in html
+    assert "by_area" not in html
     assert "confirm_form" not in preview.context
     assert not Target.objects.filter(code="1.09").exists()
 
