@@ -27,6 +27,7 @@ def plain(number):
 # Commas only as thousands separators: 1,234.5 is read, but 7,5 (a decimal comma) would silently
 # become 75, so it is refused rather than guessed.
 THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+TRAILING_ZEROS = re.compile(r"[+-]?\d*\.\d*0")
 
 
 class FriendlyDecimalField(forms.DecimalField):
@@ -49,6 +50,10 @@ class FriendlyDecimalField(forms.DecimalField):
                 value = value.replace(",", "")
             if self.accepts_percent and value.endswith("%"):
                 value = value[:-1]
+            if TRAILING_ZEROS.fullmatch(value):
+                # 0.30000 is 0.3: not refused for having more than four decimals.
+                value = value.rstrip("0").rstrip(".")
+                value = value if value.lstrip("+-") else "0"  # ".0" is zero, not an empty cell
         return super().to_python(value)
 
 
