@@ -350,9 +350,23 @@ def read_plan_file(path):
     """Read and parse a plan file from disk."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise PlanFileError(str(path), [_("文件不存在：%s") % path]) from None
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        # A zip (.xlsx, .docx) or an old Office file: say what it is, not "not UTF-8".
+        raise PlanFileError(
+            str(path),
+            [
+                _(
+                    "%s 是 Excel 或 Word 文件，不是规划文件：规划文件是 UTF-8 编码的 YAML 文本"
+                    "（格式见 docs/plan-format.md）；Word 方案请先用 read_plan 读取为规划文件"
+                )
+                % path
+            ],
+        )
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise PlanFileError(str(path), [_("文件不是 UTF-8 编码：%s") % path]) from None
     return parse_plan(text, str(path))

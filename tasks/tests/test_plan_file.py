@@ -389,6 +389,18 @@ def test_load_plan_command_dry_run_writes_nothing(tmp_path):
     assert not Department.objects.exists()
 
 
+def test_load_plan_command_refuses_an_excel_file_saying_what_it_is_and_loads_nothing(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "plan.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["编号", "指标"])
+    book.save(path)
+    with pytest.raises(CommandError, match="是 Excel 或 Word 文件，不是规划文件"):
+        call_command("load_plan", str(path))
+    assert table_counts() == dict.fromkeys(table_counts(), 0)
+
+
 def test_load_plan_command_refuses_a_bad_file_with_the_reasons(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text(MINI_YAML.replace("value: 780", "value: 许多"), encoding="utf-8")
