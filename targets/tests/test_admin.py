@@ -145,6 +145,27 @@ def test_user_admin_edits_department_and_role(client, plan, plan_admin, departme
     assert "所属单位" in html and "角色" in html
 
 
+def test_user_admin_refuses_a_staff_account_without_a_department_in_chinese(client, plan, plan_admin):
+    from accounts.models import User
+
+    client.force_login(plan_admin)
+    data = {
+        "username": "nodept",
+        "password1": "Long-enough-pass-123",
+        "password2": "Long-enough-pass-123",
+        "usable_password": "true",
+        "role": "staff",
+        "department": "",
+    }
+    response = client.post(reverse("admin:accounts_user_add"), data)
+    assert response.status_code == 200
+    assert "部门填报员和专班办公室账号须选择所属单位。" in response.content.decode()
+    assert not User.objects.filter(username="nodept").exists()
+    response = client.post(reverse("admin:accounts_user_add"), {**data, "role": "leader"})
+    assert response.status_code == 302
+    assert User.objects.get(username="nodept").department is None
+
+
 # --- import ---
 
 
