@@ -31,6 +31,14 @@ class User(AbstractUser):
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
 
+    def clean(self):
+        super().clean()
+        # Staff and offices see only their department's work: without one the account sees nothing.
+        if not self.is_superuser and self.role in (self.Role.STAFF, self.Role.OFFICE) and self.department_id is None:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({"department": _("部门填报员和专班办公室账号须选择所属单位。")})
+
     def __str__(self):
         full = self.get_full_name()
         # Brackets of the reader's language.

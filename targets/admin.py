@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
@@ -37,6 +38,18 @@ class SpreadsheetAdmin(ImportExportModelAdmin, HistoryAdmin):
     def add_data_read_fail_error_to_form(self, form, e):
         form.add_error("import_file", read_failure_message(e))
 
+    def import_action(self, request, **kwargs):
+        # An error of the whole file (not of a row) is shown on the form in Chinese, in place of
+        # the package's English message and traceback; nothing was written either way.
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None) or {}
+        result = context.get("result")
+        if result is not None and result.base_errors:
+            context["form"].add_error("import_file", read_failure_message(result.base_errors[0].error))
+            del context["result"]
+            context.pop("confirm_form", None)
+        return response
+
 
 class BattleInline(admin.TabularInline):
     model = Battle
@@ -45,12 +58,36 @@ class BattleInline(admin.TabularInline):
     show_change_link = True
 
 
+class KeepsRecordedProgressAdmin(HistoryAdmin):
+    """A plan or battle with progress reports or readings is not deleted in the admin: that would
+    take every report and reading with it (a plan's periods refuse it anyway), and the page that
+    lists the tens of thousands of rows first ran past the request timeout (a 500)."""
+
+    progress_lookups = ()
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None:
+            recorded = Q()
+            for lookup in self.progress_lookups:
+                recorded |= Q(**{f"{lookup}__isnull": False})
+            if type(obj).objects.filter(recorded, pk=obj.pk).exists():
+                return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        # The bulk delete would list every row before it checked each object's permission.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
 @admin.register(Plan)
-class PlanAdmin(HistoryAdmin):
+class PlanAdmin(KeepsRecordedProgressAdmin):
     list_display = ["code", "title", "year", "document_number", "issued_on"]
     list_filter = ["year"]
     search_fields = ["code", "title", "document_number"]
     inlines = [BattleInline]
+    progress_lookups = ("periods__reports", "periods__readings")
 
 
 class DepartmentAliasInline(admin.TabularInline):
@@ -99,7 +136,8 @@ class TaskForceInline(admin.StackedInline):
 
 
 @admin.register(Battle)
-class BattleAdmin(HistoryAdmin):
+class BattleAdmin(KeepsRecordedProgressAdmin):
+    progress_lookups = ("sections__tasks__reports", "targets__readings")
     list_display = ["number", "name", "short_name", "plan"]
     list_display_links = ["number", "name"]
     list_select_related = ["plan"]

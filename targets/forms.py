@@ -1,5 +1,6 @@
 """Forms for entering target readings: one city-wide row plus, for by-area targets, a row per county."""
 
+import re
 import unicodedata
 from decimal import Decimal
 
@@ -23,6 +24,12 @@ def plain(number):
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+# Commas only as thousands separators: 1,234.5 is read, but 7,5 (a decimal comma) would silently
+# become 75, so it is refused rather than guessed.
+THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+TRAILING_ZEROS = re.compile(r"[+-]?\d*\.\d*0")
+
+
 class FriendlyDecimalField(forms.DecimalField):
     """A number as people type it: full-width digits (７．５), thousands separators (1,234.5) and spaces
     are accepted, and a trailing percent sign (7.5%) where the column is in percent."""
@@ -33,10 +40,20 @@ class FriendlyDecimalField(forms.DecimalField):
 
     def to_python(self, value):
         if isinstance(value, str):
-            value = unicodedata.normalize("NFKC", value)
-            value = value.replace(",", "").replace("，", "").replace(" ", "").strip()
+            # NFKC turns full-width digits and the full-width comma and point into ASCII.
+            value = unicodedata.normalize("NFKC", value).replace(" ", "").strip()
+            if "," in value:
+                if not THOUSANDS.fullmatch(value.removesuffix("%")):
+                    raise forms.ValidationError(
+                        _("逗号只能用作千位分隔符（如 1,234.5），小数请用小数点（如 7.5）。"), code="comma"
+                    )
+                value = value.replace(",", "")
             if self.accepts_percent and value.endswith("%"):
                 value = value[:-1]
+            if TRAILING_ZEROS.fullmatch(value):
+                # 0.30000 is 0.3: not refused for having more than four decimals.
+                value = value.rstrip("0").rstrip(".")
+                value = value if value.lstrip("+-") else "0"  # ".0" is zero, not an empty cell
         return super().to_python(value)
 
 

@@ -255,6 +255,10 @@ class Frequency(models.TextChoices):
     YEARLY = "yearly", _("每年")
 
 
+# Kinds whose target may have no figure: judged from task reports, or "持续下降" (any fall).
+FIGURELESS_KINDS = {IndicatorKind.QUALITATIVE, IndicatorKind.DECREASE}
+
+
 class Target(models.Model):
     """A quantitative or qualitative indicator (指标) of a battle."""
 
@@ -311,11 +315,19 @@ class Target(models.Model):
 
         from targets.schedule import COMPLETION_KINDS, validate_profile
 
-        errors = validate_profile(self.profile)
-        if self.profile and not errors and self.kind not in COMPLETION_KINDS:
-            errors = [_("只有累计量和约数指标可以设序时进度曲线")]
+        errors = {}
+        profile_errors = validate_profile(self.profile)
+        if self.profile and not profile_errors and self.kind not in COMPLETION_KINDS:
+            profile_errors = [_("只有累计量和约数指标可以设序时进度曲线")]
+        if profile_errors:
+            errors["profile"] = profile_errors
+        if self.value is None and self.kind and self.kind not in FIGURELESS_KINDS:
+            # Judged against a figure: without one the target would stay grey all year unnoticed.
+            errors["value"] = _("%(kind)s指标须有目标值（只有定性指标和未写降幅的下降指标可以为空）") % {
+                "kind": self.get_kind_display()
+            }
         if errors:
-            raise ValidationError({"profile": errors})
+            raise ValidationError(errors)
 
 
 class Period(models.Model):

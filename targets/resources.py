@@ -14,10 +14,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from import_export import fields, resources, widgets
+from django.utils.translation import gettext_lazy
+from import_export import fields, resources, results, widgets
 
 from targets.models import Battle, Department, DepartmentAlias, Target
-from targets.spreadsheets import is_formula, unescape_cell
+from targets.spreadsheets import SpreadsheetRefused, is_formula, unescape_cell
 
 SEPARATOR = "、"
 # People paste lists with commas or semicolons too; names never contain them.
@@ -88,9 +89,38 @@ class NumberWidget(widgets.Widget):
         return str(value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize())
 
 
+class WholeNumberWidget(widgets.Widget):
+    """An integer cell with a Chinese error (the package's widget reports "[<class
+    'decimal.ConversionSyntax'>]" for text); empty means no value."""
+
+    def clean(self, value, row=None, **kwargs):
+        if value is None or str(value).strip() == "":
+            return None
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValueError(_("不是整数：“%s”") % value) from None
+        if not number.is_finite() or number != number.to_integral_value():
+            raise ValueError(_("不是整数：“%s”") % value)
+        return int(number)
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else str(value)
+
+
 class YesNoWidget(widgets.BooleanWidget):
     TRUE_VALUES = ["是", "1", 1, True, "true", "TRUE", "True"]
     FALSE_VALUES = ["否", "0", 0, False, "false", "FALSE", "False", "", None]
+
+    def clean(self, value, row=None, **kwargs):
+        # The package reads anything it does not know ("对", "Y") as False, silently.
+        if isinstance(value, str):
+            value = value.strip()
+        if value in self.TRUE_VALUES:
+            return True
+        if value in self.FALSE_VALUES:
+            return False
+        raise ValueError(_("“%s”应填“是”或“否”") % value)
 
     def render(self, value, obj=None, **kwargs):
         return _("是") if value else _("否")
@@ -156,6 +186,22 @@ class RowErrorsMixin:
     def get_diff_class(self):
         return ClassDiff
 
+    def get_result_class(self):
+        # The preview labels a row's errors by key: the column's Chinese name, not the attribute
+        # ("分县市区", not "by_area"; model validation keys errors by field name too).
+        columns = {name: field.column_name for name, field in self.fields.items()}
+        columns.update({field.attribute: field.column_name for field in self.fields.values() if field.attribute})
+
+        class ColumnNamedResult(results.Result):
+            def append_invalid_row(self, number, row, validation_error):
+                if hasattr(validation_error, "error_dict"):
+                    validation_error = ValidationError(
+                        {columns.get(key, key): errors for key, errors in validation_error.error_dict.items()}
+                    )
+                super().append_invalid_row(number, row, validation_error)
+
+        return ColumnNamedResult
+
     def preload(self, queryset):
         return queryset
 
@@ -163,6 +209,23 @@ class RowErrorsMixin:
         return super().export(
             queryset=self.preload(queryset if queryset is not None else self.get_queryset()), **kwargs
         )
+
+    def before_import(self, dataset, **kwargs):
+        # The package's own message for a missing key column is English, with a traceback.
+        missing = [
+            self.fields[name].column_name
+            for name in self.get_import_id_fields()
+            if self.fields[name].column_name not in (dataset.headers or [])
+        ]
+        if missing:
+            raise SpreadsheetRefused(
+                _("缺少列：%(missing)s。第一行应为列名，与导出的文件相同：%(columns)s。")
+                % {
+                    "missing": SEPARATOR.join(missing),
+                    "columns": SEPARATOR.join(f.column_name for f in self.get_user_visible_fields()),
+                }
+            )
+        super().before_import(dataset, **kwargs)
 
     def extra_errors(self, instance, row):
         return {}
@@ -211,10 +274,11 @@ class DepartmentResource(RowErrorsMixin, resources.ModelResource):
     name = fields.Field(attribute="name", column_name="名称", widget=TextWidget())
     kind = fields.Field(attribute="kind", column_name="类别", widget=ChoiceWidget(Department.Kind.choices))
     aliases = fields.Field(column_name="别名")
-    order = fields.Field(attribute="order", column_name="排序", widget=widgets.IntegerWidget(), default=0)
+    order = fields.Field(attribute="order", column_name="排序", widget=WholeNumberWidget(), default=0)
 
     class Meta:
         model = Department
+        name = gettext_lazy("单位")  # shown in import-export's messages in place of the class name
         fields = ("name", "kind", "aliases", "order")
         import_id_fields = ("name",)
         use_transactions = True
@@ -301,10 +365,11 @@ class TargetResource(RowErrorsMixin, resources.ModelResource):
     by_area = fields.Field(attribute="by_area", column_name="分县市区", widget=YesNoWidget())
     source = fields.Field(attribute="source", column_name="原文", widget=TextWidget())
     general_plan_source = fields.Field(attribute="general_plan_source", column_name="总体方案原文", widget=TextWidget())
-    order = fields.Field(attribute="order", column_name="排序", widget=widgets.IntegerWidget(), default=0)
+    order = fields.Field(attribute="order", column_name="排序", widget=WholeNumberWidget(), default=0)
 
     class Meta:
         model = Target
+        name = gettext_lazy("指标")  # shown in import-export's messages in place of the class name
         fields = (
             "plan",
             "battle",

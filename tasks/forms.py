@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from targets.forms import FriendlyDecimalField
 from tasks.models import ProgressReport
 from tasks.uploads import check_upload
 
@@ -90,7 +91,9 @@ class ReportForm(forms.Form):
         for metric in self.metrics:
             # A growth rate or a decrease may be negative (a fall, or a rise against a decrease).
             signed = metric.kind in ("growth_rate", "decrease")
-            self.fields[f"metric_{metric.pk}"] = forms.DecimalField(
+            # Typed as on the readings page: full-width digits, 1,234.5, and 7.5% where the unit is %.
+            self.fields[f"metric_{metric.pk}"] = FriendlyDecimalField(
+                accepts_percent=metric.unit in ("%", "％"),
                 label=metric.name,
                 help_text=METRIC_HINTS.get(metric.kind, ""),
                 required=False,

@@ -27,7 +27,17 @@ from django.db.models import Max, Q
 from django.db.models.signals import m2m_changed
 from django.utils.translation import gettext as _
 
-from targets.models import Battle, Comparator, Department, DepartmentAlias, Frequency, Plan, Target, TaskForce
+from targets.models import (
+    FIGURELESS_KINDS,
+    Battle,
+    Comparator,
+    Department,
+    DepartmentAlias,
+    Frequency,
+    Plan,
+    Target,
+    TaskForce,
+)
 from targets.schedule import kind_from_words
 from tasks import summaries
 from tasks.models import Responsibility, Section, Task, TaskMetric, section_label
@@ -84,6 +94,19 @@ def _construct_mapping(loader, node):
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _construct_timestamp(loader, node):
+    # PyYAML raises a bare ValueError for a date that looks right but does not exist (2023-02-30).
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        raise yaml.constructor.ConstructorError(
+            None, None, _("不是有效日期：“%s”") % node.value, node.start_mark
+        ) from None
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -327,9 +350,23 @@ def read_plan_file(path):
     """Read and parse a plan file from disk."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise PlanFileError(str(path), [_("文件不存在：%s") % path]) from None
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        # A zip (.xlsx, .docx) or an old Office file: say what it is, not "not UTF-8".
+        raise PlanFileError(
+            str(path),
+            [
+                _(
+                    "%s 是 Excel 或 Word 文件，不是规划文件：规划文件是 UTF-8 编码的 YAML 文本"
+                    "（格式见 docs/plan-format.md）；Word 方案请先用 read_plan 读取为规划文件"
+                )
+                % path
+            ],
+        )
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise PlanFileError(str(path), [_("文件不是 UTF-8 编码：%s") % path]) from None
     return parse_plan(text, str(path))
@@ -473,14 +510,22 @@ def _check_target(c, raw, where):
     code = c.text(raw, "code", where, required=True, limit=_limit(Target, "code"))
     name = c.text(raw, "name", where, required=True, limit=_limit(Target, "name"))
     where.label = _("指标 %(code)s %(name)s") % {"code": code, "name": _short(name)}
+    kind = c.choice(raw, "kind", where, TARGET_KINDS, _("指标类型"))
+    value = c.number(raw, "value", where, nullable=True)
+    if value is None and raw.get("value", 0) is None and kind and kind not in FIGURELESS_KINDS:
+        c.error(
+            where,
+            "value",
+            _("%(kind)s指标须有目标值（只有定性指标和未写降幅的下降指标可以为空）") % {"kind": Target.Kind(kind).label},
+        )
     return {
         "code": code,
         "name": name,
         "comparator": c.choice(raw, "comparator", where, COMPARATORS, _("比较方式")),
-        "value": c.number(raw, "value", where, nullable=True),
+        "value": value,
         "unit": c.text(raw, "unit", where, limit=_limit(Target, "unit")),
         "amount_unit": c.text(raw, "amount_unit", where, limit=_limit(Target, "amount_unit")),
-        "kind": c.choice(raw, "kind", where, TARGET_KINDS, _("指标类型")),
+        "kind": kind,
         "frequency": c.choice(raw, "frequency", where, FREQUENCIES, _("调度频次")),
         "profile": _check_profile(c, raw, where),
         "departments": c.departments(raw, "departments", where),

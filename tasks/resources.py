@@ -6,9 +6,17 @@ Tasks are found by plan, battle, section and task number; an import updates them
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
-from targets.resources import SEPARATOR, ChoiceWidget, RowErrorsMixin, TextWidget, resolve_departments
+from targets.resources import (
+    SEPARATOR,
+    ChoiceWidget,
+    RowErrorsMixin,
+    TextWidget,
+    WholeNumberWidget,
+    resolve_departments,
+)
 from tasks import summaries
 from tasks.models import Responsibility, Section, Task
 
@@ -45,7 +53,7 @@ class TaskResource(RowErrorsMixin, resources.ModelResource):
     plan = fields.Field(attribute="section__battle__plan__code", column_name="方案", readonly=True)
     battle = fields.Field(attribute="section__battle__number", column_name="仗序号", readonly=True)
     section = fields.Field(attribute="section", column_name="板块序号", widget=SectionWidget())
-    number = fields.Field(attribute="number", column_name="任务序号", widget=widgets.IntegerWidget())
+    number = fields.Field(attribute="number", column_name="任务序号", widget=WholeNumberWidget())
     title = fields.Field(attribute="title", column_name="任务", widget=TextWidget())
     text = fields.Field(attribute="text", column_name="任务内容", widget=TextWidget())
     responsibility_note = fields.Field(attribute="responsibility_note", column_name="责任分工原文", widget=TextWidget())
@@ -56,6 +64,7 @@ class TaskResource(RowErrorsMixin, resources.ModelResource):
 
     class Meta:
         model = Task
+        name = gettext_lazy("任务")  # shown in import-export's messages in place of the class name
         fields = (
             "plan",
             "battle",

@@ -145,6 +145,27 @@ def test_user_admin_edits_department_and_role(client, plan, plan_admin, departme
     assert "所属单位" in html and "角色" in html
 
 
+def test_user_admin_refuses_a_staff_account_without_a_department_in_chinese(client, plan, plan_admin):
+    from accounts.models import User
+
+    client.force_login(plan_admin)
+    data = {
+        "username": "nodept",
+        "password1": "Long-enough-pass-123",
+        "password2": "Long-enough-pass-123",
+        "usable_password": "true",
+        "role": "staff",
+        "department": "",
+    }
+    response = client.post(reverse("admin:accounts_user_add"), data)
+    assert response.status_code == 200
+    assert "部门填报员和专班办公室账号须选择所属单位。" in response.content.decode()
+    assert not User.objects.filter(username="nodept").exists()
+    response = client.post(reverse("admin:accounts_user_add"), {**data, "role": "leader"})
+    assert response.status_code == 302
+    assert User.objects.get(username="nodept").department is None
+
+
 # --- import ---
 
 
@@ -189,6 +210,61 @@ def test_target_import_with_unknown_department_shows_a_chinese_row_error_and_wri
     assert "未知单位：市不存在局" in html
     assert "confirm_form" not in preview.context
     assert not Target.objects.filter(code__in=["1.09", "1.10"]).exists()
+
+
+def test_target_import_with_a_unit_but_no_value_names_the_row_and_writes_nothing(client, plan, plan_admin):
+    client.force_login(plan_admin)
+    content = (
+        "方案,仗序号,编号,指标,比较,目标值,单位,类型,报送频次,责任单位\n"
+        "test-2023,1,1.09,外贸进出口,以上/不低于,100,亿元,累计量,每月,市商务局\n"
+        "test-2023,1,1.10,实际利用外资,达到,,亿美元,累计量,每季,市商务局\n"
+    ).encode()
+    preview = import_preview(client, "targets_target", content, "targets.csv", CSV)
+    html = preview.content.decode()
+    assert "累计量指标须有目标值" in html
+    assert "confirm_form" not in preview.context
+    assert not Target.objects.filter(code__in=["1.09", "1.10"]).exists()
+
+
+def test_department_import_with_text_in_the_order_column_names_the_row_in_chinese_and_writes_nothing(
+    client, plan, plan_admin
+):
+    client.force_login(plan_admin)
+    content = "名称,类别,别名,排序\n市林业局,市直部门,,5\n市新局,市直部门,,abc\n".encode()
+    preview = import_preview(client, "targets_department", content, "departments.csv", CSV)
+    html = preview.content.decode()
+    assert "不是整数：“abc”" in html
+    assert "ConversionSyntax" not in html
+    assert "confirm_form" not in preview.context
+    assert not Department.objects.filter(name__in=["市林业局", "市新局"]).exists()
+
+
+def test_target_import_with_a_yes_no_cell_it_does_not_understand_is_refused_not_read_as_no(client, plan, plan_admin):
+    client.force_login(plan_admin)
+    content = (
+        "方案,仗序号,编号,指标,比较,目标值,单位,类型,报送频次,责任单位,分县市区\n"
+        "test-2023,1,1.09,外贸进出口,以上/不低于,100,亿元,累计量,每月,市商务局,对\n"
+    ).encode()
+    preview = import_preview(client, "targets_target", content, "targets.csv", CSV)
+    html = preview.content.decode()
+    assert "“对”应填“是”或“否”" in html
+    # The error is labelled with the column's Chinese name, not the attribute.
+    assert '<span class="validation-error-field-label">分县市区</span>' in html
+    assert "by_area" not in html
+    assert "confirm_form" not in preview.context
+    assert not Target.objects.filter(code="1.09").exists()
+
+
+def test_import_without_the_key_column_names_the_missing_column_in_chinese_without_a_traceback(
+    client, plan, plan_admin
+):
+    client.force_login(plan_admin)
+    preview = import_preview(client, "targets_department", b"name,kind\nX,municipal\n", "departments.csv", CSV)
+    html = preview.content.decode()
+    assert "缺少列：名称" in html
+    assert "Traceback" not in html and "import_id_fields" not in html
+    assert "confirm_form" not in preview.context
+    assert not Department.objects.filter(name="X").exists()
 
 
 def test_target_import_from_xlsx_sets_departments_by_name_and_alias(client, plan, plan_admin):
@@ -284,3 +360,30 @@ def test_period_deadline_of_the_mini_plan_is_a_workday(plan):
     assert plan.periods.filter(deadline__lt=dt.date(2023, 1, 10)).count() == 0
     assert Plan.objects.count() == 1
     assert Responsibility.objects.exists() and TaskMetric.objects.exists()
+
+
+def test_a_plan_or_battle_with_reports_cannot_be_deleted_in_the_admin_but_one_without_can(client, plan, plan_admin):
+    client.force_login(plan_admin)
+    empty = Plan.objects.create(code="empty-2024", title="空方案", year=2024, document_number="测试〔2024〕1号")
+    assert client.get(reverse("admin:targets_plan_delete", args=[empty.pk])).status_code == 200
+    assert client.get(reverse("admin:targets_plan_delete", args=[plan.pk])).status_code == 200
+    fill_every_model(plan, plan_admin)  # a progress report and a reading
+    battle = ProgressReport.objects.get().task.section.battle
+    for url in [
+        reverse("admin:targets_plan_delete", args=[plan.pk]),
+        reverse("admin:targets_battle_delete", args=[battle.pk]),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert client.post(url, {"post": "yes"}).status_code == 403
+    changelist = client.get(reverse("admin:targets_plan_changelist"))
+    assert "delete_selected" not in changelist.content.decode()
+    assert Plan.objects.filter(pk=plan.pk).exists() and ProgressReport.objects.count() == 1
+
+
+def test_export_with_every_column_unticked_asks_in_chinese_for_a_column(client, plan, plan_admin):
+    client.force_login(plan_admin)
+    response = client.post(reverse("admin:targets_department_export"), {"format": XLSX, "resource": "0"})
+    html = response.content.decode()
+    assert "请至少勾选“单位”的一列再导出。" in html
+    assert "Select at least" not in html and "DepartmentResource" not in html

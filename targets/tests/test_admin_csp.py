@@ -82,6 +82,18 @@ def test_the_import_preview_marks_changes_with_classes_not_inline_styles(client,
 
 
 @pytest.mark.django_db
+def test_the_admin_names_every_model_in_chinese_including_login_security_and_schedules(client, plan, plan_admin):
+    client.force_login(plan_admin)
+    html = client.get(reverse("admin:index")).content.decode()
+    names = re.findall(r'<th scope="row" id="[a-z_-]+">\s*<a href="/admin/[a-z_]+/[a-z_]+/">([^<]+)</a>', html)
+    assert len(names) >= 25
+    assert [name for name in names if not CJK.search(name)] == []
+    attempts = client.get(reverse("admin:axes_accessattempt_changelist")).content.decode()
+    for english in ("Attempt Time", "IP Address", "User Agent", "Path", "access attempts"):
+        assert english not in attempts
+
+
+@pytest.mark.django_db
 def test_the_admin_names_every_app_in_chinese(client, plan, plan_admin):
     client.force_login(plan_admin)
     html = client.get(reverse("admin:index")).content.decode()

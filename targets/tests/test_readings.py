@@ -113,6 +113,18 @@ def test_numbers_typed_with_full_width_digits_and_separators_are_understood(clie
     assert TargetReading.objects.get(target=retail, period=april).cumulative_value == Decimal("1234.5")
 
 
+@pytest.mark.parametrize("value", ["7,5", "1001,5", "１２３，５", "12,34"])
+def test_a_decimal_comma_is_refused_in_chinese_not_read_as_a_thousands_separator(client, plan, staff_commerce, value):
+    retail, april = target(plan, "1.02"), period(plan, "month", 4)
+    login(client, staff_commerce)
+    response = client.post(entry_url(retail, april), retail_post(cumulative_value=value, note="我的说明"))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "逗号只能用作千位分隔符" in text
+    assert f'value="{value}"' in text and "我的说明" in text
+    assert not TargetReading.objects.exists()
+
+
 @pytest.mark.parametrize(
     "value, message",
     [

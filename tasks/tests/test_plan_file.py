@@ -238,6 +238,16 @@ BAD_FILES = [
         id="value-not-a-number",
     ),
     pytest.param(
+        ("value: 780", "value: null"),
+        ["battles[0].targets[0]", "指标 1.01", "“value”", "累计量指标须有目标值"],
+        id="target-with-a-unit-but-no-value",
+    ),
+    pytest.param(
+        ("issued_on: 2023-01-30", "issued_on: 2023-02-30"),
+        ["第 7 行", "不是有效日期：“2023-02-30”"],
+        id="date-that-does-not-exist",
+    ),
+    pytest.param(
         ("value: 5000", "value: 很多"),
         ["battles[0].sections[0].tasks[0].metrics[0]", "量化指标 接待游客", "“value”", "不是数字"],
         id="metric-value-not-a-number",
@@ -377,6 +387,18 @@ def test_load_plan_command_dry_run_writes_nothing(tmp_path):
     assert "任务 2" in out.getvalue()
     assert not Plan.objects.exists()
     assert not Department.objects.exists()
+
+
+def test_load_plan_command_refuses_an_excel_file_saying_what_it_is_and_loads_nothing(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "plan.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["编号", "指标"])
+    book.save(path)
+    with pytest.raises(CommandError, match="是 Excel 或 Word 文件，不是规划文件"):
+        call_command("load_plan", str(path))
+    assert table_counts() == dict.fromkeys(table_counts(), 0)
 
 
 def test_load_plan_command_refuses_a_bad_file_with_the_reasons(tmp_path):

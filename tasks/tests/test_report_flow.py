@@ -1,5 +1,7 @@
 """The department fills in a report, the task-force office returns or approves it."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -56,6 +58,26 @@ def test_negative_and_non_numeric_metric_values_are_refused_in_chinese(client, p
     assert response.status_code == 200
     assert "不能为负数" in body and "请输入数字" in body
     assert not ProgressReport.objects.exists()
+
+
+def test_metric_values_are_read_as_typed_on_the_readings_page_and_a_decimal_comma_is_refused(
+    client, plan, staff_culture
+):
+    t2, period = task(1, 1, 2), ten_day(plan, 14)
+    a, b = t2.metrics.all()
+    client.force_login(staff_culture)
+    response = client.post(edit_url(t2, period), report_data(**{f"metric_{a.pk}": "7,5", f"metric_{b.pk}": "12"}))
+    assert response.status_code == 200
+    assert "逗号只能用作千位分隔符" in response.content.decode()
+    assert not ProgressReport.objects.exists()
+    response = client.post(
+        edit_url(t2, period), report_data(**{f"metric_{a.pk}": "１,２３４.５", f"metric_{b.pk}": "0.30000"})
+    )
+    assert response.status_code == 302
+    values = dict(MetricValue.objects.values_list("metric_id", "value"))
+    assert values == {a.pk: Decimal("1234.5"), b.pk: Decimal("0.3")}
+    page = client.get(edit_url(t2, period)).content.decode()
+    assert 'value="1234.5"' in page and 'value="0.3"' in page
 
 
 def test_too_long_text_is_refused(client, plan, staff_commerce):
