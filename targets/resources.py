@@ -83,10 +83,12 @@ class NumberWidget(widgets.Widget):
         return number
 
     def render(self, value, obj=None, **kwargs):
+        # A number, not its text: Excel sums a number cell and flags a text one (CSV writes either
+        # the same way). Whole values as int, so that 780 is not written as 780.00.
         if value is None:
             return ""
         value = Decimal(value)
-        return str(value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize())
+        return int(value) if value == value.to_integral_value() else value.normalize()
 
 
 class WholeNumberWidget(widgets.Widget):
@@ -105,7 +107,7 @@ class WholeNumberWidget(widgets.Widget):
         return int(number)
 
     def render(self, value, obj=None, **kwargs):
-        return "" if value is None else str(value)
+        return "" if value is None else int(value)  # a number cell (see NumberWidget.render)
 
 
 class YesNoWidget(widgets.BooleanWidget):

@@ -211,3 +211,13 @@ def test_rows_the_database_would_refuse_are_invalid_rows_in_chinese(client, plan
     assert "NOT NULL" not in html and "constraint" not in html.lower() and "IntegrityError" not in html
     assert not Task.objects.filter(number__in=[9, 10]).exists()
     assert Responsibility.objects.filter(task__number__in=[9, 10]).count() == 0
+
+
+def test_figures_are_number_cells_in_the_excel_export(client, plan, plan_admin):
+    client.force_login(plan_admin)
+    rows, _ = xlsx_rows(export(client, "targets_target", admin.site._registry[Target], "xlsx"))
+    header = rows[0]
+    gdp = next(row for row in rows[1:] if row[header.index("编号")] == "1.01")
+    retail = next(row for row in rows[1:] if row[header.index("编号")] == "1.02")
+    assert gdp[header.index("目标值")] == 7.5 and retail[header.index("目标值")] == 780
+    assert isinstance(gdp[header.index("排序")], int)
