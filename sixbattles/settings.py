@@ -291,6 +291,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The worker and the beat wait for a broker that is down however long it stays down: Celery's
+# default gives up after 100 attempts (about 47 minutes), the process exits, and scripts/serve.sh
+# then stops the web server with it, taking the whole site down for a Redis outage.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # A web request that publishes a job ("generate now") must not hang on a broker that is down or
 # frozen (accepting connections, answering nothing): connecting and every command give up after
 # CELERY_BROKER_TIMEOUT seconds and publishing is not retried, so the request answers in about a
