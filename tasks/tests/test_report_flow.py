@@ -330,3 +330,30 @@ def test_a_refused_return_keeps_the_reason_the_reviewer_typed(client, plan, staf
     other.post(reverse("tasks:report_approve", args=[report.pk]))
     response = client.post(reverse("tasks:report_return", args=[report.pk]), {"reason": "请补充来源"}, follow=True)
     assert "请补充来源" in response.content.decode()
+
+
+def test_a_report_posted_after_the_session_expired_is_offered_again_after_logging_in(client, plan, staff_commerce):
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    client.force_login(staff_commerce)
+    client.post(edit_url(t1, period), report_data(version=1, progress="已保存的文字"))
+    client.get(edit_url(t1, period))
+    client.cookies["sessionid"] = "expired-while-typing"  # 8 hours idle: the server forgot it
+    long_text = "三季度完成消费季活动十二场，带动销售额增长。" * 200
+    response = client.post(edit_url(t1, period), report_data(version=2, progress=long_text, problems="资金缺口"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert ProgressReport.objects.get(task=t1, period=period).progress == "已保存的文字"  # nothing saved
+    login_page = client.get(response["Location"])
+    assert "您填写的内容已保留" in login_page.content.decode()
+    response = client.post(
+        response["Location"],
+        {"username": staff_commerce.username, "password": staff_commerce.raw_password, "next": edit_url(t1, period)},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert response.request["PATH_INFO"] == edit_url(t1, period)
+    assert "登录已过期，您刚才填写的内容尚未保存，已恢复在下方" in body
+    assert long_text in body and "资金缺口" in body and 'name="version" value="2"' in body
+    assert "已保存的文字" in body  # the stored text beside it
+    client.post(edit_url(t1, period), report_data(version=2, progress=long_text, problems="资金缺口"))
+    assert ProgressReport.objects.get(task=t1, period=period).progress == long_text
+    assert "已恢复在下方" not in client.get(edit_url(t1, period)).content.decode()  # offered once
