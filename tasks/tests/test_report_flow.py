@@ -1,8 +1,11 @@
 """The department fills in a report, the task-force office returns or approves it."""
 
+import io
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import reverse
 
 from conftest import make_user
@@ -357,3 +360,33 @@ def test_a_report_posted_after_the_session_expired_is_offered_again_after_loggin
     client.post(edit_url(t1, period), report_data(version=2, progress=long_text, problems="资金缺口"))
     assert ProgressReport.objects.get(task=t1, period=period).progress == long_text
     assert "已恢复在下方" not in client.get(edit_url(t1, period)).content.decode()  # offered once
+
+
+def test_an_upload_cut_off_by_a_dropped_connection_saves_nothing(client, plan, staff_commerce):
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    client.force_login(staff_commerce)
+    client.post(edit_url(t1, period), report_data(version=1, progress="已保存的文字"))
+    upload = SimpleUploadedFile("现场照片.png", PNG_BYTES + b"\0" * 200_000, content_type="image/png")
+    # As a browser sends it: the text, then the file, then the button pressed.
+    data = report_data(version=2, progress="新写的文字")
+    action = data.pop("action")
+    body = encode_multipart(BOUNDARY, {**data, "files": upload, "action": "submit"})
+    cut = body[: body.index(b"\0" * 1000) + 50_000]  # the connection dropped mid-file
+    assert action == "draft" and b"submit" not in cut
+    response = client.generic(
+        "POST",
+        edit_url(t1, period),
+        **{"CONTENT_TYPE": MULTIPART_CONTENT, "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(cut)},
+    )
+    assert response.status_code == 400
+    report = ProgressReport.objects.get(task=t1, period=period)
+    assert (report.progress, report.version, report.attachments.count()) == ("已保存的文字", 2, 0)
+    # The whole body saves.
+    response = client.generic(
+        "POST",
+        edit_url(t1, period),
+        **{"CONTENT_TYPE": MULTIPART_CONTENT, "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body)},
+    )
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert (report.progress, report.status, report.attachments.count()) == ("新写的文字", "submitted", 1)
