@@ -71,7 +71,8 @@ class TruncatedFormMiddleware:
         if isinstance(stream, LimitedStream):  # read by the multipart parser: how far it got
             received, declared = stream._pos, stream.limit
         else:  # read whole into request.body (a urlencoded form), then parsed
-            received, declared = len(request.body), int(request.META.get("CONTENT_LENGTH") or 0)
+            length = request.META.get("CONTENT_LENGTH") or "0"
+            received, declared = len(request.body), int(length) if length.isdigit() else 0
         if received < declared:
             log.warning("refused %s: body cut off at %d of %d bytes", request.path, received, declared)
             raise BadRequest("request body cut off before its Content-Length")
