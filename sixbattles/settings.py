@@ -320,7 +320,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Dispatch reports: a warning slip's deadline is the first working day this many days after it.
 DISPATCH_WARNING_SLIP_DAYS = env_int("DISPATCH_WARNING_SLIP_DAYS", 10)
-# A starting worker queues the catch-up job, so reports missed during downtime come at once.
+# A worker queues the catch-up job when it connects to the broker (at start, and when the broker is
+# back after an outage), so reports missed and requests recorded meanwhile come at once.
 DISPATCH_CATCH_UP_ON_WORKER_START = env_bool("DISPATCH_CATCH_UP_ON_WORKER_START", True)
 # Reports built when a period closes are issued (签发) at once, dated the scheduled issue day;
 # 0 leaves them as drafts until the task-force office issues them.
