@@ -10,7 +10,6 @@ import logging
 
 from celery import chain, shared_task
 from celery.signals import worker_ready
-from django.conf import settings
 from django.utils import timezone
 
 from reporting import build, reminders
@@ -122,14 +121,3 @@ def clean_up_on_start(sender, **_kwargs):
         build.clean_temp_files()
     except Exception:  # a full or read-only disk must not keep the worker from starting
         log.exception("could not clean temp files at worker start")
-
-
-@worker_ready.connect
-def catch_up_on_start(sender, **_kwargs):
-    """After downtime, build what was missed without waiting for the next hourly run."""
-    if not settings.DISPATCH_CATCH_UP_ON_WORKER_START:
-        return
-    try:
-        sender.app.send_task("reporting.catch_up_reports")
-    except Exception:  # the worker keeps running; the hourly job will catch up
-        log.exception("could not queue catch_up_reports at worker start")

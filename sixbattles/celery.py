@@ -1,15 +1,17 @@
 """The Celery app, configured from Django settings (CELERY_* names)."""
 
+import logging
 import os
 from pathlib import Path
 
-from celery import Celery
+from celery import Celery, bootsteps
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sixbattles.settings")
 
 app = Celery("sixbattles")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+log = logging.getLogger(__name__)
 
 
 def ensure_broker_folders(**_kwargs):
@@ -24,3 +26,25 @@ def ensure_broker_folders(**_kwargs):
 
 # Before the worker (or a web process publishing a job) first touches the broker.
 app.on_after_configure.connect(ensure_broker_folders, weak=False)
+
+
+class CatchUpOnConnect(bootsteps.StartStopStep):
+    """Queues the reports' catch-up each time the worker connects to the broker: at start (reports
+    missed during downtime) and when the broker is back after an outage, so that "generate now"
+    requests recorded meanwhile, and jobs lost with a restarted Redis, are built then rather than
+    at the next hourly run. Extra runs cost nothing: a built report is found ready."""
+
+    requires = {"celery.worker.consumer.tasks:Tasks"}
+
+    def start(self, consumer):
+        from django.conf import settings
+
+        if not settings.DISPATCH_CATCH_UP_ON_WORKER_START:
+            return
+        try:
+            consumer.app.send_task("reporting.catch_up_reports")
+        except Exception:  # the worker keeps running; the hourly job will catch up
+            log.exception("could not queue catch_up_reports on connecting to the broker")
+
+
+app.steps["consumer"].add(CatchUpOnConnect)

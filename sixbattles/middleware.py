@@ -1,13 +1,18 @@
-"""Keeping the idle timeout without writing the session on every request."""
+"""Keeping the idle timeout without writing the session on every request; refusing a form whose
+body was cut off."""
 
+import logging
 import time
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import BadRequest
+from django.core.handlers.wsgi import LimitedStream
 from django.dispatch import receiver
 
 SEEN_KEY = "_seen_at"
+log = logging.getLogger(__name__)
 
 
 class IdleSessionRefreshMiddleware:
@@ -41,3 +46,34 @@ def note_login_time(sender, request, **_kwargs):
     write the session again."""
     if getattr(request, "session", None) is not None:
         request.session[SEEN_KEY] = int(time.time())
+
+
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+class TruncatedFormMiddleware:
+    """Refuses a form post whose body ended before its Content-Length: an upload cut off by a
+    dropped connection. Django parses whatever arrived, so a progress report would otherwise be
+    saved with its text but without the file being sent, nor the submit button's value (sent after
+    the files), and the user, who saw only a network error, then meets a refused stale save."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, _view, _args, _kwargs):
+        if request.method != "POST" or request.content_type not in FORM_TYPES:
+            return None
+        _ = request.POST  # parsed here if the CSRF check has not parsed it already
+        stream = request._stream
+        if isinstance(stream, LimitedStream):  # read by the multipart parser: how far it got
+            received, declared = stream._pos, stream.limit
+        else:  # read whole into request.body (a urlencoded form), then parsed
+            length = request.META.get("CONTENT_LENGTH") or "0"
+            received, declared = len(request.body), int(length) if length.isdigit() else 0
+        if received < declared:
+            log.warning("refused %s: body cut off at %d of %d bytes", request.path, received, declared)
+            raise BadRequest("request body cut off before its Content-Length")
+        return None

@@ -135,6 +135,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # A form whose upload was cut off is refused whole, not acted on with the part that arrived.
+    "sixbattles.middleware.TruncatedFormMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -291,6 +293,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The worker and the beat wait for a broker that is down however long it stays down: Celery's
+# default gives up after 100 attempts (about 47 minutes), the process exits, and scripts/serve.sh
+# then stops the web server with it, taking the whole site down for a Redis outage.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # A web request that publishes a job ("generate now") must not hang on a broker that is down or
 # frozen (accepting connections, answering nothing): connecting and every command give up after
 # CELERY_BROKER_TIMEOUT seconds and publishing is not retried, so the request answers in about a
@@ -314,7 +320,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Dispatch reports: a warning slip's deadline is the first working day this many days after it.
 DISPATCH_WARNING_SLIP_DAYS = env_int("DISPATCH_WARNING_SLIP_DAYS", 10)
-# A starting worker queues the catch-up job, so reports missed during downtime come at once.
+# A worker queues the catch-up job when it connects to the broker (at start, and when the broker is
+# back after an outage), so reports missed and requests recorded meanwhile come at once.
 DISPATCH_CATCH_UP_ON_WORKER_START = env_bool("DISPATCH_CATCH_UP_ON_WORKER_START", True)
 # Reports built when a period closes are issued (签发) at once, dated the scheduled issue day;
 # 0 leaves them as drafts until the task-force office issues them.

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Q, prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,7 +26,7 @@ from targets.models import Battle, Department, Period, Target
 from targets.numbers import fmt, percent
 from targets.schedule import COMPLETION_KINDS
 from tasks import access, actions, review
-from tasks.forms import REASON_MAX, ReasonForm, ReportForm
+from tasks.forms import PROGRESS_MAX, REASON_MAX, ReasonForm, ReportForm
 from tasks.models import Attachment, MetricValue, ProgressReport, ReportEvent, Responsibility, Task
 from tasks.todo import department_todo
 
@@ -262,8 +263,37 @@ def _is_lead(task, department_id):
     return access.department_role(task, department_id) == Responsibility.Role.LEAD
 
 
-@login_required
+KEPT_REPORT_KEY = "kept_report_post"
+
+
+def _keep_report_and_log_in(request):
+    """A report posted after the session expired (8 hours idle, typing a long text) would be lost
+    with the redirect to the login page: its fields are kept in the new anonymous session, which
+    login keeps, and offered again unsaved on this page (tasks.views.report_edit). Only the form's
+    own fields, each no longer than the longest field may be, so the session stays small."""
+    if request.method == "POST":
+        names = ("version", *actions.CONTENT_FIELDS)
+        metric_names = [name for name in request.POST if name.startswith("metric_")][:100]
+        request.session[KEPT_REPORT_KEY] = {
+            "path": request.path,
+            "data": {name: request.POST.get(name, "")[: PROGRESS_MAX * 2] for name in (*names, *metric_names)},
+        }
+        messages.warning(request, _("登录已过期，请重新登录。您填写的内容已保留，登录后回到填报页面。"))
+    return redirect_to_login(request.get_full_path())
+
+
+def _kept_report(request):
+    """The fields of a report posted from this page when the session had expired, once."""
+    kept = request.session.get(KEPT_REPORT_KEY)
+    if not kept or kept.get("path") != request.path:
+        return None
+    del request.session[KEPT_REPORT_KEY]
+    return kept.get("data") or None
+
+
 def report_edit(request, task_pk, period_pk):
+    if not request.user.is_authenticated:
+        return _keep_report_and_log_in(request)
     user = request.user
     if user.role != User.Role.STAFF or user.department_id is None:
         raise Http404
@@ -271,7 +301,8 @@ def report_edit(request, task_pk, period_pk):
     period = get_object_or_404(Period, pk=period_pk)
     report = access.report_for_department(task, user.department_id, period)
     locked = report is not None and not access.may_write(user, report)
-    if locked and request.method != "POST":
+    kept = _kept_report(request) if request.method != "POST" else None
+    if locked and request.method != "POST" and kept is None:
         messages.info(request, _("此报告%(status)s，不能修改。") % {"status": report.get_status_display()})
         return redirect("tasks:report_detail", pk=report.pk)
     # Read once for the form, this report's and the previous report's tables.
@@ -346,6 +377,16 @@ def report_edit(request, task_pk, period_pk):
             stored = report
         else:
             messages.error(request, _("填写有误，请按提示修改后再保存。"))
+    elif kept is not None:
+        # Shown as typed, carrying the version the page had: if a colleague saved meanwhile, saving
+        # is refused as a stale save, with both texts on the page.
+        messages.warning(
+            request,
+            _("登录已过期，您刚才填写的内容尚未保存，已恢复在下方，请核对后重新保存或提交（附件需重新选择）。"),
+        )
+        form = ReportForm(kept, metrics=metrics)
+        form.is_valid()
+        stored = report
     else:
         initial = {"version": shown.version, "task_status": shown.task_status}
         if report is not None:

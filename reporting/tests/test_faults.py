@@ -137,6 +137,31 @@ def test_generate_now_with_a_frozen_broker_answers_in_about_a_second_and_records
     assert BuildRequest.objects.filter(battle=battle, done_at__isnull=True).count() == 1
 
 
+def test_a_worker_keeps_reconnecting_to_a_broker_that_stays_down_instead_of_exiting(monkeypatch):
+    """The worker's consumer (and the beat) reconnect with kombu's ensure_connection and the app's
+    retry budget; an exhausted budget ends the process, and scripts/serve.sh the site with it."""
+    from kombu.utils import functional
+
+    monkeypatch.setattr(functional, "sleep", lambda _seconds: None)  # kombu's waits (2, 4 … 30 s) skipped
+
+    class Enough(Exception):
+        pass
+
+    attempts = []
+
+    def errback(_exc, _interval):
+        attempts.append(1)
+        if len(attempts) > 150:  # Celery's default budget is 100 attempts (about 47 minutes)
+            raise Enough
+
+    connection = celery_app.connection_for_read(f"redis://127.0.0.1:{closed_port()}/0")
+    try:
+        with pytest.raises(Enough):
+            connection.ensure_connection(errback, celery_app.conf.broker_connection_max_retries)
+    finally:
+        connection.release()
+
+
 def test_generate_now_with_the_broker_up_marks_its_request_done(client, office_dev, seeded, plan):
     login(client, office_dev)
     battle = plan.battles.get(number=1)

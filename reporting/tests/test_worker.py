@@ -6,8 +6,10 @@ test database lives only in this process). The job is published to Redis at TEST
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -48,7 +50,7 @@ def shared_db():
     return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-def start_worker(database_url, broker_url, tmp_path):
+def start_worker(database_url, broker_url, tmp_path, catch_up="0"):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "sixbattles.settings",
@@ -60,7 +62,7 @@ def start_worker(database_url, broker_url, tmp_path):
         "REPORTS_ROOT": str(settings.REPORTS_ROOT),
         "DB_CONN_MAX_AGE": "0",
         # Only the job under test: the start-up catch-up would build the whole year first.
-        "DISPATCH_CATCH_UP_ON_WORKER_START": "0",
+        "DISPATCH_CATCH_UP_ON_WORKER_START": catch_up,
     }
     log = (tmp_path / "worker.log").open("w")
     return subprocess.Popen(
@@ -170,3 +172,92 @@ def test_a_worker_killed_mid_job_then_a_rerun_leave_one_complete_report(
     assert report.pk == row.pk
     assert Document(settings.REPORTS_ROOT / report.docx_path).paragraphs
     assert not [p for p in Path(settings.REPORTS_ROOT).rglob(".tmp-*")]
+
+
+class CuttableProxy:
+    """A TCP relay to Redis that can be cut (connections dropped, port closed) and restored on the
+    same port: the broker going down and coming back, without touching the shared Redis."""
+
+    def __init__(self, target_port):
+        self.target_port = target_port
+        self.conns = []
+        self.server = None
+        self.port = 0
+        self.restore()
+
+    def restore(self):
+        self.server = socket.socket()
+        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.server.bind(("127.0.0.1", self.port))
+        self.port = self.server.getsockname()[1]
+        self.server.listen(16)
+        threading.Thread(target=self._accept, args=(self.server,), daemon=True).start()
+
+    def _accept(self, server):
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return  # cut
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            self.conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(a, b):
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self):
+        self.server.close()
+        for s in self.conns:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+        self.conns = []
+
+
+def test_a_generate_now_recorded_while_the_broker_was_down_runs_when_it_is_back(
+    seeded, plan, plan_admin, redis_broker, shared_db, tmp_path
+):
+    from urllib.parse import urlsplit
+
+    from reporting.models import BuildRequest
+
+    # No period is due yet (the worker runs on today's clock): its catch-up has only the request.
+    plan.report_delay_hours = 32000
+    plan.save(update_fields=["report_delay_hours"])
+    redis = urlsplit(redis_broker)
+    proxy = CuttableProxy(redis.port or 6379)
+    log = tmp_path / "worker.log"
+    worker = start_worker(shared_db, f"redis://127.0.0.1:{proxy.port}{redis.path}", tmp_path, catch_up="1")
+    try:
+        assert wait_for(lambda: "catch_up_reports" in log.read_text() and "succeeded" in log.read_text()), (
+            log.read_text()
+        )
+        proxy.cut()
+        assert wait_for(lambda: "Cannot connect" in log.read_text() or "lost" in log.read_text()), log.read_text()
+        # "Generate now" meanwhile: the web process recorded it and could not publish it.
+        request = BuildRequest.objects.create(
+            plan=plan, kind="monthly_circular", period=seeded["may"], requested_by=plan_admin
+        )
+        proxy.restore()
+        # Well before the next hourly catch-up.
+        assert wait_for(lambda: ready_report(seeded["may"]), timeout=60), log.read_text()
+    finally:
+        stop(worker)
+        proxy.cut()
+    request.refresh_from_db()
+    assert request.done_at is not None
+    assert DispatchReport.objects.filter(kind="monthly_circular", period=seeded["may"]).count() == 1

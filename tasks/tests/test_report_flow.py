@@ -1,10 +1,12 @@
 """The department fills in a report, the task-force office returns or approves it."""
 
+import io
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import reverse
 
 from conftest import make_user
@@ -352,3 +354,60 @@ def test_a_refused_return_keeps_the_reason_the_reviewer_typed(client, plan, staf
     other.post(reverse("tasks:report_approve", args=[report.pk]))
     response = client.post(reverse("tasks:report_return", args=[report.pk]), {"reason": "请补充来源"}, follow=True)
     assert "请补充来源" in response.content.decode()
+
+
+def test_a_report_posted_after_the_session_expired_is_offered_again_after_logging_in(client, plan, staff_commerce):
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    client.force_login(staff_commerce)
+    client.post(edit_url(t1, period), report_data(version=1, progress="已保存的文字"))
+    client.get(edit_url(t1, period))
+    client.cookies["sessionid"] = "expired-while-typing"  # 8 hours idle: the server forgot it
+    long_text = "三季度完成消费季活动十二场，带动销售额增长。" * 200
+    response = client.post(edit_url(t1, period), report_data(version=2, progress=long_text, problems="资金缺口"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert ProgressReport.objects.get(task=t1, period=period).progress == "已保存的文字"  # nothing saved
+    login_page = client.get(response["Location"])
+    assert "您填写的内容已保留" in login_page.content.decode()
+    response = client.post(
+        response["Location"],
+        {"username": staff_commerce.username, "password": staff_commerce.raw_password, "next": edit_url(t1, period)},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert response.request["PATH_INFO"] == edit_url(t1, period)
+    assert "登录已过期，您刚才填写的内容尚未保存，已恢复在下方" in body
+    assert long_text in body and "资金缺口" in body and 'name="version" value="2"' in body
+    assert "已保存的文字" in body  # the stored text beside it
+    client.post(edit_url(t1, period), report_data(version=2, progress=long_text, problems="资金缺口"))
+    assert ProgressReport.objects.get(task=t1, period=period).progress == long_text
+    assert "已恢复在下方" not in client.get(edit_url(t1, period)).content.decode()  # offered once
+
+
+def test_an_upload_cut_off_by_a_dropped_connection_saves_nothing(client, plan, staff_commerce):
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    client.force_login(staff_commerce)
+    client.post(edit_url(t1, period), report_data(version=1, progress="已保存的文字"))
+    upload = SimpleUploadedFile("现场照片.png", PNG_BYTES + b"\0" * 200_000, content_type="image/png")
+    # As a browser sends it: the text, then the file, then the button pressed.
+    data = report_data(version=2, progress="新写的文字")
+    action = data.pop("action")
+    body = encode_multipart(BOUNDARY, {**data, "files": upload, "action": "submit"})
+    cut = body[: body.index(b"\0" * 1000) + 50_000]  # the connection dropped mid-file
+    assert action == "draft" and b"submit" not in cut
+    response = client.generic(
+        "POST",
+        edit_url(t1, period),
+        **{"CONTENT_TYPE": MULTIPART_CONTENT, "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(cut)},
+    )
+    assert response.status_code == 400
+    report = ProgressReport.objects.get(task=t1, period=period)
+    assert (report.progress, report.version, report.attachments.count()) == ("已保存的文字", 2, 0)
+    # The whole body saves.
+    response = client.generic(
+        "POST",
+        edit_url(t1, period),
+        **{"CONTENT_TYPE": MULTIPART_CONTENT, "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body)},
+    )
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert (report.progress, report.status, report.attachments.count()) == ("新写的文字", "submitted", 1)
