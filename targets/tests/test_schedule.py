@@ -435,11 +435,11 @@ def test_a_target_refuses_a_bad_profile_or_one_on_a_kind_it_does_not_apply_to():
 
     from targets.models import Target
 
-    Target(kind="cumulative", profile=GDP_PROFILE).clean()
+    Target(kind="cumulative", value=D(780), unit="亿元", profile=GDP_PROFILE).clean()
     with pytest.raises(ValidationError, match="逐期不减"):
-        Target(kind="cumulative", profile={"quarter": [30, 20, 75, 100]}).clean()
+        Target(kind="cumulative", value=D(780), unit="亿元", profile={"quarter": [30, 20, 75, 100]}).clean()
     with pytest.raises(ValidationError, match="只有累计量和约数指标"):
-        Target(kind="growth_rate", profile=GDP_PROFILE).clean()
+        Target(kind="growth_rate", value=D("7.5"), unit="%", profile=GDP_PROFILE).clean()
 
 
 def test_a_gap_that_rounds_to_zero_from_below_prints_without_a_minus_sign():
