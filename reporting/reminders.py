@@ -3,6 +3,7 @@
 Steps per (period, department), each sent once (ReminderLog), so running the job twice is safe:
 
 - before: from `Plan.remind_days_before` days before the deadline up to the deadline;
+  (no step is sent on a day off: it waits for the next working day, see send_reminders)
 - overdue: the day after the deadline onwards;
 - escalated: `Plan.escalate_after_days` days after the deadline, the task-force offices of the
   battles concerned are told as well.
@@ -27,7 +28,7 @@ from accounts.notify import notify
 from reporting.figures import expected_pairs
 from reporting.models import ReminderLog
 from targets.models import Department, Period, Plan
-from targets.periods import first_due_ten_day
+from targets.periods import first_due_ten_day, is_workday
 from tasks.actions import SUMMARY_LIST_CHARS
 from tasks.models import ProgressReport, Task
 
@@ -76,8 +77,16 @@ def log_once(period, department_id, step):
 
 
 def send_reminders(today=None):
-    """Send every reminder step due today; returns how many (department, step) were sent."""
+    """Send every reminder step due today; returns how many (department, step) were sent.
+
+    Nothing goes out on a day off (a weekend or public holiday of the Chinese calendar, make-up
+    working days counted as working): a step that falls due then goes out on the next working day,
+    because its window is still open (every step is sent once, whenever the job first finds it due
+    on a working day). The deadline itself is always a working day (targets.periods.deadline_for),
+    so the "before" step is never skipped."""
     today = today or timezone.localdate()
+    if not is_workday(today)[0]:
+        return 0
     sent = 0
     home = reverse("tasks:home")
     for plan in Plan.objects.all():
