@@ -72,3 +72,22 @@ def test_period_labels_follow_the_active_language():
         assert periods.period_label("quarter", 2023, 2) == "Q2 2023"
         assert periods.period_label("year", 2023, 1) == "2023"
         assert periods.period_short_label("quarter", 4) == "Q4"
+
+
+def test_every_2023_ten_day_deadline_follows_the_working_day_calendar():
+    # Counted by hand on the 2023 calendar (春节 1.21–27 with make-up 1.28–29, 清明 4.5, 劳动节
+    # 4.29–5.3 with make-up 4.23 and 5.6, 端午 6.22–24 with make-up 6.25, 中秋国庆 9.29–10.6 with
+    # make-up 10.7–8, 元旦 2024 on 1.1): every other 旬's deadline is its last day.
+    moved = {
+        12: dt.date(2023, 5, 4),  # Sun 30 Apr, in 劳动节
+        14: dt.date(2023, 5, 22),  # Sat 20 May
+        16: dt.date(2023, 6, 12),  # Sat 10 Jun
+        23: dt.date(2023, 8, 21),  # Sun 20 Aug
+        25: dt.date(2023, 9, 11),  # Sun 10 Sep
+        27: dt.date(2023, 10, 7),  # Sat 30 Sep, in 国庆: the make-up Saturday
+        34: dt.date(2023, 12, 11),  # Sun 10 Dec
+        36: dt.date(2024, 1, 2),  # Sun 31 Dec, then 元旦
+    }
+    for number in range(1, 37):
+        end = periods.ten_day_span(2023, number).end
+        assert periods.deadline_for(end) == (moved.get(number, end), True), number
