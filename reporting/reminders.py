@@ -29,7 +29,7 @@ from reporting.figures import expected_pairs
 from reporting.models import ReminderLog
 from targets.models import Department, Period, Plan
 from targets.periods import first_due_ten_day, is_workday
-from tasks.actions import SUMMARY_LIST_CHARS
+from tasks.actions import listed_within
 from tasks.models import ProgressReport, Task
 
 LOOKBACK_DAYS = 30
@@ -52,18 +52,9 @@ def unsubmitted(plan, period):
 
 
 def task_list(tasks):
-    """“（一）1.标题”；… in plan order, up to about SUMMARY_LIST_CHARS, counting the rest."""
+    """“（一）1.标题”；… in plan order, up to about SUMMARY_LIST_CHARS (tasks.actions), counting the rest."""
     names = [f"“{task.section.label}{task}”" for task in tasks]
-    listed, length = [], 0
-    for name in names:
-        if listed and length + len(name) > SUMMARY_LIST_CHARS:
-            break
-        listed.append(name)
-        length += len(name) + 1
-    text = "；".join(listed)
-    if len(listed) < len(names):
-        text += f"……（另有{len(names) - len(listed)}项未列出）"
-    return text
+    return listed_within(names, lambda more: f"……（另有{more}项未列出）")
 
 
 def log_once(period, department_id, step):

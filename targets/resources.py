@@ -68,19 +68,24 @@ class ChoiceWidget(widgets.Widget):
         return str(dict(self.choices).get(value, value or ""))
 
 
+def _decimal_cell(value, message):
+    """A cell's finite Decimal, None when empty; ValueError(`message` % value) otherwise."""
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(message % value) from None
+    if not number.is_finite():
+        raise ValueError(message % value)
+    return number
+
+
 class NumberWidget(widgets.Widget):
     """A decimal cell with a Chinese error; empty means no value."""
 
     def clean(self, value, row=None, **kwargs):
-        if value is None or str(value).strip() == "":
-            return None
-        try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise ValueError(_("不是数字：“%s”") % value) from None
-        if not number.is_finite():
-            raise ValueError(_("不是数字：“%s”") % value)
-        return number
+        return _decimal_cell(value, _("不是数字：“%s”"))
 
     def render(self, value, obj=None, **kwargs):
         # A number, not its text: Excel sums a number cell and flags a text one (CSV writes either
@@ -96,13 +101,10 @@ class WholeNumberWidget(widgets.Widget):
     'decimal.ConversionSyntax'>]" for text); empty means no value."""
 
     def clean(self, value, row=None, **kwargs):
-        if value is None or str(value).strip() == "":
+        number = _decimal_cell(value, _("不是整数：“%s”"))
+        if number is None:
             return None
-        try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise ValueError(_("不是整数：“%s”") % value) from None
-        if not number.is_finite() or number != number.to_integral_value():
+        if number != number.to_integral_value():
             raise ValueError(_("不是整数：“%s”") % value)
         return int(number)
 

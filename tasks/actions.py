@@ -404,6 +404,21 @@ def _tell_departments_approved(report_ids):
         )
 
 
+def listed_within(names, left_out):
+    """`names` joined with "；" while they fit in about SUMMARY_LIST_CHARS (at least one), then
+    `left_out(n)` for the n not listed: a message names tasks without running on for pages."""
+    listed, length = [], 0
+    for name in names:
+        if listed and length + len(name) > SUMMARY_LIST_CHARS:
+            break
+        listed.append(name)
+        length += len(name) + 1
+    text = "；".join(listed)
+    if len(listed) < len(names):
+        text += left_out(len(names) - len(listed))
+    return text
+
+
 def _approved_summary(reports):
     """(text, link) telling one department that `reports` (several, its own) were approved: the
     count, the 旬 when they share one, the tasks; the link opens its to-do list's done reports."""
@@ -412,15 +427,7 @@ def _approved_summary(reports):
         f"“{report.task.section.label}{report.task}”" + ("" if len(periods) == 1 else f"（{report.period}）")
         for report in reports
     ]
-    listed, length = [], 0
-    for name in names:
-        if listed and length + len(name) > SUMMARY_LIST_CHARS:
-            break
-        listed.append(name)
-        length += len(name) + 1
-    tasks = "；".join(listed)
-    if len(listed) < len(names):
-        tasks += _("……（另有%(more)d份未列出）") % {"more": len(names) - len(listed)}
+    tasks = listed_within(names, lambda more: _("……（另有%(more)d份未列出）") % {"more": more})
     first = reports[0]
     values = {"dept": first.department, "n": len(reports), "period": first.period, "tasks": tasks}
     if len(periods) == 1:
