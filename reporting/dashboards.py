@@ -45,9 +45,10 @@ from sixbattles.params import query_period
 from targets import schedule
 from targets.access import target_for_user
 from targets.forecast import month_of
-from targets.models import Battle, Department, HistoricalTarget_departments, Period, Plan
+from targets.models import Battle, Department, HistoricalTarget_departments, Period, Plan, Target
 from targets.schedule import Rules
 from tasks.access import task_for_user
+from tasks.models import Responsibility
 
 REPORT_PERIODS_SHOWN = 3  # 旬 of reports under a task's dashboard (?reports=all: every one)
 AT_RISK_SHOWN = 15  # 年末预警 rows on the overview (难完成 first); each battle page lists all of its own
@@ -91,6 +92,30 @@ def department_for_user(user, pk):
 # --- helpers ------------------------------------------------------------------------------------
 
 
+def department_battles(plan, department):
+    """The battles of `plan` in which `department` answers for a task (on the task or its section,
+    in any role) or a target: all its dashboard page reads, for a qualitative target is judged
+    from the lead tasks of its own battle. Kept under the token every change to the plan's
+    definitions renews (Plan.battle_tokens["*"]); one query when not kept."""
+    key = f"dash:department-battles:{plan.pk}:{plan.battle_tokens.get('*', '')}:{department.pk}"
+    cache = caches["dashboards"]
+    battles = cache.get(key)
+    if battles is None:
+        battles = _department_battles(plan, department)
+        cache.set(key, battles)
+    return battles
+
+
+def _department_battles(plan, department):
+    tasks = Responsibility.objects.filter(department=department, section__battle__plan=plan).values_list(
+        "section__battle_id", flat=True
+    )
+    targets = Target.departments.through.objects.filter(department=department, target__battle__plan=plan).values_list(
+        "target__battle_id", flat=True
+    )
+    return set(tasks.union(targets))
+
+
 def _as_of(request, plan):
     # Malformed (say "²") answers 400; a well-formed value naming no period falls back with a note.
     ref = query_period(request, "as_of", "period")
@@ -125,17 +150,20 @@ def _context(plan, as_of, **extra):
     return {"plan": plan, "as_of": as_of, "period_choices": choices, "light_labels": lights, **extra}
 
 
-def page_body(name, plan, as_of, build, *vary, battle_id=None):
+def page_body(name, plan, as_of, build, *vary, battle_ids=None):
     """The judged part of a dashboard page (`dashboards/_<name>_body.html` rendered with `build()`'s
     context), kept in the "dashboards" cache under the plan's figures token, the as-of period, the
     language and `vary`. Every write that changes the plan's figures gives it a new token in its
     transaction (targets/changes.py), so a kept page is never older than the data a request reads;
     the body holds nothing that depends on the user beyond `vary`.
 
-    A page that shows one battle's figures alone (the battle, a target or a task of it) names the
-    battle: it is kept under that battle's token instead, which a report elsewhere in the plan
-    leaves as it is."""
-    token = plan.figures_token if battle_id is None else f"b{battle_id}:{plan.battle_token(battle_id)}"
+    A page that shows the figures of some battles alone (a battle, a target or a task of it, a
+    department's page) names them: it is kept under those battles' tokens instead, which a report
+    in another battle leaves as they are."""
+    if battle_ids is None:
+        token = plan.figures_token
+    else:
+        token = "b" + ",".join(f"{pk}:{plan.battle_token(pk)}" for pk in sorted(battle_ids))
     key = ":".join(str(part) for part in ("dash", name, plan.pk, token, as_of.period.pk, get_language(), *vary))
     cache = caches["dashboards"]
     body = cache.get(key)
@@ -252,7 +280,7 @@ def battle(request, code, number):
             forecasts=forecasts,
         )
 
-    body = page_body("battle", plan, as_of, build, light, battle_id=battle.pk)
+    body = page_body("battle", plan, as_of, build, light, battle_ids=[battle.pk])
     return render(request, "dashboards/battle.html", {"plan": plan, "battle": battle, "body": body})
 
 
@@ -265,7 +293,7 @@ def department(request, code, pk):
     def build():
         return _context(plan, as_of, department=dept, d=department_status(plan, dept, as_of))
 
-    body = page_body("department", plan, as_of, build, dept.pk)
+    body = page_body("department", plan, as_of, build, dept.pk, battle_ids=department_battles(plan, dept))
     return render(request, "dashboards/department.html", {"plan": plan, "department": dept, "body": body})
 
 
@@ -291,7 +319,7 @@ def target(request, pk):
             history=target_history(target),
         )
 
-    body = page_body("target", plan, as_of, build, target.pk, battle_open, battle_id=target.battle_id)
+    body = page_body("target", plan, as_of, build, target.pk, battle_open, battle_ids=[target.battle_id])
     return render(request, "dashboards/target.html", {"plan": plan, "target": target, "body": body})
 
 
@@ -395,7 +423,7 @@ def area(request, pk):
     def build():
         return _context(plan, as_of, target=target, rows=area_ranking(target, as_of))
 
-    body = page_body("area", plan, as_of, build, target.pk, battle_id=target.battle_id)
+    body = page_body("area", plan, as_of, build, target.pk, battle_ids=[target.battle_id])
     return render(request, "dashboards/area.html", {"plan": plan, "target": target, "body": body})
 
 
@@ -419,7 +447,7 @@ def task(request, pk):
             metric_forecasts=task_metric_forecasts(status, as_of),
         )
 
-    body = page_body("task", plan, as_of, build, task.pk, battle_open, battle_id=task.section.battle_id)
+    body = page_body("task", plan, as_of, build, task.pk, battle_open, battle_ids=[task.section.battle_id])
     # The reports listed are those this user may read (tasks.access.readable_reports): never kept.
     # The latest few 旬 unless asked for all: a year of reports is the task's own page's to list.
     every = request.GET.get("reports") == "all"

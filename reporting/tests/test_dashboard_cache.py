@@ -288,3 +288,37 @@ def test_a_report_in_one_battle_leaves_the_other_battles_pages_kept(client, plan
         assert "status" not in response.context and "t" not in response.context  # not judged again
         assert MESSAGES.sub("", without_csrf(response.content.decode())) == MESSAGES.sub("", without_csrf(before))
     assert "（1/2）" in page(client, leader, "battle", plan.code, 2)  # its own battle shows the report
+
+
+def test_a_departments_page_is_kept_while_reports_come_in_other_battles_only(
+    client, plan, leader, staff_commerce, staff_science
+):
+    """市商务局 answers for tasks and a target of battle 1 only: a report in battle 2 leaves its page
+    as it is; its own report in battle 1 shows at once."""
+    url = reverse("dash:department", args=[plan.code, staff_commerce.department_id])
+    client.force_login(leader)
+    first = client.get(url, AS_OF).content.decode()
+    submit(client, staff_science, task(2, 1, 1), ten_day(plan, 14))
+    client.force_login(leader)
+    kept = client.get(url, AS_OF)
+    assert "d" not in kept.context  # not judged again
+    assert MESSAGES.sub("", without_csrf(kept.content.decode())) == MESSAGES.sub("", without_csrf(first))
+
+    submit(client, staff_commerce, task(1, 1, 1), ten_day(plan, 14))
+    client.force_login(leader)
+    judged = client.get(url, AS_OF)
+    assert "d" in judged.context and "待审核" in judged.content.decode()
+
+
+def test_a_department_given_a_task_in_another_battle_follows_that_battles_reports(
+    client, plan, leader, staff_commerce, staff_science
+):
+    url = reverse("dash:department", args=[plan.code, staff_commerce.department_id])
+    t3 = task(2, 1, 1)
+    client.force_login(leader)
+    client.get(url, AS_OF)
+    Responsibility.objects.create(section=t3.section, task=t3, department=staff_commerce.department, role="responsible")
+    assert "实施市十大科技创新项目" in client.get(url, AS_OF).content.decode()  # now one of its tasks
+    submit(client, staff_science, t3, ten_day(plan, 14))
+    client.force_login(leader)
+    assert "d" in client.get(url, AS_OF).context  # battle 2's report is judged on its page too
