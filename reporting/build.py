@@ -107,7 +107,7 @@ def facts_of(plan, period, facts_cache):
 def slip_needed(plan, period, battle):
     """Whether a warning slip is issued for `battle` in `period`: some target or task of the battle
     is red as of the period (the battle's dashboard judgement, one battle's worth of queries)."""
-    status = plan_status(plan, resolve_as_of(plan, str(period.id)), battle=battle)
+    status = plan_status(plan, resolve_as_of(plan, str(period.id)), battles=[battle])
     return bool(status.red_list)
 
 

@@ -72,13 +72,13 @@ def battle_for_user(user, code, number):
     battle = get_object_or_404(
         Battle.objects.select_related("plan", "task_force__office"), plan__code=code, number=number
     )
-    if user.reads_everything or battle.pk in user.office_battle_ids():
+    if battle_opens(user, battle.pk):
         return battle
     raise Http404
 
 
 def battle_opens(user, battle_id):
-    """Whether `user` may open the battle's page (battle_for_user's rule)."""
+    """Whether `user` may open the battle's page: leaders and admins any, an office its own."""
     return user.reads_everything or battle_id in user.office_battle_ids()
 
 

@@ -131,7 +131,7 @@ def _briefing(plan, battle, period):
 
 
 def snapshot(plan, battle, period):
-    status = plan_status(plan, resolve_as_of(plan, str(period.pk)), battle=battle)
+    status = plan_status(plan, resolve_as_of(plan, str(period.pk)), battles=None if battle is None else [battle])
     lights = {schedule.GREEN: 0, schedule.YELLOW: 0, schedule.RED: 0, schedule.GREY: 0}
     for b in status.battles:
         for light, n in b.light_counts.items():

@@ -174,20 +174,14 @@ class BattleStatus:
     def departments_sorted(self):
         """The accountable units, most missing first (a collective is counted, never ranked)."""
         return sorted(
-            (d for d in self.departments.values() if not _is_collective(d.department)),
+            (d for d in self.departments.values() if not d.department.is_collective),
             key=lambda d: (-(d.rate.expected - d.rate.reported), d.department.name),
         )
 
     @property
     def collectives_missing(self):
         """Tasks of the as-of 旬 not reported on by a collective (相关成员单位 and the like)."""
-        return sum(len(d.missing_tasks) for d in self.departments.values() if _is_collective(d.department))
-
-
-def _is_collective(department):
-    """A collective body (Department.Kind.COLLECTIVE) answers in the rates but is never named in a
-    ranking of units, as in the dispatch reports (reporting/content.py)."""
-    return department.kind == Department.Kind.COLLECTIVE
+        return sum(len(d.missing_tasks) for d in self.departments.values() if d.department.is_collective)
 
 
 def _count(lights):
@@ -278,7 +272,7 @@ class PlanStatus:
         merged = {}
         for b in self.battles:
             for dept_id, row in b.departments.items():
-                if _is_collective(row.department):
+                if row.department.is_collective:
                     continue
                 into = merged.setdefault(dept_id, DepartmentReporting(row.department))
                 into.rate.expected += row.rate.expected
@@ -535,18 +529,16 @@ def plan_battles(plan):
     return list(Battle.objects.filter(plan=plan).select_related("task_force__office").order_by("number"))
 
 
-def plan_status(plan, as_of, battle=None, battles=None):
+def plan_status(plan, as_of, battles=None):
     """Every battle's targets and tasks judged as of `as_of` (an AsOf), in a fixed number of queries.
-    With `battle`, only that battle (its page needs nothing else: a qualitative target is judged
-    from the lead tasks of its own battle); with `battles`, only those. Each battle's status is
-    therefore the same whichever others are judged with it (the dashboards keep them one by one)."""
+    With `battles`, only those (a battle's page needs nothing else: a qualitative target is judged
+    from the lead tasks of its own battle), so each battle's status is the same whichever others are
+    judged with it (the dashboards keep them one by one)."""
     rules = Rules.from_plan(plan)
     first_due = first_due_ten_day(plan)
     ten_day = as_of.ten_day
 
-    if battle is not None:
-        battles = [battle]
-    elif battles is None:
+    if battles is None:
         battles = plan_battles(plan)
     statuses = {b.pk: BattleStatus(b) for b in battles}
     battle_ids = list(statuses)

@@ -161,6 +161,12 @@ class Department(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def is_collective(self):
+        """A collective body (相关成员单位 and the like) has no accounts of its own: it is counted in
+        the reporting rates but never reminded, named in a ranking or praised or criticised."""
+        return self.kind == self.Kind.COLLECTIVE
+
 
 class DepartmentAlias(models.Model):
     """Another spelling the plan uses for a department (市交警支队 for 市公安局交警支队)."""

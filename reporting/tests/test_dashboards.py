@@ -223,7 +223,7 @@ def test_task_page_and_battle_page_paths_judge_exactly_as_the_whole_plan(plan):
         assert single.current == expected.current and single.latest_task_status == expected.latest_task_status
         assert [d.pk for d in single.reporters] == [d.pk for d in expected.reporters]
     for battle in Battle.objects.filter(plan=plan):
-        (one,) = plan_status(plan, as_of, battle=battle).battles
+        (one,) = plan_status(plan, as_of, battles=[battle]).battles
         full = next(b for b in whole.battles if b.battle.pk == battle.pk)
         assert [t.judgement for t in one.targets] == [t.judgement for t in full.targets]
         assert [t.judgement for t in one.tasks] == [t.judgement for t in full.tasks]
