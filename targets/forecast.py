@@ -291,6 +291,9 @@ def forecast_amount(observations, target, comparator, profile, basis, step="mont
             recent_total = (current - float(base.value)) / recent_share
             recent = current + (1 - share) * recent_total
             low, high = min(low, recent), max(high, recent)
+    # An amount counted up through the year does not fall: the year's end is at least what is done
+    # already (a target reached is not "at risk" because the interval dipped below it).
+    low, high = max(low, current), max(high, current)
     done, left = _steps(latest.month, step)
     target_f = float(target) if target is not None else None
     needed = None

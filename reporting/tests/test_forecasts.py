@@ -176,3 +176,27 @@ def test_paces_that_differ_never_print_alike(client, plan, departments, seeded, 
     page = client.get(reverse("dash:task", args=[task.pk]), {"as_of": "ten_day-15"}).content.decode()
     assert "今后每旬需完成 0.05万人，此前每旬平均 0.06万人" in page
     assert "今后每旬需完成 0.1万人，此前每旬平均 0.1万人" not in page
+
+
+def test_a_metric_whose_target_is_already_reached_is_not_at_risk(client, plan, leader, departments):
+    # 1 of 1 counted since 旬3: the pace strayed (nothing more after), but the year cannot end under
+    # the 1 already counted, so the forecast is 可完成, not 有风险 with an interval from 0.5.
+    task = Task.objects.get(title="促进旅游消费恢复")
+    metric = TaskMetric.objects.create(
+        section=task.section, task=task, name="建成旅游集散中心", comparator="at_least", value=1, unit="个", order=2
+    )
+    periods = {p.number: p for p in Period.objects.filter(plan=plan, kind="ten_day")}
+    for n in (3, 15):
+        report = ProgressReport.objects.create(
+            task=task, department=departments["culture"], period=periods[n], status="approved", progress="推进"
+        )
+        MetricValue.objects.create(report=report, metric=metric, value=Decimal(1))
+    rebuild_plan(plan)
+    client.force_login(leader)
+    task_page = client.get(reverse("dash:task", args=[task.pk]), {"as_of": "ten_day-15"}).content.decode()
+    note = task_page[task_page.index(f'data-forecast="{metric.pk}"') :][:400]
+    assert "已完成年度目标" in note and "可完成" in note and "有风险" not in note
+    assert Decimal(note.split("区间 ", 1)[1].split("–", 1)[0]) >= 1
+    battle = client.get(reverse("dash:battle", args=[plan.code, 1]), {"as_of": "ten_day-15"}).content.decode()
+    start = battle.index('id="at-risk"')
+    assert "建成旅游集散中心" not in battle[start : battle.index("</section>", start)]
