@@ -91,7 +91,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from targets.numbers import fmt, q1
+from targets.numbers import fmt, q1, value_text
 
 GREEN, YELLOW, RED, GREY = "green", "yellow", "red", "grey"
 SEVERITY = {GREY: 0, GREEN: 1, YELLOW: 2, RED: 3}
@@ -504,7 +504,7 @@ def _judge_cumulative(target, readings, as_of_month, rules, unit, tolerance, pro
     if not target:
         return _grey(
             _("%(period)s累计 %(value)s %(unit)s，未设年度目标值")
-            % {"period": latest.label, "value": fmt(value), "unit": unit},
+            % {"period": latest.label, "value": value_text(value), "unit": unit},
             latest_value=value,
         )
     completion = value * HUNDRED / target
@@ -533,7 +533,7 @@ def _judge_cumulative(target, readings, as_of_month, rules, unit, tolerance, pro
         )
     reason = text % {
         "period": latest.label,
-        "value": fmt(q1(value)),
+        "value": value_text(value),
         "unit": unit,
         "completion": q1(completion),
         "schedule": q1(schedule),
@@ -611,7 +611,7 @@ def _judge_level(target, comparator, readings, as_of_month, rules, unit):
     if not target:
         return _grey(
             _("%(period)s为 %(value)s%(unit)s，未设目标值")
-            % {"period": latest.label, "value": fmt(value), "unit": unit},
+            % {"period": latest.label, "value": value_text(value), "unit": unit},
             latest_value=value,
         )
     completion = value * HUNDRED / target
@@ -629,7 +629,7 @@ def _judge_level(target, comparator, readings, as_of_month, rules, unit):
         text = _("%(period)s为 %(value)s%(unit)s，未达到目标 %(target)s%(unit)s")
     reason = text % {
         "period": latest.label,
-        "value": fmt(q1(value) if unit != "%" else value),
+        "value": value_text(value),
         "unit": unit,
         "target": fmt(target),
     }
@@ -653,7 +653,8 @@ def _judge_ceiling(target, readings, as_of_month, rules, unit):
     latest, value = found
     if target is None:
         return _grey(
-            _("%(period)s为 %(value)s%(unit)s，未设上限") % {"period": latest.label, "value": fmt(value), "unit": unit},
+            _("%(period)s为 %(value)s%(unit)s，未设上限")
+            % {"period": latest.label, "value": value_text(value), "unit": unit},
             latest_value=value,
         )
     gap = target - value if unit in {"%", "‰"} else None
@@ -667,7 +668,7 @@ def _judge_ceiling(target, readings, as_of_month, rules, unit):
         text = _("%(period)s为 %(value)s%(unit)s，控制在上限 %(target)s%(unit)s")
     else:
         text = _("%(period)s为 %(value)s%(unit)s，超出上限 %(target)s%(unit)s")
-    reason = text % {"period": latest.label, "value": fmt(value), "unit": unit, "target": fmt(target)}
+    reason = text % {"period": latest.label, "value": value_text(value), "unit": unit, "target": fmt(target)}
     return Judgement(
         light=light,
         reason=reason,
@@ -747,7 +748,7 @@ def _judge_about_value(target, readings, as_of_month, rules, unit):
     if not target:
         return _grey(
             _("%(period)s为 %(value)s%(unit)s，未设目标值")
-            % {"period": latest.label, "value": fmt(value), "unit": unit},
+            % {"period": latest.label, "value": value_text(value), "unit": unit},
             latest_value=value,
         )
     deviation = abs(value - target) * HUNDRED / abs(target)
@@ -757,7 +758,7 @@ def _judge_about_value(target, readings, as_of_month, rules, unit):
         "%(period)s为 %(value)s%(unit)s，目标 %(target)s%(unit)s左右，偏差 %(deviation)s%%（容差 %(tolerance)s%%）"
     ) % {
         "period": latest.label,
-        "value": fmt(value),
+        "value": value_text(value),
         "unit": unit,
         "target": fmt(target),
         "deviation": q1(deviation),
