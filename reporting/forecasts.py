@@ -23,10 +23,11 @@ same battle number and code (a year-end figure needed), else ``Target.profile`` 
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
 from targets import forecast as fc
 from targets.models import TargetReading
-from targets.numbers import apart, as_float, fmt, q1
+from targets.numbers import as_float, value_text
 from targets.schedule import ReadingPoint
 from targets.templatetags.colon import colon
 from tasks.models import MetricValue
@@ -282,7 +283,9 @@ def warning_items(plan, as_of, status=None, battle_id=None):
                 "verdict_label": str(fc.VERDICT_LABELS[f.verdict]),
                 "unit": f.unit,
                 "target": _num(f.target),
-                "projected": _num(f.projected),
+                # The projection as the dashboards print it (Forecast.shown), not rounded twice.
+                "projected": None if f.projected is None else float(Decimal(f.shown()["value"])),
+                "shown": f.shown(),
                 "low": _num(f.low),
                 "high": _num(f.high),
                 "pace_so_far": _num(f.pace_so_far),
@@ -354,16 +357,17 @@ def warning_block(doc, items, battle_ids):
     for n, i in enumerate(rows_in, 1):
         step = "每旬" if i["step"] == "ten_day" else "每月"
         unit = i["unit"]
+        shown = i["shown"]
         if i["forecast_kind"] == "amount" and i["pace_needed"] is not None:
-            needed_text, so_far_text = apart(i["pace_needed"], i["pace_so_far"])
-            needed = f"{step}{needed_text}{unit}" if i["pace_needed"] > 0 else "已完成"
-            so_far = f"{step}{so_far_text}{unit}" if i["pace_so_far"] is not None else "—"
+            needed = f"{step}{shown['needed']}{unit}" if i["pace_needed"] > 0 else "已完成"
+            so_far = f"{step}{shown['so_far']}{unit}" if i["pace_so_far"] is not None else "—"
         elif i["pace_needed"] is not None:
-            needed = f"其余月份平均{_plain(i['pace_needed'])}%"
-            so_far = f"累计{_plain(i['pace_so_far'])}{unit}"
+            needed = f"其余月份平均{shown['needed']}%"
+            so_far = f"累计{shown['so_far']}{unit}"
         else:
-            needed, so_far = f"达到{_plain(i['target'])}{unit}", f"最新{_plain(i['pace_so_far'])}{unit}"
-        interval = "—" if i["low"] is None or i["high"] is None else "–".join(apart(i["low"], i["high"]))
+            # A level or a ceiling: its target and latest reading as the indicator table prints them.
+            needed, so_far = f"达到{value_text(i['target'])}{unit}", f"最新{value_text(i['pace_so_far'])}{unit}"
+        interval = "—" if i["low"] is None or i["high"] is None else f"{shown['low']}–{shown['high']}"
         rows.append(
             [n, i["name"], i["departments"], i["target"], i["projected"], interval, i["verdict_label"], needed, so_far]
             + [_time_limit(i)]
@@ -390,8 +394,3 @@ def _measures_by(item):
     if _has_checkpoint(item):
         return f"于{_date_label(item['checkpoint'])}前提出追赶措施"
     return "抓紧落实追赶措施"
-
-
-def _plain(value):
-    """A JSON figure for a sentence: one decimal at most, trailing zeros dropped (half up)."""
-    return "—" if value is None else fmt(q1(value))

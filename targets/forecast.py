@@ -118,6 +118,18 @@ class Forecast:
         """An amount target already met by the figures so far."""
         return self.kind == "amount" and self.pace_needed is not None and self.pace_needed <= 0
 
+    def shown(self):
+        """The projection, its interval and the paces needed and so far as every page and the
+        circular's annex print them (texts): each rounded once, from the figures themselves."""
+        value, low, high = apart(self.projected, self.low, self.high)
+        if self.kind == "rate":
+            # Growth rates as the tables print them (one decimal); a level's latest value is the
+            # reading itself, which the caller prints as a value.
+            needed, so_far = (fmt(q1(v)) if v is not None else "—" for v in (self.pace_needed, self.pace_so_far))
+        else:
+            needed, so_far = apart(self.pace_needed, self.pace_so_far)
+        return {"value": value, "low": low, "high": high, "needed": needed, "so_far": so_far}
+
     def sentence(self):
         """One line for a table or the circular: projection, interval, verdict and needed pace."""
         if self.projected is None:
@@ -125,7 +137,8 @@ class Forecast:
         if self.kind == "zero":
             return self.verdict_label
         unit = self.unit
-        value, low, high = apart(self.projected, self.low, self.high)
+        shown = self.shown()
+        value, low, high = shown["value"], shown["low"], shown["high"]
         text = _("预计全年 %(value)s%(unit)s（区间 %(low)s–%(high)s），%(verdict)s") % {
             "value": value,
             "unit": unit,
@@ -137,15 +150,14 @@ class Forecast:
             if self.reached:
                 text += _("；已完成年度目标")
             elif self.steps_left:
-                needed, so_far = apart(self.pace_needed, self.pace_so_far)
                 text += _("；今后%(step)s需完成 %(needed)s%(unit)s，此前%(step)s平均 %(so_far)s%(unit)s") % {
                     "step": self.step_label,
-                    "needed": needed,
-                    "so_far": so_far,
+                    "needed": shown["needed"],
+                    "so_far": shown["so_far"],
                     "unit": unit,
                 }
         elif self.kind == "rate" and self.pace_needed is not None and self.steps_left:
-            text += _("；其余月份需平均 %(needed)s%%") % {"needed": fmt(q1(self.pace_needed))}
+            text += _("；其余月份需平均 %(needed)s%%") % {"needed": shown["needed"]}
         return text
 
 

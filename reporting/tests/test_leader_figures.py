@@ -1,11 +1,13 @@
 """Figures a leader recomputes by hand: the value a sentence quotes is the value the table shows
 (targets.numbers: reported values to two places), so that value ÷ target gives the rate printed."""
 
+import re
 from decimal import Decimal
 
 from django.urls import reverse
 
-from targets.models import Period
+from reporting.build import build_report
+from targets.models import Battle, Period, Target, TargetReading
 from tasks.models import MetricValue, ProgressReport, Task, TaskMetric
 from tasks.summaries import rebuild_plan
 
@@ -31,3 +33,38 @@ def test_a_metric_reason_quotes_the_value_as_the_table_shows_it(client, plan, le
         page = client.get(url, {"as_of": "ten_day-33"}).content.decode()
         assert "累计完成 1.75 万人，完成率 87.5%" in page, url
         assert "1.8 万人" not in page
+
+
+def test_the_circulars_warning_annex_prints_the_forecast_as_the_target_page_does(client, plan, leader, departments):
+    # 高新技术产业增加值占GDP比重 at 17.42, 17.9 and 17.89: the annex printed "17.3–18.5" and
+    # "最新17.9%" (figures rounded to two places, then to one) where the page says "17.3–18.4" and
+    # the indicator table 17.89.
+    share = Target.objects.create(
+        battle=Battle.objects.get(plan=plan, number=2),
+        code="2.07",
+        name="高新技术产业增加值占GDP比重",
+        comparator="at_least",
+        value=Decimal("18.5"),
+        unit="%",
+        kind=Target.Kind.LEVEL,
+        frequency="yearly",
+        order=7,
+    )
+    share.departments.set([departments["stats"]])
+    quarters = {p.number: p for p in Period.objects.filter(plan=plan, kind="quarter")}
+    for n, value in ((1, "17.42"), (2, "17.9"), (3, "17.89")):
+        TargetReading.objects.create(
+            target=share, period=quarters[n], department=departments["stats"], cumulative_value=Decimal(value)
+        )
+    client.force_login(leader)
+    page = client.get(reverse("dash:target", args=[share.pk]), {"as_of": "month-11"}).content.decode()
+    sentence = re.search(r"<span data-forecast>([^<]*)</span>", page).group(1)
+    projected, low, high = re.search(r"预计全年 ([\d.]+)%（区间 ([\d.]+)–([\d.]+)）", sentence).groups()
+
+    period = Period.objects.get(plan=plan, kind="month", number=11)
+    content = build_report(plan.id, "monthly_circular", period.id, share.battle_id).content
+    blocks = [b for annex in content["annexes"] for b in annex["blocks"] if b["t"] == "table"]
+    table = next(b for b in blocks if b["name"] == "预警清单")
+    row = next(r for r in table["rows"] if r[1] == share.name)
+    assert row[4] == float(projected) and row[5] == f"{low}–{high}"
+    assert row[7:9] == ["达到18.5%", "最新17.89%"]
