@@ -730,11 +730,9 @@ def target_series(target, as_of, rules=None):
             target.unit,
             profile=target.profile,
         )
-        # The schedule the figure was judged against (a profile's share when the target has one).
-        sched = judgement.schedule_pct
-        if sched is None and point.period_kind != "ten_day":
-            sched = point.schedule
-        points.append(SeriesPoint(row, point, judgement, sched))
+        # The schedule the figure was judged against (a profile's share when the target has one);
+        # none for a rate, share, ceiling or count never prorated, as the indicator tables show it.
+        points.append(SeriesPoint(row, point, judgement, judgement.schedule_pct))
     overall = schedule.judge_target(
         target.kind,
         target.comparator,

@@ -68,3 +68,30 @@ def test_the_circulars_warning_annex_prints_the_forecast_as_the_target_page_does
     row = next(r for r in table["rows"] if r[1] == share.name)
     assert row[4] == float(projected) and row[5] == f"{low}–{high}"
     assert row[7:9] == ["达到18.5%", "最新17.89%"]
+
+
+def test_a_growth_targets_records_show_no_schedule_as_the_indicator_table(client, plan, leader, departments):
+    # 地区生产总值增长 is compared with 7.5% itself, never prorated: its quarterly records showed a
+    # 序时进度 of 25.0 and 50.0 that the battle page's table (—) and the rule do not apply.
+    gdp = Target.objects.get(battle__plan=plan, code="1.01")
+    quarters = {p.number: p for p in Period.objects.filter(plan=plan, kind="quarter")}
+    for n in (1, 2):
+        TargetReading.objects.create(
+            target=gdp, period=quarters[n], department=departments["stats"], cumulative_growth=Decimal("6.9")
+        )
+    client.force_login(leader)
+    page = client.get(reverse("dash:target", args=[gdp.pk]), {"as_of": "month-6"}).content.decode()
+    assert re.findall(r'<td class="num" data-col="schedule">([^<]*)</td>', page) == ["—", "—"]
+    battle = client.get(reverse("dash:battle", args=[plan.code, 1]), {"as_of": "month-6"}).content.decode()
+    row = battle[battle.index(f'data-target="{gdp.pk}"') :]
+    assert re.search(r'data-col="schedule">([^<]*)<', row).group(1) == "—"
+    # A cumulative amount keeps the schedule it is judged against.
+    retail = Target.objects.get(battle__plan=plan, code="1.02")
+    TargetReading.objects.create(
+        target=retail,
+        period=Period.objects.get(plan=plan, kind="month", number=6),
+        department=departments["commerce"],
+        cumulative_value=Decimal(400),
+    )
+    page = client.get(reverse("dash:target", args=[retail.pk]), {"as_of": "month-6"}).content.decode()
+    assert re.findall(r'<td class="num" data-col="schedule">([^<]*)</td>', page) == ["50.0"]
