@@ -377,11 +377,8 @@ def area_facts(targets, readings, departments, as_of, rules):
                 )
                 for h in history
             ]
-            j = schedule.judge_target(
-                t.kind, t.comparator, t.value, t.frequency, points, as_of.months, rules, t.unit, profile=t.profile
-            )
-            measure = j.gap_points if j.gap_points is not None else (j.completion_pct or j.growth_pct)
-            key = (schedule.SEVERITY[j.light] if j.light != schedule.GREY else 9, -(measure or 0), departments[area_id])
+            j = status_module.judge_area(t, points, as_of.months, rules)
+            key = status_module.area_rank_key(j, departments[area_id])
             ranked.append(
                 (
                     key,

@@ -755,6 +755,34 @@ class AreaRow:
     rank: int = 0
 
 
+def judge_area(target, points, months, rules):
+    """A county's figures judged by the city-wide target where it holds for a county too: a
+    growth rate, a share, a ceiling. A county's amount is a part of the city's (150家 is the
+    city's, no county has a share of it), so it is not judged against the whole: grey, with its
+    value, ranked by it (area_rank_key)."""
+    amount = target.kind in schedule.COMPLETION_KINDS
+    return schedule.judge_target(
+        target.kind,
+        target.comparator,
+        None if amount else target.value,
+        target.frequency,
+        points,
+        months,
+        rules,
+        target.unit,
+        profile=target.profile,
+    )
+
+
+def area_rank_key(judgement, name):
+    """Best light first, then the gap, completion or growth (an amount: its value), then name;
+    counties with no data last. Lower is better for ceilings and decreases: their gap is already
+    "positive = good"."""
+    j = judgement
+    measure = next((v for v in (j.gap_points, j.completion_pct, j.growth_pct, j.latest_value) if v is not None), None)
+    return (schedule.SEVERITY[j.light] if j.light != schedule.GREY else 9, -(measure or 0), name)
+
+
 def area_ranking(target, as_of, rules=None):
     """Each county's latest reading of `target` up to the as-of date, judged against the city-wide
     target and ranked: best light first, then by completion rate or growth (areas with no data last)."""
@@ -774,28 +802,11 @@ def area_ranking(target, as_of, rules=None):
         )
         latest[row.area_id] = row
         areas[row.area_id] = row.area
-    rows = []
-    for area_id, points in readings.items():
-        judgement = schedule.judge_target(
-            target.kind,
-            target.comparator,
-            target.value,
-            target.frequency,
-            points,
-            as_of.months,
-            rules,
-            target.unit,
-            profile=target.profile,
-        )
-        rows.append(AreaRow(areas[area_id], judgement, latest[area_id]))
-
-    def key(row):
-        j = row.judgement
-        measure = j.gap_points if j.gap_points is not None else (j.completion_pct or j.growth_pct)
-        # Lower is better for ceilings and decreases; their gap is already "positive = good".
-        return (schedule.SEVERITY[j.light] if j.light != schedule.GREY else 9, -(measure or 0), row.area.name)
-
-    rows.sort(key=key)
+    rows = [
+        AreaRow(areas[area_id], judge_area(target, points, as_of.months, rules), latest[area_id])
+        for area_id, points in readings.items()
+    ]
+    rows.sort(key=lambda row: area_rank_key(row.judgement, row.area.name))
     for i, row in enumerate(rows, 1):
         row.rank = i
     return rows

@@ -95,3 +95,28 @@ def test_a_growth_targets_records_show_no_schedule_as_the_indicator_table(client
     )
     page = client.get(reverse("dash:target", args=[retail.pk]), {"as_of": "month-6"}).content.decode()
     assert re.findall(r'<td class="num" data-col="schedule">([^<]*)</td>', page) == ["50.0"]
+
+
+def test_a_countys_amount_is_ranked_by_its_value_not_judged_against_the_citys_target(client, plan, leader, departments):
+    # 社零 780亿元 is the city's: 鹤城区's 100 by June is not "12.8% complete, 37.2 points behind",
+    # red like every county; the counties are ranked by their amounts, without a light.
+    retail = Target.objects.get(battle__plan=plan, code="1.02")
+    june = Period.objects.get(plan=plan, kind="month", number=6)
+    for area, value in (("zhongfang", 60), ("hecheng", 100)):
+        TargetReading.objects.create(
+            target=retail,
+            period=june,
+            area=departments[area],
+            department=departments["commerce"],
+            cumulative_value=Decimal(value),
+        )
+    client.force_login(leader)
+    page = client.get(reverse("dash:area", args=[retail.pk]), {"as_of": "month-6"}).content.decode()
+    rows = re.findall(r'<tr data-light="(\w+)"><td class="num">(\d+)</td><td>([^<]+)</td>', page)
+    assert rows == [("grey", "1", "鹤城区"), ("grey", "2", "中方县")]
+    assert "红灯" not in page and "12.8%" not in page
+    # The circular's county annex ranks them alike.
+    content = build_report(plan.id, "monthly_circular", june.id).content
+    blocks = [b for annex in content["annexes"] for b in annex["blocks"] if b["t"] == "table"]
+    table = next(b for b in blocks if b["name"] == "县市区排名：社会消费品零售总额")
+    assert [r[:3] for r in table["rows"]] == [[1, "鹤城区", 100.0], [2, "中方县", 60.0]]
