@@ -784,8 +784,8 @@ def area_rank_key(judgement, name):
 
 
 def area_ranking(target, as_of, rules=None):
-    """Each county's latest reading of `target` up to the as-of date, judged against the city-wide
-    target and ranked: best light first, then by completion rate or growth (areas with no data last)."""
+    """Each county's latest reading of `target` up to the as-of date, judged as judge_area judges it
+    and ranked by area_rank_key (areas with no data last)."""
     rules = rules or Rules.from_plan(target.battle.plan)
     readings = defaultdict(list)
     latest = {}
