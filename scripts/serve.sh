@@ -45,7 +45,8 @@ if [ "${SERVE_NO_WORKER:-0}" != 1 ]; then
   .venv/bin/celery -A sixbattles worker --loglevel=INFO --concurrency="${CELERY_CONCURRENCY:-1}" \
     -n "sixbattles-${PORT:-8000}@%h" >>"$log_dir/worker.log" 2>&1 &
   pids+=($!)
-  .venv/bin/celery -A sixbattles beat --loglevel=INFO --pidfile="$data_dir/celerybeat.pid" \
+  # A second beat on the same database (here or on another machine) exits with a message.
+  .venv/bin/celery -A sixbattles beat --loglevel=INFO \
     >>"$log_dir/beat.log" 2>&1 &
   pids+=($!)
 fi
