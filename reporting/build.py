@@ -165,14 +165,6 @@ def compute_content(report, plan, period, facts_cache):
     return builder(facts, previous, report.battle_id, report.issue_number)
 
 
-def render_files(report):
-    root = settings.REPORTS_ROOT
-    report.docx_path = report.file_path("docx")
-    report.xlsx_path = report.file_path("xlsx")
-    write_docx(report.content, root / report.docx_path)
-    write_xlsx(report.content, root / report.xlsx_path)
-
-
 # Dispatch reports are official documents in the site language (Chinese), whatever language
 # the person who pressed "generate now" reads the interface in.
 @translation.override(settings.LANGUAGE_CODE)
@@ -484,17 +476,31 @@ class NotIssuable(ValueError):
 def issue_report(report_id, *, user=None, on=None):
     """签发: date the report (`on`, default today in Asia/Shanghai), re-render its files with the
     date and the 版记, and notify the units it is sent to. Only a ready, current draft can be
-    issued; issuing an issued report changes nothing. Returns the report."""
+    issued; issuing an issued report changes nothing. Returns the report.
+
+    The files are rendered outside any transaction, to temp files, as a build does: a close issues
+    every report of the period, and rendering them under the lock kept the embedded SQLite database
+    write-locked for seconds at a time (a department's draft save waited for it)."""
     today = timezone.localdate()
     on = on or today
+    report = DispatchReport.objects.select_related("period").get(pk=report_id)
+    if report.is_issued or report.status != DispatchReport.Status.READY or not report.is_current:
+        return report
+    if not ISSUE_KEYS <= set(report.content):
+        raise NotIssuable(report.pk)
+    content = content_builders.issue(report.content, on)
+    with building():
+        staged = stage_files(report, content)
     with transaction.atomic():
         report = DispatchReport.objects.select_for_update(of=("self",)).select_related("period").get(pk=report_id)
         if report.is_issued or report.status != DispatchReport.Status.READY or not report.is_current:
+            discard(staged)  # issued (or replaced) by someone else meanwhile
             return report
-        if not ISSUE_KEYS <= set(report.content):
-            raise NotIssuable(report.pk)
-        report.content = content_builders.issue(report.content, on)
-        render_files(report)
+        for tmp, final in staged:
+            os.replace(tmp, final)
+        report.content = content
+        report.docx_path = report.file_path("docx")
+        report.xlsx_path = report.file_path("xlsx")
         report.issued_on = on
         report.issued_at = timezone.now()
         report.issued_by = user

@@ -1,4 +1,3 @@
-import logging
 from pathlib import Path
 
 from django import forms
@@ -17,10 +16,8 @@ from accounts.models import Notification
 from reporting.access import can_generate, dispatch_report_for_user, generatable_battles, reports_for_user
 from reporting.build import NotIssuable, issue_report, slip_needed
 from reporting.models import BuildRequest, DispatchReport
-from sixbattles import params
+from sixbattles import broker, params
 from targets.models import Battle, Period, Plan
-
-log = logging.getLogger(__name__)
 
 CONTENT_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -38,20 +35,16 @@ def queue_build(request_row):
     """
     from reporting.tasks import build_dispatch_report
 
-    try:
-        build_dispatch_report.apply_async(
-            (request_row.plan_id, request_row.kind, request_row.period_id, request_row.battle_id),
-            {
-                "regenerate": request_row.regenerate,
-                "after_version": request_row.after_version,
-                "user_id": request_row.requested_by_id,
-                "request_id": request_row.pk,
-            },
-        )
-    except Exception:
-        log.exception("could not queue dispatch report build (broker down?)")
-        return False
-    return True
+    return broker.publish(
+        build_dispatch_report,
+        (request_row.plan_id, request_row.kind, request_row.period_id, request_row.battle_id),
+        {
+            "regenerate": request_row.regenerate,
+            "after_version": request_row.after_version,
+            "user_id": request_row.requested_by_id,
+            "request_id": request_row.pk,
+        },
+    )
 
 
 @login_required

@@ -13,6 +13,7 @@
 #   SERVE_NO_WORKER=1  start no Celery worker and no beat (e.g. they run on another machine)
 #   SERVE_SKIP_SETUP=1 do not run scripts/setup.sh (the virtualenv is already installed)
 #   LOG_DIR         where the worker's, beat's and gunicorn's logs go (default $DATA_DIR/logs)
+#   STOP_TIMEOUT    seconds given to each process to stop before it is killed (default 30)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "${SERVE_SKIP_SETUP:-0}" = 1 ] || scripts/setup.sh requirements.txt
@@ -35,6 +36,20 @@ pids=()
 stop_all() {
   trap - EXIT INT TERM
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  # A worker wedged on a broker that froze mid-job never acts on TERM: after STOP_TIMEOUT seconds
+  # (default 30) what is left is killed, so the service stops (a killed job is built again).
+  for _ in $(seq "${STOP_TIMEOUT:-30}"); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 1
+  done
+  for pid in "${pids[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "进程 $pid 未在 ${STOP_TIMEOUT:-30} 秒内退出，已强制结束。 Process $pid killed after ${STOP_TIMEOUT:-30} s." >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
   wait || true
 }
 trap stop_all EXIT INT TERM
@@ -45,7 +60,8 @@ if [ "${SERVE_NO_WORKER:-0}" != 1 ]; then
   .venv/bin/celery -A sixbattles worker --loglevel=INFO --concurrency="${CELERY_CONCURRENCY:-1}" \
     -n "sixbattles-${PORT:-8000}@%h" >>"$log_dir/worker.log" 2>&1 &
   pids+=($!)
-  .venv/bin/celery -A sixbattles beat --loglevel=INFO --pidfile="$data_dir/celerybeat.pid" \
+  # A second beat on the same database (here or on another machine) exits with a message.
+  .venv/bin/celery -A sixbattles beat --loglevel=INFO \
     >>"$log_dir/beat.log" 2>&1 &
   pids+=($!)
 fi

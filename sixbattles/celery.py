@@ -1,10 +1,13 @@
 """The Celery app, configured from Django settings (CELERY_* names)."""
 
+import fcntl
 import logging
 import os
+import sys
 from pathlib import Path
 
 from celery import Celery, bootsteps
+from celery.signals import beat_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sixbattles.settings")
 
@@ -48,3 +51,52 @@ class CatchUpOnConnect(bootsteps.StartStopStep):
 
 
 app.steps["consumer"].add(CatchUpOnConnect)
+
+
+# pg_try_advisory_lock's key: any number no other code of this database locks on.
+BEAT_LOCK_KEY = 0x5B_BEA7
+BEAT_REFUSED = (
+    "错误：已有一个定时调度进程（celery beat）在使用同一数据库运行，本进程不启动："
+    "两个定时调度会把每个定时任务各发送一次。请先停止另一个，或只运行一个。\n"
+    "Error: another celery beat already runs on this database; this one exits (two would send every job twice)."
+)
+_beat_lock = None  # held for the life of the process: the lock goes with it, however it ends
+
+
+def take_beat_lock():
+    """True when this process is now the only beat of its database: a PostgreSQL advisory lock on
+    a connection of its own (every machine sharing the database sees it), or on the embedded
+    SQLite default an flock on a file beside the database. Both are released by the process's
+    death, even a SIGKILL, so a stale lock never refuses the next beat."""
+    global _beat_lock
+    from django.conf import settings
+    from django.db import connections
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        holder = connections.create_connection("default")
+        with holder.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [BEAT_LOCK_KEY])
+            taken = cursor.fetchone()[0]
+        if not taken:
+            holder.close()
+            return False
+    else:
+        path = Path(settings.DATABASES["default"]["NAME"]).with_suffix(".beat.lock")
+        holder = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(holder)
+            return False
+    _beat_lock = holder
+    return True
+
+
+@beat_init.connect
+def refuse_a_second_beat(sender=None, **_kwargs):
+    """A beat (standalone or embedded in a worker) starts only if no other beat runs on the same
+    database: two would send every scheduled job twice."""
+    if not take_beat_lock():
+        log.error("another celery beat already runs on this database: this one exits")
+        print(BEAT_REFUSED, file=sys.stderr, flush=True)
+        raise SystemExit(1)

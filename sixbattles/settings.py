@@ -347,9 +347,18 @@ CACHES = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {"console": {"class": "logging.StreamHandler"}, "null": {"class": "logging.NullHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # 4xx answers are in the access log; a line per 404 or refused form only buries the 5xx
+        # tracebacks, which are still logged.
+        "django.request": {"level": "ERROR"},
+        # A request for another host name (scanners) is answered 400 and kept in the access log, not
+        # logged with a traceback each (to a handler that drops it: with none, Python's last-resort
+        # handler prints it to stderr).
+        "django.security.DisallowedHost": {"handlers": ["null"], "propagate": False},
+    },
 }
 
 # Importing needs the explicit "import_<model>" permission declared on each importable model.

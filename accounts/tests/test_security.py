@@ -1,5 +1,6 @@
 """Security settings that must hold on every page: CSRF, login throttling, session expiry, CSP, deploy checks."""
 
+import logging
 import re
 import secrets
 import subprocess
@@ -271,3 +272,25 @@ def test_the_403_page_is_chinese(rf):
     response = permission_denied(rf.get("/"), PermissionDenied())
     assert response.status_code == 403
     assert "无权访问" in response.content.decode()
+
+
+def test_a_missing_page_and_a_request_for_another_host_leave_no_line_in_the_log(client, db, capsys):
+    """Answered 404 and 400 and recorded in the access log; the app's log keeps to what needs a look
+    (a 5xx and its traceback), not a line or a traceback per scanner request."""
+
+    class Collect(logging.Handler):
+        records = []
+
+        def emit(self, record):
+            self.records.append(record)
+
+    root = logging.getLogger()
+    collect = Collect(logging.INFO)
+    root.addHandler(collect)  # beside the console handler, as the production log sees them
+    try:
+        assert client.get("/no-such-page/").status_code == 404
+        assert client.get("/login/", HTTP_HOST="scanner.example").status_code == 400
+    finally:
+        root.removeHandler(collect)
+    assert [(r.name, r.getMessage()) for r in Collect.records if r.levelno >= logging.WARNING] == []
+    assert "DisallowedHost" not in capsys.readouterr().err  # nor printed by Python's last-resort handler

@@ -65,6 +65,9 @@ class FrozenListener:
 @pytest.fixture
 def real_broker(monkeypatch):
     """Publish for real (the tests otherwise run jobs eagerly) to the broker URL given."""
+    from sixbattles import broker
+
+    broker.reset()
 
     def use(url):
         monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
@@ -74,7 +77,8 @@ def real_broker(monkeypatch):
         monkeypatch.setattr(celery_app, "_pool", None)
         monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
 
-    return use
+    yield use
+    broker.reset()  # a failure remembered here must not skip the next test's publishes
 
 
 def generate(client, plan, period, battle="all", regenerate=False):
@@ -275,3 +279,50 @@ def test_the_embedded_sqlite_default_serves_departments_while_reports_build(tmp_
     assert outcome["error_count"] == 0 and outcome["build_errors"] == [], outcome
     # Before the fix a login waited 21 s for the worker's write lock and then failed.
     assert outcome["slowest"][1] < 10_000, outcome
+
+
+def test_an_approval_telling_many_people_with_a_frozen_broker_waits_one_timeout_not_one_per_message(
+    client, plan, departments, office_dev, staff_culture, real_broker, caplog, django_capture_on_commit_callbacks
+):
+    """Approving emails every staff user of the department and pushes to its robot: six jobs. Each
+    publish to a frozen Redis gives up after a second; the first failure stops the rest."""
+    from accounts.models import GroupRobot, Notification
+    from conftest import make_user
+    from tasks.models import ProgressReport, Task
+    from tasks.summaries import rebuild as rebuild_summaries
+    from tasks.tests.helpers import ten_day
+
+    staff_culture.email = "culture@example.gov"
+    staff_culture.save(update_fields=["email"])
+    for n in range(4):
+        make_user(f"culture{n}", "staff", departments["culture"], email=f"culture{n}@example.gov")
+    GroupRobot.objects.create(
+        department=departments["culture"], name="文旅局工作群", kind="wecom", webhook_url="http://127.0.0.1:9/hook"
+    )
+    report = ProgressReport.objects.create(
+        task=Task.objects.get(section__battle__plan=plan, section__battle__number=1, section__number=1, number=2),
+        department=departments["culture"],
+        period=ten_day(plan, 14),
+        status=ProgressReport.Status.SUBMITTED,
+        progress="旅游消费进展",
+        submitted_at=dt.datetime(2023, 5, 18, 10, tzinfo=ZoneInfo("Asia/Shanghai")),
+    )
+    rebuild_summaries()
+    listener = FrozenListener()
+    real_broker(f"redis://127.0.0.1:{listener.port}/0")
+    login(client, office_dev)
+    try:
+        started = time.monotonic()
+        with django_capture_on_commit_callbacks(execute=True):  # the jobs are queued on commit
+            response = client.post(reverse("tasks:report_approve", args=[report.pk]))
+        elapsed = time.monotonic() - started
+    finally:
+        listener.close()
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.status == "approved"
+    assert Notification.objects.filter(user__department=departments["culture"], kind="approved").count() == 5
+    assert elapsed < 3.5, f"the approval took {elapsed:.1f} s against a frozen broker"
+    # One line per job not queued, and no traceback: the broker's state is not a bug.
+    refused = [r for r in caplog.records if "not queued" in r.getMessage()]
+    assert len(refused) == 6 and not any(r.exc_info for r in refused)

@@ -4,7 +4,9 @@ automatically, dated the scheduled issue day, never the day they happened to be 
 
 import datetime as dt
 
+import pytest
 from django.conf import settings
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from docx import Document
@@ -108,3 +110,32 @@ def test_a_version_built_by_an_older_app_asks_to_be_regenerated_before_issue(cli
     assert "请重新生成后再签发" in response.content.decode()
     report.refresh_from_db()
     assert report.issued_on is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_issuing_renders_the_word_and_excel_files_outside_the_transaction(
+    client, office_dev, seeded, plan, monkeypatch
+):
+    """On the embedded SQLite default a transaction holds the database's write lock from its first
+    statement: a department saving a draft waits for as long as the files take to render."""
+    from reporting import build
+
+    battle = plan.battles.get(number=1)
+    report = build_report(plan.id, "monthly_circular", seeded["may"].id, battle.id)
+    in_transaction = []
+
+    def watched(writer):
+        def write(content, path):
+            in_transaction.append(connection.in_atomic_block)
+            return writer(content, path)
+
+        return write
+
+    monkeypatch.setattr(build, "write_docx", watched(build.write_docx))
+    monkeypatch.setattr(build, "write_xlsx", watched(build.write_xlsx))
+    client.force_login(office_dev)
+    assert client.post(reverse("reporting:issue", args=[report.pk])).status_code == 302
+    report.refresh_from_db()
+    assert report.issued_on == timezone.localdate() and "（草稿，待签发）" not in word_text(report)
+    assert in_transaction == [False, False]
+    assert not list(settings.REPORTS_ROOT.rglob(".tmp-*"))
