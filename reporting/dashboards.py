@@ -113,7 +113,8 @@ def _department_battles(plan, department):
     targets = Target.departments.through.objects.filter(department=department, target__battle__plan=plan).values_list(
         "target__battle_id", flat=True
     )
-    return set(tasks.union(targets))
+    # Without their models' default ordering: SQLite refuses ORDER BY inside a UNION's parts.
+    return set(tasks.order_by().union(targets.order_by()))
 
 
 def _as_of(request, plan):
