@@ -183,6 +183,8 @@ def task_for_user(user, pk):
         raise Http404 from None
 
 
+# The roles that owe a report every 旬; a cooperating (配合) unit may report but need not.
+REPORTING_ROLES = (Responsibility.Role.LEAD, Responsibility.Role.RESPONSIBLE)
 ROLE_RANK = {Responsibility.Role.LEAD: 0, Responsibility.Role.RESPONSIBLE: 1, Responsibility.Role.COOPERATING: 2}
 
 
