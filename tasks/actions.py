@@ -166,6 +166,25 @@ def save_draft(report_id, user, *, version, content, metric_values, uploads=(), 
     return report
 
 
+def repeats_last_write(report, user, *, submitting, version, content, metric_values, uploads=()):
+    """Whether a post is the write `user` has just made on `report`, sent again by the browser (a
+    double click, a slow network): made on the version just before the stored one, by the same
+    user, as a submit if the report is now submitted, with the same text, figures and files. The
+    page then answers as it did the first time, instead of refusing it as another person's edit."""
+    if version != report.version - 1 or (report.status == ProgressReport.Status.SUBMITTED) != submitting:
+        return False
+    last = report.history.only("history_user_id").first()
+    if last is None or last.history_user_id != user.pk:
+        return False
+    if any(getattr(report, name) != content[name] for name in CONTENT_FIELDS):
+        return False
+    stored = {mv.metric_id: mv.value for mv in report.metric_values.all() if mv.value is not None}
+    if stored != {metric_id: value for metric_id, value in metric_values.items() if value is not None}:
+        return False
+    known = set(report.attachments.values_list("sha256", flat=True))
+    return all(content_hash(upload) in known for upload, _content_type in uploads)
+
+
 def snapshot(report):
     """Everything a reviewer saw in this version, so later edits never change it."""
     values = {mv.metric_id: mv.value for mv in report.metric_values.all()}

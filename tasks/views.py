@@ -263,6 +263,32 @@ def _is_lead(task, department_id):
     return access.department_role(task, department_id) == Responsibility.Role.LEAD
 
 
+def _repeated_post(report, user, form, submitting):
+    """The post repeats the write this user has just made (tasks.actions.repeats_last_write)."""
+    return (
+        report is not None
+        and form.is_valid()
+        and actions.repeats_last_write(
+            report,
+            user,
+            submitting=submitting,
+            version=form.cleaned_data["version"],
+            content={name: form.cleaned_data[name] for name in actions.CONTENT_FIELDS},
+            metric_values=form.metric_values(),
+            uploads=form.cleaned_data["files"],
+        )
+    )
+
+
+def _report_written(request, report, submitting):
+    """Where a save or submit lands, with its message."""
+    if submitting:
+        messages.success(request, _("报告已提交，等待专班办公室审核。"))
+        return redirect("tasks:report_detail", pk=report.pk)
+    messages.success(request, _("草稿已保存。"))
+    return redirect("tasks:report_edit", task_pk=report.task_id, period_pk=report.period_id)
+
+
 KEPT_REPORT_KEY = "kept_report_post"
 
 
@@ -315,6 +341,9 @@ def report_edit(request, task_pk, period_pk):
     stored = None
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES, metrics=metrics, submitting=submitting)
+        if locked and _repeated_post(report, user, form, submitting):
+            # The same submit sent twice: the first one went through.
+            return _report_written(request, report, submitting)
         if locked:
             # A colleague submitted it meanwhile: keep the user's words on screen, save nothing.
             form.is_valid()
@@ -339,6 +368,8 @@ def report_edit(request, task_pk, period_pk):
                     create=lambda: access.report_for_department(task, user.department_id, period, create=True),
                 )
             except actions.StaleVersion as refused:
+                if _repeated_post(refused.report, user, form, submitting):
+                    return _report_written(request, refused.report, submitting)
                 messages.error(request, str(refused))
                 stored = refused.report
                 # Redisplay the user's text, now carrying the stored version: saving again is a
@@ -349,19 +380,17 @@ def report_edit(request, task_pk, period_pk):
                 form.is_valid()
                 shown = stored
             except actions.ReportActionError as refused:
-                messages.error(request, str(refused))
                 # As stored now (a colleague may have made and submitted it meanwhile).
                 stored = access.report_for_department(task, user.department_id, period)
+                if _repeated_post(stored, user, form, submitting):
+                    return _report_written(request, stored, submitting)
+                messages.error(request, str(refused))
                 shown = stored or shown
                 form.is_valid()
             else:
                 for name in saved.duplicate_uploads:
                     messages.info(request, _("文件“%(name)s”与已有附件内容相同，未重复保存。") % {"name": name})
-                if submitting:
-                    messages.success(request, _("报告已提交，等待专班办公室审核。"))
-                    return redirect("tasks:report_detail", pk=saved.pk)
-                messages.success(request, _("草稿已保存。"))
-                return redirect("tasks:report_edit", task_pk=task.pk, period_pk=period.pk)
+                return _report_written(request, saved, submitting)
         elif "version" in form.errors:
             # The page's hidden version is missing or garbled (a truncated post, an edited page): no
             # field shows the error, so say what happened and redisplay the user's text carrying the

@@ -411,3 +411,38 @@ def test_an_upload_cut_off_by_a_dropped_connection_saves_nothing(client, plan, s
     assert response.status_code == 302
     report.refresh_from_db()
     assert (report.progress, report.status, report.attachments.count()) == ("新写的文字", "submitted", 1)
+
+
+def test_a_double_clicked_submit_lands_on_the_submitted_report(client, plan, staff_culture):
+    """The browser sends the same submit twice (a double click, a slow network): the second post
+    found the report submitted and said 不能再修改，本次内容未保存, though it had been submitted."""
+    t2, period = task(1, 1, 2), ten_day(plan, 14)
+    metric = t2.metrics.first()
+    client.force_login(staff_culture)
+    data = report_data(version=1, action="submit", progress="举办旅游节。", **{f"metric_{metric.pk}": "312"})
+    data["files"] = SimpleUploadedFile("照片.png", PNG_BYTES, content_type="image/png")
+    first = client.post(edit_url(t2, period), data)
+    data["files"] = SimpleUploadedFile("照片.png", PNG_BYTES, content_type="image/png")
+    second = client.post(edit_url(t2, period), data, follow=True)
+    report = ProgressReport.objects.get(task=t2, period=period)
+    assert first.status_code == 302 and second.redirect_chain[-1][0] == detail_url(report)
+    body = second.content.decode()
+    assert "报告已提交，等待专班办公室审核。" in body and "未保存" not in body
+    assert report.status == "submitted" and report.version == 2
+    assert report.events.filter(action=ReportEvent.Action.SUBMITTED).count() == 1
+    assert Attachment.objects.filter(report=report).count() == 1
+
+
+def test_a_double_clicked_draft_save_says_saved_not_refused(client, plan, staff_commerce):
+    """The second of two identical draft saves met the version the first one made and said 保存被拒绝：
+    此报告已被 <the user himself> 修改."""
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    client.force_login(staff_commerce)
+    client.post(edit_url(t1, period), report_data(version=1, progress="开展消费季活动3场。"))
+    second = client.post(edit_url(t1, period), report_data(version=1, progress="开展消费季活动3场。"), follow=True)
+    body = second.content.decode()
+    assert "草稿已保存。" in body and "保存被拒绝" not in body
+    assert ProgressReport.objects.get().version == 2
+    # A different text posted on the old version is still refused: it would overwrite the saved one.
+    third = client.post(edit_url(t1, period), report_data(version=1, progress="另一段文字"))
+    assert "保存被拒绝" in third.content.decode()
