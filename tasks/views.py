@@ -428,6 +428,14 @@ def report_edit(request, task_pk, period_pk):
                 }
             )
         form = ReportForm(initial=initial, metrics=metrics)
+    chosen = [upload.name for upload in request.FILES.getlist("files")]
+    if chosen:
+        # Every save that went through has redirected: the files chosen for this one were not kept,
+        # and the browser shows an empty file field, so the page says which to choose again.
+        messages.warning(
+            request,
+            _("本次选择的文件未保存：%(names)s。保存时请重新选择。") % {"names": _("、").join(chosen)},
+        )
     if shown.department_id == user.department_id:
         shown.department = user.department  # the page's header shows it too: one query for both
     is_lead = _is_lead(task, user.department_id)

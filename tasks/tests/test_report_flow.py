@@ -12,7 +12,7 @@ from django.urls import reverse
 from conftest import make_user
 from tasks.models import Attachment, MetricValue, ProgressReport, ReportEvent
 from tasks.summaries import rebuild as rebuild_summaries
-from tasks.tests.helpers import PNG_BYTES, report_data, task, ten_day
+from tasks.tests.helpers import PDF_BYTES, PNG_BYTES, report_data, task, ten_day
 
 pytestmark = pytest.mark.django_db
 
@@ -446,3 +446,20 @@ def test_a_double_clicked_draft_save_says_saved_not_refused(client, plan, staff_
     # A different text posted on the old version is still refused: it would overwrite the saved one.
     third = client.post(edit_url(t1, period), report_data(version=1, progress="另一段文字"))
     assert "保存被拒绝" in third.content.decode()
+
+
+def test_files_chosen_for_a_refused_save_are_named_to_choose_again(client, plan, staff_culture):
+    """A save refused for a bad figure showed the text again, but the file field empty and no word
+    about the file: the user fixed the figure, submitted, and the evidence was missing."""
+    t2, period = task(1, 1, 2), ten_day(plan, 14)
+    metric = t2.metrics.first()
+    client.force_login(staff_culture)
+    data = report_data(version=1, **{f"metric_{metric.pk}": "三百"})
+    data["files"] = [
+        SimpleUploadedFile("现场照片.png", PNG_BYTES, content_type="image/png"),
+        SimpleUploadedFile("台账.pdf", PDF_BYTES, content_type="application/pdf"),
+    ]
+    body = client.post(edit_url(t2, period), data).content.decode()
+    assert "请输入数字" in body
+    assert "本次选择的文件未保存：现场照片.png、台账.pdf。保存时请重新选择。" in body
+    assert not Attachment.objects.exists()
