@@ -237,6 +237,39 @@ def submit_report(report_id, user, *, version, content, metric_values, uploads=(
 
 
 @transaction.atomic
+def withdraw_report(report_id, user):
+    """撤回: a submitted report not yet reviewed goes back to its department to be corrected.
+
+    It returns to the state it was submitted from (a draft, or returned with the office's reason
+    still shown). Withdrawing a first submission also withdraws its date: reports not submitted
+    are 漏报 and reminded, and a later submission after the deadline is 迟报, whatever was sent and
+    taken back before (reporting.figures, reporting.reminders read first_submitted_at)."""
+    report = _locked(report_id)
+    if not access.may_withdraw(user, report):
+        raise ReportActionError(
+            _("报告当前状态为“%(status)s”，不能撤回（可能已被审核）。") % {"status": report.get_status_display()}
+        )
+    reviews = [
+        action
+        for action in report.events.values_list("action", flat=True)
+        if action not in (ReportEvent.Action.SUBMITTED, ReportEvent.Action.WITHDRAWN)
+    ]
+    # The office's last word before this submission: returned (or reopened) means it is waiting
+    # for the corrected report, as before.
+    returned = bool(reviews) and reviews[-1] in (ReportEvent.Action.RETURNED, ReportEvent.Action.REOPENED)
+    report.status = ProgressReport.Status.RETURNED if returned else ProgressReport.Status.DRAFT
+    fields = ["status"]
+    if not reviews:
+        # Never reviewed: every submission so far has been taken back.
+        report.first_submitted_at = report.submitted_at = report.submitted_by = None
+        fields += ["first_submitted_at", "submitted_at", "submitted_by"]
+    ReportEvent.objects.create(report=report, action=ReportEvent.Action.WITHDRAWN, actor=user, at=timezone.now())
+    _save(report, user, fields)
+    summaries.refresh(report.task, [report.period_id], task_locked=True)
+    return report
+
+
+@transaction.atomic
 def remove_attachment(report_id, attachment_id, user):
     """Remove an evidence file from a draft or returned report; the file leaves storage on commit.
 

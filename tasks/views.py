@@ -517,6 +517,7 @@ def report_detail(request, pk):
         "comparison": review.compare(report, previous),
         "queue": queue,
         "may_write": access.may_write(user, report),
+        "may_withdraw": access.may_withdraw(user, report),
         "may_review": report.status == ProgressReport.Status.SUBMITTED and access.may_review(user, report),
         "may_reopen": report.status == ProgressReport.Status.APPROVED and user.is_plan_admin,
         "reason_form": ReasonForm(initial={"reason": request.session.pop(_typed_reason_key(report), "")}),
@@ -668,6 +669,22 @@ def review_approve_unchanged(request):
     if not approved and not skipped:
         messages.info(request, _("没有选择报告。"))
     return redirect(f"{reverse('tasks:review_queue')}?{queue}" if queue else reverse("tasks:review_queue"))
+
+
+@login_required
+@require_POST
+def report_withdraw(request, pk):
+    """The department takes back its submitted report before review, to correct and submit again."""
+    report = access.report_for_user(request.user, pk)
+    if request.user.role != User.Role.STAFF or report.department_id != request.user.department_id:
+        raise Http404  # another department's or the office's: the action is not theirs to see
+    try:
+        actions.withdraw_report(report.pk, request.user)
+    except actions.ReportActionError as refused:
+        messages.error(request, str(refused))
+        return redirect("tasks:report_detail", pk=report.pk)
+    messages.success(request, _("已撤回：%(what)s。修改后请重新提交。") % {"what": report_label(report)})
+    return redirect("tasks:report_edit", task_pk=report.task_id, period_pk=report.period_id)
 
 
 @login_required

@@ -463,3 +463,73 @@ def test_files_chosen_for_a_refused_save_are_named_to_choose_again(client, plan,
     assert "请输入数字" in body
     assert "本次选择的文件未保存：现场照片.png、台账.pdf。保存时请重新选择。" in body
     assert not Attachment.objects.exists()
+
+
+def withdraw_url(report):
+    return reverse("tasks:report_withdraw", args=[report.pk])
+
+
+def test_staff_withdraws_a_submitted_report_before_review_and_submits_it_again(client, plan, staff_commerce):
+    """A report submitted with a wrong figure could only be corrected by phoning the office to
+    return it: the department takes it back (撤回) itself while it waits for review."""
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    client.force_login(staff_commerce)
+    client.post(edit_url(t1, period), report_data(action="submit", progress="开展消费季活动30场。"))
+    report = ProgressReport.objects.get()
+    page = client.get(detail_url(report)).content.decode()
+    assert "撤回修改" in page and withdraw_url(report) in page
+    response = client.post(withdraw_url(report), follow=True)
+    assert response.redirect_chain[-1][0] == edit_url(t1, period)
+    assert "修改后请重新提交" in response.content.decode()
+    report.refresh_from_db()
+    assert report.status == ProgressReport.Status.DRAFT
+    # Not submitted any more: not counted as sent (漏报 until sent again, 迟报 if after the deadline).
+    assert report.first_submitted_at is None and report.submitted_at is None
+    assert report.progress == "开展消费季活动30场。"
+    assert "撤回" in client.get(detail_url(report)).content.decode()  # in the report's record
+    client.post(
+        edit_url(t1, period), report_data(version=report.version, action="submit", progress="开展消费季活动3场。")
+    )
+    report.refresh_from_db()
+    assert report.status == ProgressReport.Status.SUBMITTED and report.first_submitted_at is not None
+    versions = report.events.filter(action=ReportEvent.Action.SUBMITTED).order_by("at")
+    assert [e.snapshot["progress"] for e in versions] == ["开展消费季活动30场。", "开展消费季活动3场。"]
+
+
+def test_a_resubmitted_report_withdrawn_goes_back_to_returned_with_its_reason(client, plan, staff_commerce, office_dev):
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    client.force_login(staff_commerce)
+    client.post(edit_url(t1, period), report_data(action="submit"))
+    report = ProgressReport.objects.get()
+    first_sent = report.first_submitted_at
+    client.force_login(office_dev)
+    client.post(reverse("tasks:report_return", args=[report.pk]), {"reason": "请补充活动场次"})
+    report.refresh_from_db()
+    client.force_login(staff_commerce)
+    client.post(edit_url(t1, period), report_data(version=report.version, action="submit", progress="补充后"))
+    client.post(withdraw_url(report))
+    report.refresh_from_db()
+    assert report.status == ProgressReport.Status.RETURNED and report.return_reason == "请补充活动场次"
+    assert report.first_submitted_at == first_sent  # the first submission was reviewed: it stands
+    assert "请补充活动场次" in client.get(edit_url(t1, period)).content.decode()
+
+
+def test_only_the_department_withdraws_and_only_before_review(client, plan, staff_commerce, staff_culture, office_dev):
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    client.force_login(staff_commerce)
+    client.post(edit_url(t1, period), report_data(action="submit"))
+    report = ProgressReport.objects.get()
+    client.force_login(office_dev)
+    assert "撤回修改" not in client.get(detail_url(report)).content.decode()
+    assert client.post(withdraw_url(report)).status_code == 404
+    client.force_login(staff_culture)  # another department
+    assert client.post(withdraw_url(report)).status_code == 404
+    assert client.get(withdraw_url(report)).status_code in (404, 405)
+    client.force_login(office_dev)
+    client.post(reverse("tasks:report_approve", args=[report.pk]))
+    client.force_login(staff_commerce)
+    assert "撤回修改" not in client.get(detail_url(report)).content.decode()
+    refused = client.post(withdraw_url(report), follow=True)
+    assert "不能撤回" in refused.content.decode()
+    report.refresh_from_db()
+    assert report.status == ProgressReport.Status.APPROVED
