@@ -380,6 +380,23 @@ def test_list_shows_the_period_due_and_marks_it_overdue_until_entered(client, pl
     assert "逾期未报" not in text and "已填报" in text
 
 
+def test_a_months_figures_are_not_overdue_the_day_after_the_month(client, plan, staff_commerce, departments):
+    """November's figures were due on November 30 (the month's own last day, the progress reports'
+    deadline): on December 1, before any November figure exists, they showed 逾期未报."""
+    login(client, staff_commerce)
+    url = reverse("targets:reading_list")
+    text = client.get(url, {"as_of": "2023-12-01"}).content.decode()
+    # Due Plan.reading_deadline_days (10) after the month: December 10 is a Sunday.
+    assert "2023年11月" in text and "截止 2023-12-11" in text and "逾期未报" not in text
+    november = period(plan, "month", 11)
+    entry = client.get(entry_url(target(plan, "1.02"), november)).content.decode()
+    assert "报送截止：2023-12-11" in entry
+    assert "逾期未报" in client.get(url, {"as_of": "2023-12-12"}).content.decode()
+    plan.reading_deadline_days = 20
+    plan.save()
+    assert "截止 2023-12-20" in client.get(url, {"as_of": "2023-12-12"}).content.decode()
+
+
 def test_an_unreadable_as_of_date_is_explained_not_an_error(client, plan, staff_commerce):
     login(client, staff_commerce)
     response = client.get(reverse("targets:reading_list") + "?as_of=2023-13-45")
