@@ -428,6 +428,11 @@ def report_edit(request, task_pk, period_pk):
                 }
             )
         form = ReportForm(initial=initial, metrics=metrics)
+    previous = _previous_report(user, task, user.department_id, period)
+    if report is None and not form.is_bound and previous is not None:
+        # A new report starts from the last one's 推进状态: a task reported 已完成 or 滞后 is not
+        # reset to the model's 推进中, which a submit without touching the choice would record.
+        form.initial["task_status"] = previous.task_status
     chosen = [upload.name for upload in request.FILES.getlist("files")]
     if chosen:
         # Every save that went through has redirected: the files chosen for this one were not kept,
@@ -445,7 +450,7 @@ def report_edit(request, task_pk, period_pk):
         "report": shown,
         "form": form,
         "stored": stored,
-        "previous": _previous_report(user, task, user.department_id, period),
+        "previous": previous,
         "contributions": _contributions(user, task, period, user.department_id) if is_lead else [],
         "is_lead": is_lead,
         "may_remove_files": shown.pk is not None and access.may_write(user, shown),

@@ -533,3 +533,14 @@ def test_only_the_department_withdraws_and_only_before_review(client, plan, staf
     assert "不能撤回" in refused.content.decode()
     report.refresh_from_db()
     assert report.status == ProgressReport.Status.APPROVED
+
+
+def test_a_new_report_starts_from_the_last_reports_task_status(client, plan, staff_commerce):
+    """The form of a new 旬 offered 推进中 after a report of 已完成: a report submitted without
+    touching the choice turned a completed task back into one in progress."""
+    t1 = task(1, 1, 1)
+    client.force_login(staff_commerce)
+    client.post(edit_url(t1, ten_day(plan, 13)), report_data(action="submit", task_status="completed"))
+    page = client.get(edit_url(t1, ten_day(plan, 14))).content.decode()
+    assert '<option value="completed" selected>' in page
+    assert '<option value="in_progress" selected>' not in page
