@@ -432,9 +432,16 @@ def test_qualitative_targets_take_a_note_instead_of_figures(client, plan, staff_
     hightech, april = target(plan, "2.01"), period(plan, "month", 4)
     hightech.kind = Target.Kind.QUALITATIVE
     hightech.save(update_fields=["kind"])
+    hightech.value = None
+    hightech.save(update_fields=["value"])
     login(client, staff_science)
     url = entry_url(hightech, april)
-    assert 'name="city-cumulative_value"' not in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert 'name="city-cumulative_value"' not in page
+    # No figure to reach: the target is a dash, not a dangling "目标：达到 ".
+    assert "目标：—" in page and "目标：达到" not in page
+    target_page = client.get(reverse("dash:target", args=[hightech.pk])).content.decode()
+    assert "年度目标：—" in target_page and "达到 —" not in target_page
     assert "定性指标请在说明中填写完成情况" in client.post(url, {"city-note": ""}).content.decode()
     assert client.post(url, {"city-note": "已完成年度化债任务的 60%。"}).status_code == 302
     assert TargetReading.objects.get().note == "已完成年度化债任务的 60%。"
