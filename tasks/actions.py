@@ -212,6 +212,9 @@ def submit_report(report_id, user, *, version, content, metric_values, uploads=(
     with _atomic_with_files() as written:
         report = _opened(report_id, create)
         _write_content(report, user, version=version, content=content, metric_values=metric_values)
+        if report.period.start > timezone.localdate():
+            # A 旬 not yet begun has no progress to report, and its report would count as on time.
+            raise ReportActionError(_("%(period)s尚未开始，不能提前提交；可以先保存草稿。") % {"period": report.period})
         # The files go in after the checks but before the snapshot, which lists them.
         _store_uploads(report, user, uploads, written)
         now = timezone.now()

@@ -544,3 +544,22 @@ def test_a_new_report_starts_from_the_last_reports_task_status(client, plan, sta
     page = client.get(edit_url(t1, ten_day(plan, 14))).content.decode()
     assert '<option value="completed" selected>' in page
     assert '<option value="in_progress" selected>' not in page
+
+
+def test_a_report_for_a_ten_day_period_not_yet_begun_cannot_be_submitted(client, plan, staff_commerce, monkeypatch):
+    """Any 旬 of the year could be submitted from its URL, weeks ahead, and counted as on time."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: dt.date(2023, 5, 15))
+    t1 = task(1, 1, 1)
+    client.force_login(staff_commerce)
+    response = client.post(edit_url(t1, ten_day(plan, 16)), report_data(action="submit", progress="提前写好的进展"))
+    body = response.content.decode()
+    assert "2023年6月上旬尚未开始，不能提前提交；可以先保存草稿。" in body and "提前写好的进展" in body
+    assert not ProgressReport.objects.exists()
+    client.post(edit_url(t1, ten_day(plan, 16)), report_data(progress="提前写好的进展"))
+    assert ProgressReport.objects.get().status == ProgressReport.Status.DRAFT
+    # The current 旬 (5月中旬) is submitted as before.
+    assert client.post(edit_url(t1, ten_day(plan, 14)), report_data(action="submit")).status_code == 302
