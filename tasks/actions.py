@@ -181,8 +181,8 @@ def repeats_last_write(report, user, *, submitting, version, content, metric_val
     stored = {mv.metric_id: mv.value for mv in report.metric_values.all() if mv.value is not None}
     if stored != {metric_id: value for metric_id, value in metric_values.items() if value is not None}:
         return False
-    known = set(report.attachments.values_list("sha256", flat=True))
-    return all(content_hash(upload) in known for upload, _content_type in uploads)
+    known = set(report.attachments.values_list("original_name", "sha256"))
+    return all((upload.name[-200:], content_hash(upload)) in known for upload, _content_type in uploads)
 
 
 def snapshot(report):
