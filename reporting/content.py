@@ -121,7 +121,7 @@ ALL_METRICS_MET = "量化指标均达到要求"
 
 
 # The engine's label of a figure older than the as-of 旬 (targets/schedule.py ReadingPoint.label).
-STALE_FIGURE = re.compile(r"截至第\d+旬（最近一次报告为第\d+旬）")
+STALE_FIGURE = re.compile(r"截至\d+月[上中下]旬（最近一次报告为\d+月[上中下]旬）")
 
 
 def brief(task, limit=30):

@@ -119,7 +119,8 @@ def _department_battles(plan, department):
         .order_by()
         .values_list("target__battle_id", flat=True)
     )
-    return set(tasks.union(targets))
+    # Without their models' default ordering: SQLite refuses ORDER BY inside a UNION's parts.
+    return set(tasks.order_by().union(targets.order_by()))
 
 
 def _as_of(request, plan):

@@ -20,9 +20,8 @@ from targets import schedule
 from targets.models import Department, Period, Target, TargetReading
 from targets.numbers import VALUE_PLACES, as_float
 from targets.periods import first_due_ten_day
+from tasks.access import REPORTING_ROLES
 from tasks.models import ProgressReport, Responsibility, Task
-
-REPORTING_ROLES = (Responsibility.Role.LEAD, Responsibility.Role.RESPONSIBLE)
 
 
 def num(value, places=1):

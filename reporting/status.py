@@ -36,11 +36,10 @@ from targets.numbers import percent
 from targets.periods import first_due_ten_day, period_number_of
 from targets.schedule import MetricPoint, ReadingPoint, Rules, TaskReportPoint
 from tasks import summaries
-from tasks.access import readable_reports
+from tasks.access import REPORTING_ROLES, readable_reports
 from tasks.models import ProgressReport, Responsibility, Task, TaskMetric
 
 REPORTED = ("submitted", "approved")
-REPORTING_ROLES = ("lead", "responsible")
 
 
 class BadAsOf(ValueError):

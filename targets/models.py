@@ -73,6 +73,11 @@ class Plan(models.Model):
         default=0,
         help_text=_("报送截止日为期末后第几天，遇休息日顺延至下一个工作日。"),
     )
+    reading_deadline_days = models.PositiveSmallIntegerField(
+        _("指标数据报送截止（期末后天数）"),
+        default=10,
+        help_text=_("月度、季度、年度指标数据在期末之后才有，报送截止日为期末后第几天，遇休息日顺延至下一个工作日。"),
+    )
     remind_days_before = models.PositiveSmallIntegerField(_("截止前提醒天数"), default=2)
     escalate_after_days = models.PositiveSmallIntegerField(_("逾期几天后告知专班办公室"), default=3)
     report_delay_hours = models.PositiveSmallIntegerField(

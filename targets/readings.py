@@ -4,6 +4,7 @@ from django.db import IntegrityError, transaction
 
 from targets.changes import figures_changed
 from targets.models import Battle, Frequency, Period, Target, TargetReading
+from targets.periods import deadline_for
 
 # Ten-day targets are still read monthly: statistics are not published per 旬.
 PERIOD_KIND_FOR_FREQUENCY = {
@@ -35,6 +36,13 @@ def due_period(periods, today):
     if ended:
         return max(ended, key=lambda p: p.end)
     return min(periods, key=lambda p: p.start) if periods else None
+
+
+def reading_deadline(plan, period):
+    """The day a period's readings are due: `Plan.reading_deadline_days` after its end, moved to a
+    working day. Not the period's own deadline (that of the progress reports, due at its end): a
+    month's figures exist only after the month, so they were overdue the day they became due."""
+    return deadline_for(period.end, plan.reading_deadline_days)[0]
 
 
 class StaleReadings(Exception):

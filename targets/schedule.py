@@ -92,6 +92,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from targets.numbers import fmt, q1, value_text
+from targets.periods import period_short_label
 
 GREEN, YELLOW, RED, GREY = "green", "yellow", "red", "grey"
 SEVERITY = {GREY: 0, GREEN: 1, YELLOW: 2, RED: 3}
@@ -258,9 +259,13 @@ class ReadingPoint:
             return _("1–%(n)s季度") % {"n": self.number} if self.number > 1 else _("一季度")
         if self.period_kind == "year":
             return _("全年")
+        # Named as people name a 旬 (11月下旬), not by its number in the year (第33旬).
         if self.reported is not None and self.reported != self.number:
-            return _("截至第%(n)s旬（最近一次报告为第%(reported)s旬）") % {"n": self.number, "reported": self.reported}
-        return _("第%(n)s旬") % {"n": self.number}
+            return _("截至%(period)s（最近一次报告为%(reported)s）") % {
+                "period": period_short_label("ten_day", self.number),
+                "reported": period_short_label("ten_day", self.reported),
+            }
+        return period_short_label("ten_day", self.number)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,14 @@ from targets.access import can_write_target, target_for_user, targets_for_user
 from targets.current import pick_date, pick_plan
 from targets.forms import grid_columns, reading_forms
 from targets.models import Department, Period, Target, TargetReading
-from targets.readings import StaleReadings, due_period, reading_period_kind, record_readings, value_fields_for
+from targets.readings import (
+    StaleReadings,
+    due_period,
+    reading_deadline,
+    reading_period_kind,
+    record_readings,
+    value_fields_for,
+)
 
 HISTORY_LIMIT = 200
 
@@ -51,13 +58,15 @@ def reading_list(request):
         for target in targets:
             due = due_period(by_kind.get(reading_period_kind(target.frequency), []), today.date)
             done = due is not None and (target.pk, due.pk) in entered
+            deadline = reading_deadline(plan, due) if due is not None else None
             rows.append(
                 {
                     "target": target,
                     "latest": latest.get(target.pk),
                     "due": due,
+                    "deadline": deadline,
                     "done": done,
-                    "overdue": due is not None and not done and due.deadline < today.date,
+                    "overdue": due is not None and not done and deadline < today.date,
                     "writable": target.pk in writable,
                 }
             )
@@ -135,6 +144,7 @@ def reading_entry(request, target_id, period_id):
     context = {
         "target": target,
         "period": period,
+        "deadline": reading_deadline(target.battle.plan, period),
         "periods": periods,
         "forms": forms,
         "city_form": forms[0],

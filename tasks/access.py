@@ -98,6 +98,16 @@ def may_write(user, report):
     )
 
 
+def may_withdraw(user, report):
+    """The owning department's staff take back a submitted report until the office reviews it."""
+    return (
+        _role(user) == User.Role.STAFF
+        and user.department_id is not None
+        and report.department_id == user.department_id
+        and report.status == ProgressReport.Status.SUBMITTED
+    )
+
+
 def report_for_user(user, pk, *, write=False):
     """The report `pk` if the user may read it (or write it, with write=True); otherwise 404."""
     try:
@@ -183,6 +193,8 @@ def task_for_user(user, pk):
         raise Http404 from None
 
 
+# The roles that owe a report every 旬; a cooperating (配合) unit may report but need not.
+REPORTING_ROLES = (Responsibility.Role.LEAD, Responsibility.Role.RESPONSIBLE)
 ROLE_RANK = {Responsibility.Role.LEAD: 0, Responsibility.Role.RESPONSIBLE: 1, Responsibility.Role.COOPERATING: 2}
 
 

@@ -166,6 +166,25 @@ def save_draft(report_id, user, *, version, content, metric_values, uploads=(), 
     return report
 
 
+def repeats_last_write(report, user, *, submitting, version, content, metric_values, uploads=()):
+    """Whether a post is the write `user` has just made on `report`, sent again by the browser (a
+    double click, a slow network): made on the version just before the stored one, by the same
+    user, as a submit if the report is now submitted, with the same text, figures and files. The
+    page then answers as it did the first time, instead of refusing it as another person's edit."""
+    if version != report.version - 1 or (report.status == ProgressReport.Status.SUBMITTED) != submitting:
+        return False
+    last = report.history.only("history_user_id").first()
+    if last is None or last.history_user_id != user.pk:
+        return False
+    if any(getattr(report, name) != content[name] for name in CONTENT_FIELDS):
+        return False
+    stored = {mv.metric_id: mv.value for mv in report.metric_values.all() if mv.value is not None}
+    if stored != {metric_id: value for metric_id, value in metric_values.items() if value is not None}:
+        return False
+    known = set(report.attachments.values_list("original_name", "sha256"))
+    return all((upload.name[-200:], content_hash(upload)) in known for upload, _content_type in uploads)
+
+
 def snapshot(report):
     """Everything a reviewer saw in this version, so later edits never change it."""
     values = {mv.metric_id: mv.value for mv in report.metric_values.all()}
@@ -193,6 +212,9 @@ def submit_report(report_id, user, *, version, content, metric_values, uploads=(
     with _atomic_with_files() as written:
         report = _opened(report_id, create)
         _write_content(report, user, version=version, content=content, metric_values=metric_values)
+        if report.period.start > timezone.localdate():
+            # A 旬 not yet begun has no progress to report, and its report would count as on time.
+            raise ReportActionError(_("%(period)s尚未开始，不能提前提交；可以先保存草稿。") % {"period": report.period})
         # The files go in after the checks but before the snapshot, which lists them.
         _store_uploads(report, user, uploads, written)
         now = timezone.now()
@@ -214,6 +236,39 @@ def submit_report(report_id, user, *, version, content, metric_values, uploads=(
         )
         _save(report, user, fields)
         summaries.refresh(report.task, [report.period_id], task_locked=True)
+    return report
+
+
+@transaction.atomic
+def withdraw_report(report_id, user):
+    """撤回: a submitted report not yet reviewed goes back to its department to be corrected.
+
+    It returns to the state it was submitted from (a draft, or returned with the office's reason
+    still shown). Withdrawing a first submission also withdraws its date: reports not submitted
+    are 漏报 and reminded, and a later submission after the deadline is 迟报, whatever was sent and
+    taken back before (reporting.figures, reporting.reminders read first_submitted_at)."""
+    report = _locked(report_id)
+    if not access.may_withdraw(user, report):
+        raise ReportActionError(
+            _("报告当前状态为“%(status)s”，不能撤回（可能已被审核）。") % {"status": report.get_status_display()}
+        )
+    reviews = [
+        action
+        for action in report.events.values_list("action", flat=True)
+        if action not in (ReportEvent.Action.SUBMITTED, ReportEvent.Action.WITHDRAWN)
+    ]
+    # The office's last word before this submission: returned (or reopened) means it is waiting
+    # for the corrected report, as before.
+    returned = bool(reviews) and reviews[-1] in (ReportEvent.Action.RETURNED, ReportEvent.Action.REOPENED)
+    report.status = ProgressReport.Status.RETURNED if returned else ProgressReport.Status.DRAFT
+    fields = ["status"]
+    if not reviews:
+        # Never reviewed: every submission so far has been taken back.
+        report.first_submitted_at = report.submitted_at = report.submitted_by = None
+        fields += ["first_submitted_at", "submitted_at", "submitted_by"]
+    ReportEvent.objects.create(report=report, action=ReportEvent.Action.WITHDRAWN, actor=user, at=timezone.now())
+    _save(report, user, fields)
+    summaries.refresh(report.task, [report.period_id], task_locked=True)
     return report
 
 

@@ -265,6 +265,7 @@ class ReportEvent(models.Model):
         RETURNED = "returned", _("退回")
         APPROVED = "approved", _("通过")
         REOPENED = "reopened", _("重新打开")
+        WITHDRAWN = "withdrawn", _("撤回")
 
     report = models.ForeignKey(ProgressReport, verbose_name=_("报告"), on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("操作"), max_length=16, choices=Action.choices)

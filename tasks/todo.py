@@ -6,7 +6,11 @@ A department's reports fall into four groups, in this order on the page:
   urgent: someone is waiting for the corrected report);
 - due: not yet submitted, the 旬's deadline is today or later;
 - overdue: not yet submitted and the deadline has passed (only these are marked 已逾期);
-- done: submitted or approved, in the home page's window of 旬.
+- done: submitted or approved, in the home page's window of 旬;
+- optional: a task the department only cooperates on (配合), whose report is not owed: only lead
+  and responsible units report every 旬 (access.REPORTING_ROLES, as the dashboards, dispatch
+  reports and reminders count), so it is listed once, for the current 旬, and never as overdue;
+  a 旬 before the plan's publication (targets.periods.first_due_ten_day) owes nothing either.
 
 Within a group, items are grouped by 旬 (newest first) and then by battle. Everything is read in
 four queries whatever the number of tasks and 旬 (asserted in the tests). What each row shows (its
@@ -23,16 +27,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from targets.models import Battle, Period
+from targets.periods import first_due_ten_day
 from tasks import access
 from tasks.models import ProgressReport, Responsibility, Task
 
-RETURNED, DUE, OVERDUE, DONE = "returned", "due", "overdue", "done"
+RETURNED, DUE, OVERDUE, DONE, OPTIONAL = "returned", "due", "overdue", "done", "optional"
 GROUPS = (
     (RETURNED, gettext_lazy("被退回，待修改")),
     (DUE, gettext_lazy("待报送（未到截止日）")),
     (OVERDUE, gettext_lazy("已逾期未报")),
     (DONE, gettext_lazy("已提交、已通过")),
+    (OPTIONAL, gettext_lazy("配合的任务（不要求每旬报送）")),
 )
+# Groups that ask nothing of the department: collapsed, and left out of the counts at the top.
+QUIET_GROUPS = (DONE, OPTIONAL)
 DONE_STATUSES = (ProgressReport.Status.SUBMITTED, ProgressReport.Status.APPROVED)
 
 
@@ -100,7 +108,7 @@ class RowLabels:
             action_class, action_label = "button", self.view
         else:
             action_url = reverse("tasks:report_edit", args=[task.pk, item.period.pk])
-            action_class = "button primary"
+            action_class = "button" if item.group == OPTIONAL else "button primary"
             if item.group == RETURNED:
                 action_label = self.resubmit
             else:
@@ -150,12 +158,18 @@ class Group:
     def period_groups(self):
         return list(self.periods.values())
 
+    @property
+    def quiet(self):
+        return self.key in QUIET_GROUPS
 
-def _classify(report, period, today):
+
+def _classify(report, period, today, owed):
     if report is not None and report.status == ProgressReport.Status.RETURNED:
         return RETURNED
     if report is not None and report.status in DONE_STATUSES:
         return DONE
+    if not owed:
+        return OPTIONAL
     return DUE if period.deadline >= today else OVERDUE
 
 
@@ -177,7 +191,7 @@ class TodoList:
     @property
     def first_action(self):
         """The group the page should open at: the first one that has something to do."""
-        return next((g for g in self.groups if g.key != DONE and g.count), None)
+        return next((g for g in self.groups if g.key not in QUIET_GROUPS and g.count), None)
 
 
 def department_todo(department_id, plan, periods, today, params):
@@ -212,6 +226,8 @@ def department_todo(department_id, plan, periods, today, params):
         roles[task.pk] = min(found, key=access.ROLE_RANK.get) if found else None
     task_by_id = {t.pk: t for t in tasks}
 
+    first_due = first_due_ten_day(plan)
+    current_id = periods[0].pk if periods else None
     items = []
     for report in reports:
         if report.status == ProgressReport.Status.RETURNED and report.period_id not in window_ids:
@@ -221,7 +237,12 @@ def department_todo(department_id, plan, periods, today, params):
     for period in periods:
         for task in tasks:
             report = by_key.get((task.pk, period.pk))
-            items.append(TodoItem(period, task, roles[task.pk], report, _classify(report, period, today), today))
+            owed = roles[task.pk] in access.REPORTING_ROLES and period.number >= first_due
+            if not owed and report is None and (period.pk != current_id or period.number < first_due):
+                # Not owed and not begun: offered once, for the current 旬 only.
+                continue
+            group = _classify(report, period, today, owed)
+            items.append(TodoItem(period, task, roles[task.pk], report, group, today))
 
     battles = list({t.section.battle.pk: t.section.battle for t in tasks}.values())
     period_choices = sorted({i.period.pk: i.period for i in items}.values(), key=lambda p: -p.number)

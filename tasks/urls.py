@@ -16,6 +16,7 @@ urlpatterns = [
     path("progress/<id:pk>/approve/", views.report_approve, name="report_approve"),
     path("progress/<id:pk>/return/", views.report_return, name="report_return"),
     path("progress/<id:pk>/reopen/", views.report_reopen, name="report_reopen"),
+    path("progress/<id:pk>/withdraw/", views.report_withdraw, name="report_withdraw"),
     path("progress/attachments/<id:pk>/", views.attachment_download, name="attachment_download"),
     path("progress/attachments/<id:pk>/remove/", views.attachment_remove, name="attachment_remove"),
     path("plans/drafts/", draft_views.draft_list, name="draft_list"),

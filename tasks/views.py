@@ -263,6 +263,32 @@ def _is_lead(task, department_id):
     return access.department_role(task, department_id) == Responsibility.Role.LEAD
 
 
+def _repeated_post(report, user, form, submitting):
+    """The post repeats the write this user has just made (tasks.actions.repeats_last_write)."""
+    return (
+        report is not None
+        and form.is_valid()
+        and actions.repeats_last_write(
+            report,
+            user,
+            submitting=submitting,
+            version=form.cleaned_data["version"],
+            content={name: form.cleaned_data[name] for name in actions.CONTENT_FIELDS},
+            metric_values=form.metric_values(),
+            uploads=form.cleaned_data["files"],
+        )
+    )
+
+
+def _report_written(request, report, submitting):
+    """Where a save or submit lands, with its message."""
+    if submitting:
+        messages.success(request, _("报告已提交，等待专班办公室审核。"))
+        return redirect("tasks:report_detail", pk=report.pk)
+    messages.success(request, _("草稿已保存。"))
+    return redirect("tasks:report_edit", task_pk=report.task_id, period_pk=report.period_id)
+
+
 KEPT_REPORT_KEY = "kept_report_post"
 
 
@@ -315,6 +341,9 @@ def report_edit(request, task_pk, period_pk):
     stored = None
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES, metrics=metrics, submitting=submitting)
+        if locked and _repeated_post(report, user, form, submitting):
+            # The same submit sent twice: the first one went through.
+            return _report_written(request, report, submitting)
         if locked:
             # A colleague submitted it meanwhile: keep the user's words on screen, save nothing.
             form.is_valid()
@@ -339,6 +368,8 @@ def report_edit(request, task_pk, period_pk):
                     create=lambda: access.report_for_department(task, user.department_id, period, create=True),
                 )
             except actions.StaleVersion as refused:
+                if _repeated_post(refused.report, user, form, submitting):
+                    return _report_written(request, refused.report, submitting)
                 messages.error(request, str(refused))
                 stored = refused.report
                 # Redisplay the user's text, now carrying the stored version: saving again is a
@@ -349,19 +380,17 @@ def report_edit(request, task_pk, period_pk):
                 form.is_valid()
                 shown = stored
             except actions.ReportActionError as refused:
-                messages.error(request, str(refused))
                 # As stored now (a colleague may have made and submitted it meanwhile).
                 stored = access.report_for_department(task, user.department_id, period)
+                if _repeated_post(stored, user, form, submitting):
+                    return _report_written(request, stored, submitting)
+                messages.error(request, str(refused))
                 shown = stored or shown
                 form.is_valid()
             else:
                 for name in saved.duplicate_uploads:
                     messages.info(request, _("文件“%(name)s”与已有附件内容相同，未重复保存。") % {"name": name})
-                if submitting:
-                    messages.success(request, _("报告已提交，等待专班办公室审核。"))
-                    return redirect("tasks:report_detail", pk=saved.pk)
-                messages.success(request, _("草稿已保存。"))
-                return redirect("tasks:report_edit", task_pk=task.pk, period_pk=period.pk)
+                return _report_written(request, saved, submitting)
         elif "version" in form.errors:
             # The page's hidden version is missing or garbled (a truncated post, an edited page): no
             # field shows the error, so say what happened and redisplay the user's text carrying the
@@ -399,6 +428,19 @@ def report_edit(request, task_pk, period_pk):
                 }
             )
         form = ReportForm(initial=initial, metrics=metrics)
+    previous = _previous_report(user, task, user.department_id, period)
+    if report is None and not form.is_bound and previous is not None:
+        # A new report starts from the last one's 推进状态: a task reported 已完成 or 滞后 is not
+        # reset to the model's 推进中, which a submit without touching the choice would record.
+        form.initial["task_status"] = previous.task_status
+    chosen = [upload.name for upload in request.FILES.getlist("files")]
+    if chosen:
+        # Every save that went through has redirected: the files chosen for this one were not kept,
+        # and the browser shows an empty file field, so the page says which to choose again.
+        messages.warning(
+            request,
+            _("本次选择的文件未保存：%(names)s。保存时请重新选择。") % {"names": _("、").join(chosen)},
+        )
     if shown.department_id == user.department_id:
         shown.department = user.department  # the page's header shows it too: one query for both
     is_lead = _is_lead(task, user.department_id)
@@ -408,7 +450,7 @@ def report_edit(request, task_pk, period_pk):
         "report": shown,
         "form": form,
         "stored": stored,
-        "previous": _previous_report(user, task, user.department_id, period),
+        "previous": previous,
         "contributions": _contributions(user, task, period, user.department_id) if is_lead else [],
         "is_lead": is_lead,
         "may_remove_files": shown.pk is not None and access.may_write(user, shown),
@@ -480,6 +522,7 @@ def report_detail(request, pk):
         "comparison": review.compare(report, previous),
         "queue": queue,
         "may_write": access.may_write(user, report),
+        "may_withdraw": access.may_withdraw(user, report),
         "may_review": report.status == ProgressReport.Status.SUBMITTED and access.may_review(user, report),
         "may_reopen": report.status == ProgressReport.Status.APPROVED and user.is_plan_admin,
         "reason_form": ReasonForm(initial={"reason": request.session.pop(_typed_reason_key(report), "")}),
@@ -631,6 +674,22 @@ def review_approve_unchanged(request):
     if not approved and not skipped:
         messages.info(request, _("没有选择报告。"))
     return redirect(f"{reverse('tasks:review_queue')}?{queue}" if queue else reverse("tasks:review_queue"))
+
+
+@login_required
+@require_POST
+def report_withdraw(request, pk):
+    """The department takes back its submitted report before review, to correct and submit again."""
+    report = access.report_for_user(request.user, pk)
+    if request.user.role != User.Role.STAFF or report.department_id != request.user.department_id:
+        raise Http404  # another department's or the office's: the action is not theirs to see
+    try:
+        actions.withdraw_report(report.pk, request.user)
+    except actions.ReportActionError as refused:
+        messages.error(request, str(refused))
+        return redirect("tasks:report_detail", pk=report.pk)
+    messages.success(request, _("已撤回：%(what)s。修改后请重新提交。") % {"what": report_label(report)})
+    return redirect("tasks:report_edit", task_pk=report.task_id, period_pk=report.period_id)
 
 
 @login_required

@@ -86,3 +86,24 @@ def test_a_figures_unit_is_a_unit_not_a_department_in_english(client, plan, lead
     with translation.override("en"):
         assert str(Target._meta.get_field("unit").verbose_name) == "Unit"
         assert str(TaskMetric._meta.get_field("unit").verbose_name) == "Unit"
+
+
+def test_a_report_page_in_english_says_when_it_was_submitted_and_reviewed(client, plan, staff_commerce, office_dev):
+    """The report page's header read "Submit 2023-05-12 10:00 (…) · Review …": the button's verb."""
+    from tasks.models import ProgressReport
+    from tasks.tests.helpers import report_data, task, ten_day
+
+    t1 = task(1, 1, 1)
+    client.force_login(staff_commerce)
+    client.post(reverse("tasks:report_edit", args=[t1.pk, ten_day(plan, 14).pk]), report_data(action="submit"))
+    report = ProgressReport.objects.get()
+    client.force_login(office_dev)
+    client.post(reverse("tasks:report_return", args=[report.pk]), {"reason": "请补充"})
+    client.force_login(staff_commerce)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("tasks:report_detail", args=[report.pk])).content.decode()
+    assert " Submitted 20" in page and " Reviewed 20" in page
+    assert " Submit 20" not in page and " Review 20" not in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = client.get(reverse("tasks:report_detail", args=[report.pk])).content.decode()
+    assert " 提交 20" in page and " 审核 20" in page

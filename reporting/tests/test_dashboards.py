@@ -443,8 +443,8 @@ def test_a_metric_reported_in_an_earlier_period_is_not_dated_in_the_as_of_period
     # 序时进度, and said to come from 旬13, not to be 旬15's figure.
     task = Task.objects.get(section__battle__plan=plan, section__battle__number=1, number=2)
     page = login(client, leader).get(reverse("dash:task", args=[task.pk]), {"as_of": AS_OF}).content.decode()
-    assert "截至第15旬（最近一次报告为第13旬）累计完成 150 亿元，完成率 31.9%，序时进度 41.7%" in page
-    assert "第15旬累计完成" not in page
+    assert "截至5月下旬（最近一次报告为5月上旬）累计完成 150 亿元，完成率 31.9%，序时进度 41.7%" in page
+    assert "第15旬" not in page and "5月下旬累计完成" not in page
     # Reported in the as-of 旬 itself, a figure keeps the plain label.
     page = client.get(reverse("dash:task", args=[task.pk]), {"as_of": "ten_day-13"}).content.decode()
-    assert "第13旬累计完成 150 亿元" in page and "最近一次报告" not in page
+    assert "5月上旬累计完成 150 亿元" in page and "最近一次报告" not in page

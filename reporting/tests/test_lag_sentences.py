@@ -46,8 +46,9 @@ def test_a_red_metric_is_cut_at_a_comma_not_inside_its_figures(client, leader, p
     MetricValue.objects.create(report=report, metric=metric, value=Decimal(80))
     rebuild_summaries()
     text = briefing_text(client, leader, plan, period, science)
-    # "第15旬为80%，未达到目标100%，差20.0个百分点" is over 30 characters: the figures stay whole.
-    assert "（市科技局，重大危险源企业对标自查率：第15旬为80%…）" in text
+    # "5月下旬为80%，未达到目标100%，差20.0个百分点" is over 30 characters: the figures stay whole.
+    # The 旬 is named as people name it (5月下旬), not by its number in the year (第15旬).
+    assert "（市科技局，重大危险源企业对标自查率：5月下旬为80%…）" in text
     assert "目标10…" not in text
 
 
@@ -107,7 +108,7 @@ def test_the_december_circular_asks_for_reasons_not_for_a_deadline_already_past(
 def test_a_brief_drops_which_ten_day_an_older_figure_is_from_to_keep_its_rate():
     from reporting.content import brief
 
-    reason = "截至第33旬（最近一次报告为第25旬）累计完成 624 个，完成率 78.0%，序时进度 91.7%，落后 13.7 个百分点"
+    reason = "截至11月下旬（最近一次报告为9月上旬）累计完成 624 个，完成率 78.0%，序时进度 91.7%，落后 13.7 个百分点"
     task = {
         "reason": f"新建5G基站：{reason}",
         "light": "red",

@@ -380,6 +380,23 @@ def test_list_shows_the_period_due_and_marks_it_overdue_until_entered(client, pl
     assert "逾期未报" not in text and "已填报" in text
 
 
+def test_a_months_figures_are_not_overdue_the_day_after_the_month(client, plan, staff_commerce, departments):
+    """November's figures were due on November 30 (the month's own last day, the progress reports'
+    deadline): on December 1, before any November figure exists, they showed 逾期未报."""
+    login(client, staff_commerce)
+    url = reverse("targets:reading_list")
+    text = client.get(url, {"as_of": "2023-12-01"}).content.decode()
+    # Due Plan.reading_deadline_days (10) after the month: December 10 is a Sunday.
+    assert "2023年11月" in text and "截止 2023-12-11" in text and "逾期未报" not in text
+    november = period(plan, "month", 11)
+    entry = client.get(entry_url(target(plan, "1.02"), november)).content.decode()
+    assert "报送截止：2023-12-11" in entry
+    assert "逾期未报" in client.get(url, {"as_of": "2023-12-12"}).content.decode()
+    plan.reading_deadline_days = 20
+    plan.save()
+    assert "截止 2023-12-20" in client.get(url, {"as_of": "2023-12-12"}).content.decode()
+
+
 def test_an_unreadable_as_of_date_is_explained_not_an_error(client, plan, staff_commerce):
     login(client, staff_commerce)
     response = client.get(reverse("targets:reading_list") + "?as_of=2023-13-45")
@@ -415,9 +432,16 @@ def test_qualitative_targets_take_a_note_instead_of_figures(client, plan, staff_
     hightech, april = target(plan, "2.01"), period(plan, "month", 4)
     hightech.kind = Target.Kind.QUALITATIVE
     hightech.save(update_fields=["kind"])
+    hightech.value = None
+    hightech.save(update_fields=["value"])
     login(client, staff_science)
     url = entry_url(hightech, april)
-    assert 'name="city-cumulative_value"' not in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert 'name="city-cumulative_value"' not in page
+    # No figure to reach: the target is a dash, not a dangling "目标：达到 ".
+    assert "目标：—" in page and "目标：达到" not in page
+    target_page = client.get(reverse("dash:target", args=[hightech.pk])).content.decode()
+    assert "年度目标：—" in target_page and "达到 —" not in target_page
     assert "定性指标请在说明中填写完成情况" in client.post(url, {"city-note": ""}).content.decode()
     assert client.post(url, {"city-note": "已完成年度化债任务的 60%。"}).status_code == 302
     assert TargetReading.objects.get().note == "已完成年度化债任务的 60%。"

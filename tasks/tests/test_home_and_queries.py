@@ -48,7 +48,9 @@ def test_staff_home_lists_current_and_open_earlier_periods_with_roles_and_status
     response = home(client, as_of="2023-05-15")
     pairs = {(item.period.number, item.task.pk): (key, item) for key, item in todo_items(response)}
     # The current period 14 and the three before it, for both tasks.
-    assert pairs[(14, t1.pk)][0] == "due" and pairs[(14, t2.pk)][0] == "due"
+    assert pairs[(14, t1.pk)][0] == "due"
+    # 市商务局 only cooperates on t2: its report is offered, for the current 旬, but not owed.
+    assert pairs[(14, t2.pk)][0] == "optional" and (12, t2.pk) not in pairs
     assert pairs[(13, t1.pk)][0] == "done"
     assert pairs[(13, t2.pk)][0] == "returned" and pairs[(13, t2.pk)][1].status_label == "被退回"
     assert pairs[(11, t1.pk)][0] == "overdue" and (10, t1.pk) not in pairs  # capped to 3 earlier periods
@@ -72,7 +74,7 @@ def test_staff_home_puts_returned_first_then_due_then_overdue_then_done(client, 
     client.force_login(staff_commerce)
     response = home(client, as_of="2023-05-15")
     keys = [key for key, _item in todo_items(response)]
-    assert keys[0] == "returned" and keys == sorted(keys, key=["returned", "due", "overdue", "done"].index)
+    assert keys[0] == "returned" and keys == sorted(keys, key=["returned", "due", "overdue", "done", "optional"].index)
     first = todo_items(response)[0][1]
     assert (first.period.number, first.task) == (7, t2)
     body = response.content.decode()
@@ -84,6 +86,39 @@ def test_staff_home_puts_returned_first_then_due_then_overdue_then_done(client, 
     assert overdue and all(item.period.deadline < dt.date(2023, 5, 15) for item in overdue)
     assert body.count('class="overdue"') == len(overdue)
     assert all(item.period.number < 14 for item in overdue)
+
+
+def test_staff_home_never_calls_a_task_it_only_cooperates_on_overdue(client, plan, staff_commerce):
+    """Only lead and responsible units owe a report every 旬 (the dashboards, dispatch reports and
+    reminders count so): the home page said 已逾期未报 for every 配合 task, in every 旬."""
+    cooperating = task(1, 1, 2)
+    client.force_login(staff_commerce)
+    response = home(client, as_of="2023-05-15")
+    rows = [(key, item.period.number) for key, item in todo_items(response) if item.task == cooperating]
+    assert rows == [("optional", 14)]
+    todo = response.context["todo"]
+    counts = {group.key: group.total for group in todo.groups}
+    assert counts["overdue"] == 3 and counts["due"] == 1  # the lead task only: 旬 11–13, and 14
+    body = response.content.decode()
+    assert "配合的任务（不要求每旬报送）" in body
+    assert body.count('class="overdue"') == 3
+    # Once begun, its draft stays on the list, still not overdue when the 旬 has passed.
+    ProgressReport.objects.create(task=cooperating, department=staff_commerce.department, period=ten_day(plan, 12))
+    response = home(client, as_of="2023-05-15")
+    rows = [(key, item.period.number) for key, item in todo_items(response) if item.task == cooperating]
+    assert rows == [("optional", 14), ("optional", 12)]
+
+
+def test_staff_home_lists_no_ten_day_period_before_the_plan_was_published(client, plan, staff_commerce):
+    """Reports are owed from the 旬 of the plan's publication (targets.periods.first_due_ten_day):
+    two weeks after it, the home page listed January as 已逾期未报."""
+    plan.published_on = dt.date(2023, 2, 9)  # 2月上旬, the 4th 旬
+    plan.save()
+    client.force_login(staff_commerce)
+    response = home(client, as_of="2023-02-15")
+    numbers = {item.period.number for _key, item in todo_items(response)}
+    assert numbers == {4, 5}
+    assert "2023年1月下旬" not in response.content.decode()
 
 
 def test_staff_home_filters_by_battle_period_and_status_and_ignores_bad_values(client, plan, staff_commerce):

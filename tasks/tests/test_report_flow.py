@@ -12,7 +12,7 @@ from django.urls import reverse
 from conftest import make_user
 from tasks.models import Attachment, MetricValue, ProgressReport, ReportEvent
 from tasks.summaries import rebuild as rebuild_summaries
-from tasks.tests.helpers import PNG_BYTES, report_data, task, ten_day
+from tasks.tests.helpers import PDF_BYTES, PNG_BYTES, report_data, task, ten_day
 
 pytestmark = pytest.mark.django_db
 
@@ -411,3 +411,155 @@ def test_an_upload_cut_off_by_a_dropped_connection_saves_nothing(client, plan, s
     assert response.status_code == 302
     report.refresh_from_db()
     assert (report.progress, report.status, report.attachments.count()) == ("新写的文字", "submitted", 1)
+
+
+def test_a_double_clicked_submit_lands_on_the_submitted_report(client, plan, staff_culture):
+    """The browser sends the same submit twice (a double click, a slow network): the second post
+    found the report submitted and said 不能再修改，本次内容未保存, though it had been submitted."""
+    t2, period = task(1, 1, 2), ten_day(plan, 14)
+    metric = t2.metrics.first()
+    client.force_login(staff_culture)
+    data = report_data(version=1, action="submit", progress="举办旅游节。", **{f"metric_{metric.pk}": "312"})
+    data["files"] = SimpleUploadedFile("照片.png", PNG_BYTES, content_type="image/png")
+    first = client.post(edit_url(t2, period), data)
+    data["files"] = SimpleUploadedFile("照片.png", PNG_BYTES, content_type="image/png")
+    second = client.post(edit_url(t2, period), data, follow=True)
+    report = ProgressReport.objects.get(task=t2, period=period)
+    assert first.status_code == 302 and second.redirect_chain[-1][0] == detail_url(report)
+    body = second.content.decode()
+    assert "报告已提交，等待专班办公室审核。" in body and "未保存" not in body
+    assert report.status == "submitted" and report.version == 2
+    assert report.events.filter(action=ReportEvent.Action.SUBMITTED).count() == 1
+    assert Attachment.objects.filter(report=report).count() == 1
+
+
+def test_a_double_clicked_draft_save_says_saved_not_refused(client, plan, staff_commerce):
+    """The second of two identical draft saves met the version the first one made and said 保存被拒绝：
+    此报告已被 <the user himself> 修改."""
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    client.force_login(staff_commerce)
+    client.post(edit_url(t1, period), report_data(version=1, progress="开展消费季活动3场。"))
+    second = client.post(edit_url(t1, period), report_data(version=1, progress="开展消费季活动3场。"), follow=True)
+    body = second.content.decode()
+    assert "草稿已保存。" in body and "保存被拒绝" not in body
+    assert ProgressReport.objects.get().version == 2
+    # A different text posted on the old version is still refused: it would overwrite the saved one.
+    third = client.post(edit_url(t1, period), report_data(version=1, progress="另一段文字"))
+    assert "保存被拒绝" in third.content.decode()
+
+
+def test_files_chosen_for_a_refused_save_are_named_to_choose_again(client, plan, staff_culture):
+    """A save refused for a bad figure showed the text again, but the file field empty and no word
+    about the file: the user fixed the figure, submitted, and the evidence was missing."""
+    t2, period = task(1, 1, 2), ten_day(plan, 14)
+    metric = t2.metrics.first()
+    client.force_login(staff_culture)
+    data = report_data(version=1, **{f"metric_{metric.pk}": "三百"})
+    data["files"] = [
+        SimpleUploadedFile("现场照片.png", PNG_BYTES, content_type="image/png"),
+        SimpleUploadedFile("台账.pdf", PDF_BYTES, content_type="application/pdf"),
+    ]
+    body = client.post(edit_url(t2, period), data).content.decode()
+    assert "请输入数字" in body
+    assert "本次选择的文件未保存：现场照片.png、台账.pdf。保存时请重新选择。" in body
+    assert not Attachment.objects.exists()
+
+
+def withdraw_url(report):
+    return reverse("tasks:report_withdraw", args=[report.pk])
+
+
+def test_staff_withdraws_a_submitted_report_before_review_and_submits_it_again(client, plan, staff_commerce):
+    """A report submitted with a wrong figure could only be corrected by phoning the office to
+    return it: the department takes it back (撤回) itself while it waits for review."""
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    client.force_login(staff_commerce)
+    client.post(edit_url(t1, period), report_data(action="submit", progress="开展消费季活动30场。"))
+    report = ProgressReport.objects.get()
+    page = client.get(detail_url(report)).content.decode()
+    assert "撤回修改" in page and withdraw_url(report) in page
+    response = client.post(withdraw_url(report), follow=True)
+    assert response.redirect_chain[-1][0] == edit_url(t1, period)
+    assert "修改后请重新提交" in response.content.decode()
+    report.refresh_from_db()
+    assert report.status == ProgressReport.Status.DRAFT
+    # Not submitted any more: not counted as sent (漏报 until sent again, 迟报 if after the deadline).
+    assert report.first_submitted_at is None and report.submitted_at is None
+    assert report.progress == "开展消费季活动30场。"
+    assert "撤回" in client.get(detail_url(report)).content.decode()  # in the report's record
+    client.post(
+        edit_url(t1, period), report_data(version=report.version, action="submit", progress="开展消费季活动3场。")
+    )
+    report.refresh_from_db()
+    assert report.status == ProgressReport.Status.SUBMITTED and report.first_submitted_at is not None
+    versions = report.events.filter(action=ReportEvent.Action.SUBMITTED).order_by("at")
+    assert [e.snapshot["progress"] for e in versions] == ["开展消费季活动30场。", "开展消费季活动3场。"]
+
+
+def test_a_resubmitted_report_withdrawn_goes_back_to_returned_with_its_reason(client, plan, staff_commerce, office_dev):
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    client.force_login(staff_commerce)
+    client.post(edit_url(t1, period), report_data(action="submit"))
+    report = ProgressReport.objects.get()
+    first_sent = report.first_submitted_at
+    client.force_login(office_dev)
+    client.post(reverse("tasks:report_return", args=[report.pk]), {"reason": "请补充活动场次"})
+    report.refresh_from_db()
+    client.force_login(staff_commerce)
+    client.post(edit_url(t1, period), report_data(version=report.version, action="submit", progress="补充后"))
+    client.post(withdraw_url(report))
+    report.refresh_from_db()
+    assert report.status == ProgressReport.Status.RETURNED and report.return_reason == "请补充活动场次"
+    assert report.first_submitted_at == first_sent  # the first submission was reviewed: it stands
+    assert "请补充活动场次" in client.get(edit_url(t1, period)).content.decode()
+
+
+def test_only_the_department_withdraws_and_only_before_review(client, plan, staff_commerce, staff_culture, office_dev):
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    client.force_login(staff_commerce)
+    client.post(edit_url(t1, period), report_data(action="submit"))
+    report = ProgressReport.objects.get()
+    client.force_login(office_dev)
+    assert "撤回修改" not in client.get(detail_url(report)).content.decode()
+    assert client.post(withdraw_url(report)).status_code == 404
+    client.force_login(staff_culture)  # another department
+    assert client.post(withdraw_url(report)).status_code == 404
+    assert client.get(withdraw_url(report)).status_code in (404, 405)
+    client.force_login(office_dev)
+    client.post(reverse("tasks:report_approve", args=[report.pk]))
+    client.force_login(staff_commerce)
+    assert "撤回修改" not in client.get(detail_url(report)).content.decode()
+    refused = client.post(withdraw_url(report), follow=True)
+    assert "不能撤回" in refused.content.decode()
+    report.refresh_from_db()
+    assert report.status == ProgressReport.Status.APPROVED
+
+
+def test_a_new_report_starts_from_the_last_reports_task_status(client, plan, staff_commerce):
+    """The form of a new 旬 offered 推进中 after a report of 已完成: a report submitted without
+    touching the choice turned a completed task back into one in progress."""
+    t1 = task(1, 1, 1)
+    client.force_login(staff_commerce)
+    client.post(edit_url(t1, ten_day(plan, 13)), report_data(action="submit", task_status="completed"))
+    page = client.get(edit_url(t1, ten_day(plan, 14))).content.decode()
+    assert '<option value="completed" selected>' in page
+    assert '<option value="in_progress" selected>' not in page
+
+
+def test_a_report_for_a_ten_day_period_not_yet_begun_cannot_be_submitted(client, plan, staff_commerce, monkeypatch):
+    """Any 旬 of the year could be submitted from its URL, weeks ahead, and counted as on time."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: dt.date(2023, 5, 15))
+    t1 = task(1, 1, 1)
+    client.force_login(staff_commerce)
+    response = client.post(edit_url(t1, ten_day(plan, 16)), report_data(action="submit", progress="提前写好的进展"))
+    body = response.content.decode()
+    assert "2023年6月上旬尚未开始，不能提前提交；可以先保存草稿。" in body and "提前写好的进展" in body
+    assert not ProgressReport.objects.exists()
+    client.post(edit_url(t1, ten_day(plan, 16)), report_data(progress="提前写好的进展"))
+    assert ProgressReport.objects.get().status == ProgressReport.Status.DRAFT
+    # The current 旬 (5月中旬) is submitted as before.
+    assert client.post(edit_url(t1, ten_day(plan, 14)), report_data(action="submit")).status_code == 302
