@@ -10,6 +10,7 @@ The helpers are local on purpose: targets/access.py and tasks/access.py belong t
 and their rules for readings entry and report review are not the dashboards' rules.
 """
 
+import hashlib
 from collections import defaultdict
 from decimal import Decimal
 
@@ -38,6 +39,7 @@ from reporting.status import (
     resolve_as_of,
     target_series,
     task_history,
+    task_history_rows,
     task_status,
 )
 from sixbattles.history import HistoryRow, history_rows
@@ -107,11 +109,16 @@ def department_battles(plan, department):
 
 
 def _department_battles(plan, department):
-    tasks = Responsibility.objects.filter(department=department, section__battle__plan=plan).values_list(
-        "section__battle_id", flat=True
+    # order_by(): a model's default ordering is not allowed in a UNION's parts (SQLite refuses it).
+    tasks = (
+        Responsibility.objects.filter(department=department, section__battle__plan=plan)
+        .order_by()
+        .values_list("section__battle_id", flat=True)
     )
-    targets = Target.departments.through.objects.filter(department=department, target__battle__plan=plan).values_list(
-        "target__battle_id", flat=True
+    targets = (
+        Target.departments.through.objects.filter(department=department, target__battle__plan=plan)
+        .order_by()
+        .values_list("target__battle_id", flat=True)
     )
     return set(tasks.union(targets))
 
@@ -448,23 +455,39 @@ def task(request, pk):
         )
 
     body = page_body("task", plan, as_of, build, task.pk, battle_open, battle_ids=[task.section.battle_id])
-    # The reports listed are those this user may read (tasks.access.readable_reports): never kept.
-    # The latest few 旬 unless asked for all: a year of reports is the task's own page's to list.
     every = request.GET.get("reports") == "all"
-    history = task_history(task, as_of, request.user, last=None if every else REPORT_PERIODS_SHOWN)
+    reports = task_reports(request.user, task, plan, as_of, every)
     return render(
-        request,
-        "dashboards/task.html",
-        {
-            "plan": plan,
-            "task": task,
+        request, "dashboards/task.html", {"plan": plan, "task": task, "as_of": as_of, "body": body, "reports": reports}
+    )
+
+
+def task_reports(user, task, plan, as_of, every):
+    """The task page's reports, rendered: those `user` may read (tasks.access.readable_reports, never
+    another department's draft or returned report), the latest few 旬 unless `every` (a year of
+    reports is the task's own page's to list). Kept in the "dashboards" cache under the task's
+    battle token, the as-of period, the language and the very reports the reader may read with
+    their version, last change and reviewer (status.task_history_rows, one query): readers who
+    may read the same reports share it; any other reader, a report written or reviewed (which
+    renews the battle token too) or a reviewer renamed gives another key."""
+    last = None if every else REPORT_PERIODS_SHOWN
+    rows = task_history_rows(task, as_of, user, last=last)
+    readable = hashlib.sha256(repr(rows).encode()).hexdigest()
+    battle_id = task.section.battle_id
+    parts = ("dash-reports", plan.pk, task.pk, battle_id, plan.battle_token(battle_id), as_of.period.pk)
+    key = ":".join(str(part) for part in (*parts, get_language(), every, readable))
+    cache = caches["dashboards"]
+    html = cache.get(key)
+    if html is None:
+        context = {
             "as_of": as_of,
-            "body": body,
-            "history": history,
+            "history": task_history(task, as_of, user, last=last),
             "all_reports": every,
             "earlier_reports": not every and as_of.ten_day > REPORT_PERIODS_SHOWN,
-        },
-    )
+        }
+        html = render_to_string("dashboards/_task_reports.html", context)
+        cache.set(key, html)
+    return mark_safe(html)  # rendered by our own template, escaped there
 
 
 def as_of_url(name, *args, as_of=None):
