@@ -648,9 +648,9 @@ def task_reports(user, task, plan, as_of, every):
     another department's draft or returned report), the latest few 旬 unless `every` (a year of
     reports is the task's own page's to list). Kept in the "dashboards" cache under the task's
     battle token, the as-of period, the language and the very reports the reader may read with
-    their version, last change and reviewer (status.task_history_rows, one query): readers who
-    may read the same reports share it; any other reader, a report written or reviewed (which
-    renews the battle token too) or a reviewer renamed gives another key."""
+    their version and last change (status.task_history_rows, one query): readers who may read the
+    same reports share it; any other reader, or a report written or reviewed (which renews the
+    battle token too), gives another key. A renamed reviewer or department renews every token."""
     last = None if every else REPORT_PERIODS_SHOWN
     rows = task_history_rows(task, as_of, user, last=last)
     readable = hashlib.sha256(repr(rows).encode()).hexdigest()

@@ -820,16 +820,10 @@ def _readable_history(task, as_of, user, last):
 
 def task_history_rows(task, as_of, user, last=None):
     """What task_history(task, as_of, user, last) would list, as one light row per report: its id,
-    version, last change and reviewer's name (one query). The task page keeps its rendered
-    history under these rows (reporting/dashboards.py): readers who may read the same reports
-    share it, and a report written or reviewed, or a reviewer renamed, gives other rows."""
-    return list(
-        _readable_history(task, as_of, user, last)
-        .order_by("pk")
-        .values_list(
-            "pk", "version", "updated_at", "reviewed_by__first_name", "reviewed_by__last_name", "reviewed_by__username"
-        )
-    )
+    version and last change (one query). The task page keeps its rendered history under these
+    rows (reporting/dashboards.py): readers who may read the same reports share it, and a report
+    written or reviewed gives other rows."""
+    return list(_readable_history(task, as_of, user, last).order_by("pk").values_list("pk", "version", "updated_at"))
 
 
 def task_history(task, as_of, user, last=None):

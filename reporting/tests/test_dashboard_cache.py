@@ -300,6 +300,25 @@ def test_a_report_judges_its_own_battle_again_and_the_pages_agree_with_a_fresh_j
     assert kept == computed
 
 
+def test_after_a_report_the_overview_renders_only_its_battles_part_and_reads_as_if_judged_afresh(
+    client, plan, leader, office_dev, staff_science
+):
+    url = reverse("dash:overview", args=[plan.code])
+    for user in (leader, office_dev):
+        page(client, user, "overview", plan.code)
+    submit(client, staff_science, task(2, 1, 1), ten_day(plan, 14))
+    client.force_login(leader)
+    response = client.get(url, AS_OF)
+    rendered = [t.name for t in response.templates]
+    assert rendered.count("dashboards/_overview_card.html") == 1  # battle 2's; five read back
+    assert response.context["b"].battle.number == 2
+    assert "dashboards/_as_of.html" not in rendered  # the selector is kept with the definitions
+    # The office opens its own battle's pages only: its parts are kept apart from a leader's.
+    for user in (leader, office_dev):
+        kept, computed = kept_and_computed(client, user, [("overview", plan.code)])
+        assert kept == computed
+
+
 def test_a_change_to_the_plan_renews_every_battle(client, plan, leader, departments):
     tokens = battle_tokens(plan)
     TargetReading.objects.create(
