@@ -266,7 +266,7 @@ def at_risk_rows(items, as_of, opened=True):
                 url,
                 f.target,
                 f.unit,
-                str(f.sentence),
+                f.sentence(),
                 item.departments,
             )
         )
