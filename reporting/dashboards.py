@@ -10,8 +10,11 @@ The helpers are local on purpose: targets/access.py and tasks/access.py belong t
 and their rules for readings entry and report review are not the dashboards' rules.
 """
 
+import hashlib
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,7 +29,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from reporting.charts import line_chart
-from reporting.forecasts import PlanForecasts, plan_forecasts, target_forecast, task_metric_forecasts
+from reporting.forecasts import PlanForecasts, plan_forecasts, risk_order, target_forecast, task_metric_forecasts
 from reporting.status import (
     MISSING_SHOWN,
     BadAsOf,
@@ -38,6 +41,7 @@ from reporting.status import (
     resolve_as_of,
     target_series,
     task_history,
+    task_history_rows,
     task_status,
 )
 from sixbattles.history import HistoryRow, history_rows
@@ -151,10 +155,26 @@ def _default_as_of(plan):
 
 
 def _context(plan, as_of, **extra):
-    kinds = {"ten_day": _("旬"), "month": _("月"), "quarter": _("季")}
-    choices = [(kinds[p.kind], p) for p in as_of.periods if p.kind in kinds]
     lights = {key: _(label) for key, label in schedule.LIGHT_LABELS.items()}
-    return {"plan": plan, "as_of": as_of, "period_choices": choices, "light_labels": lights, **extra}
+    return {"plan": plan, "as_of": as_of, "as_of_form": as_of_form(plan, as_of), "light_labels": lights, **extra}
+
+
+def as_of_form(plan, as_of):
+    """The as-of selector every dashboard shows, rendered: its fifty-odd period names cost as much
+    to render as a battle's figures, and they change only with the plan's definitions. Kept under
+    the token every change to the plan, its periods included, renews (Plan.battle_tokens["*"]),
+    the as-of period and the language."""
+    key = ":".join(
+        str(part) for part in ("dash-as-of", plan.pk, plan.battle_tokens.get("*", ""), as_of.period.pk, get_language())
+    )
+    cache = caches["dashboards"]
+    html = cache.get(key)
+    if html is None:
+        kinds = {"ten_day": _("旬"), "month": _("月"), "quarter": _("季")}
+        choices = [(kinds[p.kind], p) for p in as_of.periods if p.kind in kinds]
+        html = render_to_string("dashboards/_as_of.html", {"as_of": as_of, "period_choices": choices})
+        cache.set(key, html)
+    return mark_safe(html)  # rendered by our own template, escaped there
 
 
 def page_body(name, plan, as_of, build, *vary, battle_ids=None):
@@ -210,6 +230,159 @@ def kept_status(plan, as_of, battles):
     )
 
 
+@dataclass
+class AtRiskRow:
+    """One 年末预警 row as the table shows it (reporting.forecasts.RiskItem, rendered to text)."""
+
+    order: tuple  # forecasts.risk_order: 难完成 first
+    kind: str
+    verdict: str
+    verdict_label: str
+    name: str
+    url: str  # "" when the reader does not open the item's battle
+    target: object
+    unit: str
+    sentence: str
+    departments: list
+
+
+def at_risk_rows(items, as_of, opened=True):
+    """RiskItems as AtRiskRows; `opened`: whether the reader opens their battle (links or names)."""
+    rows = []
+    for item in items:
+        f = item.forecast
+        url = ""
+        if opened:
+            if item.kind == "target":
+                url = reverse("dash:target", args=[item.target_status.target.pk])
+            else:
+                url = reverse("dash:task", args=[item.task_status.task.pk])
+            url = f"{url}?as_of={as_of.query}"
+        rows.append(
+            AtRiskRow(
+                risk_order(item),
+                item.kind,
+                f.verdict,
+                str(f.verdict_label),
+                item.name,
+                url,
+                f.target,
+                f.unit,
+                f.sentence(),
+                item.departments,
+            )
+        )
+    return rows
+
+
+@dataclass
+class MissingRow:
+    """A department's reports owed for the as-of 旬 in some battles (the overview's 未报送 list)."""
+
+    department_id: int
+    name: str
+    expected: int
+    reported: int
+    tasks: list  # "一1.标题" of the tasks it has not reported on
+
+
+@dataclass
+class OverviewPart:
+    """One battle's part of the overview: its card and red group rendered, its at-risk rows (the
+    first AT_RISK_SHOWN: the overview shows no more of all battles together) and its departments'
+    reporting, all plain text and numbers, cheap to keep and to read back."""
+
+    card: str
+    red_group: str  # "" when nothing of the battle is red
+    red_targets: int
+    red_tasks: int
+    at_risk: list  # AtRiskRow
+    at_risk_count: int
+    departments: list  # MissingRow of every accountable department, reported or not
+    collectives_missing: int
+
+
+def overview_parts(plan, as_of, battles, open_battles):
+    """`battles`' OverviewParts, each kept in the "dashboards" cache under its battle token, the
+    as-of period, the language and whether the reader opens the battle's page: after a report
+    the overview judges and renders its one battle and reads the others' parts back, instead of
+    their whole judged figures. The battles not kept come from kept_status."""
+    cache = caches["dashboards"]
+    language = get_language()
+
+    def opened(pk):
+        return open_battles is None or pk in open_battles
+
+    keys = {
+        b.pk: ":".join(
+            str(part)
+            for part in (
+                "dash-overview-battle",
+                plan.pk,
+                b.pk,
+                plan.battle_token(b.pk),
+                as_of.period.pk,
+                language,
+                opened(b.pk),
+            )
+        )
+        for b in battles
+    }
+    parts = cache.get_many(list(keys.values()))
+    missing = [b for b in battles if keys[b.pk] not in parts]
+    if missing:
+        status, forecasts = kept_status(plan, as_of, missing)
+        groups = {g.battle.pk: g for g in status.red_by_battle}
+        counts = forecasts.counts
+        made = {}
+        for b in status.battles:
+            pk = b.battle.pk
+            made[keys[pk]] = _overview_part(
+                plan, as_of, b, groups.get(pk), counts.get(pk), forecasts.at_risk_in(pk), opened(pk)
+            )
+        cache.set_many(made)
+        parts.update(made)
+    return [parts[keys[b.pk]] for b in battles]
+
+
+def _overview_part(plan, as_of, b, group, forecast_counts, at_risk, opened):
+    context = {"plan": plan, "as_of": as_of, "b": b, "g": group, "opened": opened, "forecast_counts": forecast_counts}
+    return OverviewPart(
+        card=render_to_string("dashboards/_overview_card.html", context),
+        red_group=render_to_string("dashboards/_overview_red_group.html", context) if group else "",
+        red_targets=sum(1 for t in b.targets if t.judgement.light == schedule.RED),
+        red_tasks=sum(1 for t in b.tasks if t.judgement.light == schedule.RED),
+        at_risk=at_risk_rows(at_risk[:AT_RISK_SHOWN], as_of, opened),
+        at_risk_count=len(at_risk),
+        departments=[
+            MissingRow(
+                row.department.pk,
+                row.department.name,
+                row.rate.expected,
+                row.rate.reported,
+                [f"{t.section.label}{t.number}.{t.title}" for t in row.missing_tasks],
+            )
+            for row in b.departments.values()
+            if not row.department.is_collective
+        ],
+        collectives_missing=b.collectives_missing,
+    )
+
+
+def _missing_departments(parts):
+    """The departments with reports still owed for the as-of 旬 across the parts' battles, most
+    missing first (as PlanStatus.missing_departments)."""
+    merged = {}
+    for part in parts:
+        for row in part.departments:
+            into = merged.setdefault(row.department_id, MissingRow(row.department_id, row.name, 0, 0, []))
+            into.expected += row.expected
+            into.reported += row.reported
+            into.tasks.extend(row.tasks)
+    rows = [r for r in merged.values() if r.reported < r.expected]
+    return sorted(rows, key=lambda r: (-(r.expected - r.reported), r.name))
+
+
 @login_required
 def home(request):
     """The latest plan's overview (or the user's department page)."""
@@ -238,15 +411,24 @@ def overview(request, code):
     open_battles = None if request.user.reads_everything else request.user.office_battle_ids()
 
     def build():
-        status, forecasts = kept_status(plan, as_of, plan_battles(plan))
-        missing = status.missing_departments
+        battles = plan_battles(plan)
+        parts = overview_parts(plan, as_of, battles, open_battles)
+        at_risk = sorted((row for part in parts for row in part.at_risk), key=attrgetter("order"))
+        at_risk_count = sum(part.at_risk_count for part in parts)
+        missing = _missing_departments(parts)
         return _context(
             plan,
             as_of,
-            status=status,
-            forecasts=forecasts,
-            at_risk_shown=AT_RISK_SHOWN,
-            at_risk_more=max(len(forecasts.at_risk) - AT_RISK_SHOWN, 0),
+            battles=battles,
+            cards=[mark_safe(part.card) for part in parts],  # rendered by our own templates
+            red_groups=[mark_safe(part.red_group) for part in parts if part.red_group],
+            red_targets=sum(part.red_targets for part in parts),
+            red_tasks=sum(part.red_tasks for part in parts),
+            at_risk=at_risk[:AT_RISK_SHOWN],
+            at_risk_count=at_risk_count,
+            at_risk_more=max(at_risk_count - AT_RISK_SHOWN, 0),
+            missing=missing,
+            collectives_missing=sum(part.collectives_missing for part in parts),
             show_all=show_all,
             missing_shown=missing if show_all else missing[:MISSING_SHOWN],
             missing_more=0 if show_all else max(len(missing) - MISSING_SHOWN, 0),
@@ -285,6 +467,7 @@ def battle(request, code, number):
             tasks=tasks,
             light=light,
             forecasts=forecasts,
+            at_risk=at_risk_rows(forecasts.at_risk, as_of),
         )
 
     body = page_body("battle", plan, as_of, build, light, battle_ids=[battle.pk])
@@ -455,23 +638,39 @@ def task(request, pk):
         )
 
     body = page_body("task", plan, as_of, build, task.pk, battle_open, battle_ids=[task.section.battle_id])
-    # The reports listed are those this user may read (tasks.access.readable_reports): never kept.
-    # The latest few 旬 unless asked for all: a year of reports is the task's own page's to list.
     every = request.GET.get("reports") == "all"
-    history = task_history(task, as_of, request.user, last=None if every else REPORT_PERIODS_SHOWN)
+    reports = task_reports(request.user, task, plan, as_of, every)
     return render(
-        request,
-        "dashboards/task.html",
-        {
-            "plan": plan,
-            "task": task,
+        request, "dashboards/task.html", {"plan": plan, "task": task, "as_of": as_of, "body": body, "reports": reports}
+    )
+
+
+def task_reports(user, task, plan, as_of, every):
+    """The task page's reports, rendered: those `user` may read (tasks.access.readable_reports, never
+    another department's draft or returned report), the latest few 旬 unless `every` (a year of
+    reports is the task's own page's to list). Kept in the "dashboards" cache under the task's
+    battle token, the as-of period, the language and the very reports the reader may read with
+    their version and last change (status.task_history_rows, one query): readers who may read the
+    same reports share it; any other reader, or a report written or reviewed (which renews the
+    battle token too), gives another key. A renamed reviewer or department renews every token."""
+    last = None if every else REPORT_PERIODS_SHOWN
+    rows = task_history_rows(task, as_of, user, last=last)
+    readable = hashlib.sha256(repr(rows).encode()).hexdigest()
+    battle_id = task.section.battle_id
+    parts = ("dash-reports", plan.pk, task.pk, battle_id, plan.battle_token(battle_id), as_of.period.pk)
+    key = ":".join(str(part) for part in (*parts, get_language(), every, readable))
+    cache = caches["dashboards"]
+    html = cache.get(key)
+    if html is None:
+        context = {
             "as_of": as_of,
-            "body": body,
-            "history": history,
+            "history": task_history(task, as_of, user, last=last),
             "all_reports": every,
             "earlier_reports": not every and as_of.ten_day > REPORT_PERIODS_SHOWN,
-        },
-    )
+        }
+        html = render_to_string("dashboards/_task_reports.html", context)
+        cache.set(key, html)
+    return mark_safe(html)  # rendered by our own template, escaped there
 
 
 def as_of_url(name, *args, as_of=None):

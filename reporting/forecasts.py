@@ -73,7 +73,7 @@ class PlanForecasts:
     @classmethod
     def merged(cls, parts):
         """One battle's forecasts after another's, as plan_forecasts gives them for the battles together."""
-        items = sorted((item for p in parts for item in p.at_risk), key=_risk_order)
+        items = sorted((item for p in parts for item in p.at_risk), key=risk_order)
         return cls(
             {pk: f for p in parts for pk, f in p.targets.items()},
             {pk: f for p in parts for pk, f in p.metrics.items()},
@@ -212,7 +212,7 @@ def plan_forecasts(status):
                     metric=m,
                 )
             )
-    items.sort(key=_risk_order)
+    items.sort(key=risk_order)
     battles = [(ts.target.battle_id, by_target[ts.target.pk]) for ts in target_statuses if ts.target.pk in by_target]
     return PlanForecasts(by_target, by_metric, items, battles)
 
@@ -233,7 +233,7 @@ def task_metric_forecasts(task_status, as_of):
     return result
 
 
-def _risk_order(item):
+def risk_order(item):
     """难完成 first, then 有风险; targets before task metrics; the most short first."""
     return (-item.severity, -(item.kind == "target"), _shortfall(item.forecast))
 

@@ -13,7 +13,8 @@ Public API (stable; the dispatch reports use it too):
 - ``department_status(plan, department, as_of)`` → ``DepartmentStatus``.
 - ``target_series(target, as_of)`` → ``TargetSeries`` (points with value and schedule, history).
 - ``area_ranking(target, as_of)`` → list of ``AreaRow`` ranked best first.
-- ``task_history(task, as_of, user)`` → ``TaskHistory`` (the reports `user` may read, metric progress).
+- ``task_history(task, as_of, user)`` → ``TaskHistory`` (the reports `user` may read, metric progress);
+  ``task_history_rows(task, as_of, user)`` → which reports those are, in what version (one query).
 
 "As of" a period means: readings of periods ending by its last day; reports of 旬 up to the last
 旬 ending by that day, with their present status. Approved reports and readings drive the
@@ -818,15 +819,27 @@ class TaskHistory:
     by_period: list  # (period, [reports])
 
 
+def _readable_history(task, as_of, user, last):
+    reports = ProgressReport.objects.filter(task=task, period__kind="ten_day", period__number__lte=as_of.ten_day)
+    if last is not None:
+        reports = reports.filter(period__number__gt=as_of.ten_day - last)
+    return readable_reports(user, reports)
+
+
+def task_history_rows(task, as_of, user, last=None):
+    """What task_history(task, as_of, user, last) would list, as one light row per report: its id,
+    version and last change (one query). The task page keeps its rendered history under these
+    rows (reporting/dashboards.py): readers who may read the same reports share it, and a report
+    written or reviewed gives other rows."""
+    return list(_readable_history(task, as_of, user, last).order_by("pk").values_list("pk", "version", "updated_at"))
+
+
 def task_history(task, as_of, user, last=None):
     """Every report on `task` up to the as-of 旬 that `user` may read (tasks.access.readable_reports:
     never another department's draft or returned report), with department, metric values and reviewer;
     with `last`, only those of the `last` 旬 ending with the as-of 旬."""
-    reports = ProgressReport.objects.filter(task=task, period__kind="ten_day", period__number__lte=as_of.ten_day)
-    if last is not None:
-        reports = reports.filter(period__number__gt=as_of.ten_day - last)
     reports = list(
-        readable_reports(user, reports)
+        _readable_history(task, as_of, user, last)
         .select_related("period", "department", "reviewed_by", "submitted_by")
         .prefetch_related("metric_values__metric")
         .order_by("-period__number", "department__order", "department__name")

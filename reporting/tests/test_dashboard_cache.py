@@ -44,13 +44,13 @@ def test_a_kept_page_is_served_without_judging_again(client, plan, leader, djang
     url = reverse("dash:overview", args=[plan.code])
     client.force_login(leader)
     first = client.get(url, AS_OF)
-    assert "status" in first.context  # judged
+    assert "b" in first.context  # judged
     # Kept: the session, the user, the plan, its periods and the header's unread count; nothing
     # is judged or counted.
     with django_assert_num_queries(5):
         again = client.get(url, AS_OF)
     assert without_csrf(again.content.decode()) == without_csrf(first.content.decode())
-    assert "status" not in again.context
+    assert "b" not in again.context and "cards" not in again.context
 
 
 def test_a_submission_and_its_approval_show_at_once_on_every_page(client, plan, leader, staff_commerce, office_dev):
@@ -164,6 +164,42 @@ def test_the_task_pages_report_history_is_the_readers_own(client, plan, staff_co
     assert ("只在本单位可见的草稿" in html) == (reader == "commerce")
 
 
+def test_a_kept_task_page_reads_only_which_reports_the_reader_may_read(
+    client, plan, leader, staff_commerce, django_assert_num_queries
+):
+    t1 = task(1, 1, 1)
+    submit(client, staff_commerce, t1, ten_day(plan, 14))
+    first = page(client, leader, "task", t1.pk)
+    # Kept: the session, the user, the task, the plan's periods, which reports the leader may read
+    # (ids and versions) and the header's unread count; no report is loaded or rendered.
+    with django_assert_num_queries(6):
+        again = client.get(reverse("dash:task", args=[t1.pk]), AS_OF)
+    assert "history" not in again.context
+    # (the submission's one-off message went with the first page)
+    assert without_csrf(again.content.decode()) == MESSAGES.sub("", without_csrf(first))
+
+
+def test_a_draft_saved_again_and_a_reviewer_renamed_show_at_once_on_a_kept_task_page(
+    client, plan, leader, staff_commerce, office_dev
+):
+    t1, period = task(1, 1, 1), ten_day(plan, 14)
+    url = reverse("tasks:report_edit", args=[t1.pk, period.pk])
+    client.force_login(staff_commerce)
+    assert client.post(url, report_data(progress="第一稿")).status_code == 302
+    assert "第一稿" in page(client, staff_commerce, "task", t1.pk)
+    client.force_login(staff_commerce)
+    assert client.post(url, report_data(version=2, action="submit", progress="第二稿")).status_code == 302
+    html = page(client, staff_commerce, "task", t1.pk)
+    assert "第二稿" in html and "第一稿" not in html
+    report = ProgressReport.objects.get(task=t1, period=period)
+    client.force_login(office_dev)
+    assert client.post(reverse("tasks:report_approve", args=[report.pk])).status_code == 302
+    assert "devoffice" in page(client, leader, "task", t1.pk)
+    office_dev.first_name = "李审核"
+    office_dev.save()
+    assert "李审核" in page(client, leader, "task", t1.pk)
+
+
 def test_the_page_a_leader_lands_on_moves_with_the_first_report_of_a_later_period(client, plan, leader, staff_commerce):
     submit(client, staff_commerce, task(1, 1, 1), ten_day(plan, 14))
     assert "5月中旬" in page(client, leader, "overview", plan.code, data={})
@@ -262,6 +298,25 @@ def test_a_report_judges_its_own_battle_again_and_the_pages_agree_with_a_fresh_j
     assert after[1] != tokens[1] and after[2] == tokens[2]
     kept, computed = kept_and_computed(client, leader, pages)
     assert kept == computed
+
+
+def test_after_a_report_the_overview_renders_only_its_battles_part_and_reads_as_if_judged_afresh(
+    client, plan, leader, office_dev, staff_science
+):
+    url = reverse("dash:overview", args=[plan.code])
+    for user in (leader, office_dev):
+        page(client, user, "overview", plan.code)
+    submit(client, staff_science, task(2, 1, 1), ten_day(plan, 14))
+    client.force_login(leader)
+    response = client.get(url, AS_OF)
+    rendered = [t.name for t in response.templates]
+    assert rendered.count("dashboards/_overview_card.html") == 1  # battle 2's; five read back
+    assert response.context["b"].battle.number == 2
+    assert "dashboards/_as_of.html" not in rendered  # the selector is kept with the definitions
+    # The office opens its own battle's pages only: its parts are kept apart from a leader's.
+    for user in (leader, office_dev):
+        kept, computed = kept_and_computed(client, user, [("overview", plan.code)])
+        assert kept == computed
 
 
 def test_a_change_to_the_plan_renews_every_battle(client, plan, leader, departments):
