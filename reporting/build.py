@@ -49,13 +49,29 @@ def scope_filter(plan_id, kind, period_id, battle_id):
     return {"plan_id": plan_id, "kind": kind, "period_id": period_id, "battle_id": battle_id}
 
 
-def issue_number_for(period):
+def issue_number_for(period, kind, battle_id):
     """第N期 is the period's number in the year (旬 1–36, month 1–12, quarter 1–4).
 
     It never depends on the order reports are built in (catch-up after downtime, "generate now"
     for an older period, two workers at once), so the same report always carries the same number.
+    A warning slip is issued only in the months with a red item, so numbering it by month would
+    leave gaps (第2期, 第5期 …): it is the count of the battle's slips this year up to its month.
     """
-    return period.number
+    if kind != Kind.WARNING_SLIP:
+        return period.number
+    earlier = (
+        DispatchReport.objects.filter(
+            plan_id=period.plan_id,
+            kind=kind,
+            battle_id=battle_id,
+            year=period.start.year,
+            period__number__lt=period.number,
+        )
+        .values("period_id")
+        .distinct()
+        .count()
+    )
+    return earlier + 1
 
 
 def claim(plan_id, kind, period, battle_id, *, regenerate=False, after_version=None, user_id=None):
@@ -80,7 +96,7 @@ def claim(plan_id, kind, period, battle_id, *, regenerate=False, after_version=N
                     DispatchReport.objects.filter(pk=current.pk).update(is_current=False)
                 else:
                     old = DispatchReport.objects.filter(**scope).order_by("-version").first()
-                    issue_number = old.issue_number if old else issue_number_for(period)
+                    issue_number = old.issue_number if old else issue_number_for(period, kind, battle_id)
                     version = old.version + 1 if old else 1
                 return DispatchReport.objects.create(
                     **scope,

@@ -131,3 +131,15 @@ def test_the_warning_section_renders_on_the_web_page_and_in_word_and_excel(seede
     book = openpyxl.load_workbook(io.BytesIO(b"".join(excel.streaming_content)))
     cells = [str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
     assert "每月68.6亿元" in cells
+
+
+def test_warning_slips_are_numbered_one_after_another_in_the_year_without_gaps(seeded, plan):
+    # Battle 1 has red items from May on (GDP, the 旅游 task): its first slip is 第1期, not 第5期,
+    # and June's is the next one.
+    battle = plan.battles.get(number=1)
+    may = build_report(plan.id, "warning_slip", seeded["may"].id, battle.id)
+    june = build_report(plan.id, "warning_slip", plan.periods.get(kind="month", number=6).id, battle.id)
+    assert (may.issue_label, june.issue_label) == ("2023年第1期", "2023年第2期")
+    assert june.content["issue_label"] == "2023年第2期"
+    # The monthly circular of the same month keeps the month's number.
+    assert build_report(plan.id, "monthly_circular", seeded["may"].id).issue_label == "2023年第5期"
