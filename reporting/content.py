@@ -454,11 +454,20 @@ def highlights(doc, facts, battles, period_word):
     if targets:
         doc.p(
             "指标完成较好的有："
-            + "；".join(f"{t['name']}（{t['lead']}，超序时{p1(t['gap'])}个百分点）" for t in targets[:3])
+            + "；".join(f"{t['name']}（{t['lead']}，{ahead_of_target(t)}）" for t in targets[:3])
             + "。"
         )
     if not (done or ahead or targets):
         doc.p(f"本{period_word}暂无提前完成或超序时推进的事项。")
+
+
+def ahead_of_target(target):
+    """How far a green indicator is ahead, in its own terms: a cumulative one against 序时进度, a
+    growth rate, share, level or decrease against its target, as the engine's reason says it
+    (their 差值 is never a lead over the schedule)."""
+    if target["schedule_pct"] is not None:
+        return f"超序时{p1(target['gap'])}个百分点"
+    return plain(target["reason"])
 
 
 def laggards(doc, facts, battles, per_battle_heading, yellow_targets_named=True):

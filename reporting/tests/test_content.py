@@ -143,3 +143,24 @@ def test_warning_slips_are_numbered_one_after_another_in_the_year_without_gaps(s
     assert june.content["issue_label"] == "2023年第2期"
     # The monthly circular of the same month keeps the month's number.
     assert build_report(plan.id, "monthly_circular", seeded["may"].id).issue_label == "2023年第5期"
+
+
+def test_a_green_growth_indicator_is_praised_against_its_target_not_the_schedule(seeded, plan, departments):
+    from decimal import Decimal
+
+    from targets.models import Target, TargetReading
+
+    q2 = seeded["q2"]
+    TargetReading.objects.create(
+        target=Target.objects.get(code="1.01"),
+        period=q2,
+        department=departments["stats"],
+        cumulative_growth=Decimal("8.3"),
+    )
+    content = build_report(plan.id, "monthly_circular", plan.periods.get(kind="month", number=6).id).content
+    praised = next(p for p in paragraphs(content) if p.startswith("指标完成较好的有"))
+    # 高新技术企业: May's 90 of 150 = 60.0% against 5/12 = 41.7%: a lead over the schedule; GDP:
+    # 8.3% against 7.5%, 0.8 points above its target (a growth rate is never prorated).
+    assert "新认定高新技术企业（市科技局，超序时18.3个百分点）" in praised
+    assert "地区生产总值增长（市发展改革委、市统计局，上半年累计增长8.3%，目标7.5%，高于目标0.8个百分点）" in praised
+    assert "超序时0.8" not in praised
