@@ -391,18 +391,50 @@ def reports_to_build(period):
 
 def auto_issue(period):
     """With DISPATCH_AUTO_ISSUE, issue every ready draft of a closing period, dated the scheduled
-    issue day (reporting.build.scheduled_issue_date)."""
+    issue day (reporting.build.scheduled_issue_date), once that day has come: a period closing on
+    a weekend or a holiday waits, a draft, for the next working day (`drafts_due_for_issue` finds
+    it then), so that no report is issued, sent or listed as issued before its date. A draft
+    regenerated after its report was issued is left to the office, which issues it again."""
     if not settings.DISPATCH_AUTO_ISSUE:
         return
     on = scheduled_issue_date(period.plan, period)
-    for report_id in DispatchReport.objects.filter(
+    if on > timezone.localdate():
+        return
+    issued = set(
+        DispatchReport.objects.filter(
+            plan_id=period.plan_id, period_id=period.id, issued_on__isnull=False
+        ).values_list("kind", "battle_id")
+    )
+    for report_id, kind, battle_id in DispatchReport.objects.filter(
         plan_id=period.plan_id,
         period_id=period.id,
         is_current=True,
         status=DispatchReport.Status.READY,
         issued_on__isnull=True,
-    ).values_list("id", flat=True):
-        issue_report(report_id, on=on)
+    ).values_list("id", "kind", "battle_id"):
+        if (kind, battle_id) not in issued:
+            issue_report(report_id, on=on)
+
+
+def drafts_due_for_issue(plan, now=None):
+    """Closed periods of `plan` whose drafts wait for their scheduled issue day, which has come
+    (the catch-up then issues them through `close_if_complete`)."""
+    if not settings.DISPATCH_AUTO_ISSUE:
+        return []
+    today = timezone.localdate(now or timezone.now())
+    drafts = DispatchReport.objects.filter(
+        plan=plan,
+        is_current=True,
+        status=DispatchReport.Status.READY,
+        issued_on__isnull=True,
+        period__closed_at__isnull=False,
+    ).values_list("period_id", "kind", "battle_id")
+    issued = set(
+        DispatchReport.objects.filter(plan=plan, issued_on__isnull=False).values_list("period_id", "kind", "battle_id")
+    )
+    waiting = {period_id for period_id, kind, battle_id in drafts if (period_id, kind, battle_id) not in issued}
+    periods = Period.objects.filter(pk__in=waiting).order_by("end", "kind")
+    return [p for p in periods if scheduled_issue_date(plan, p) <= today]
 
 
 def mark_closed(period):
