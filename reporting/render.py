@@ -339,11 +339,16 @@ def write_docx(content, path):
     title.paragraph_format.line_spacing = Pt(35)
     add_text(doc, f"（{content['period_label']}）", H2_FONT, BODY_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     add_blocks(doc, content["blocks"], body_width(section))
-    # Signature: the issuing office and the issue date, right-aligned (a draft has no date).
-    add_text(doc, "", BODY_FONT, BODY_SIZE, indent=False)
+    # Signature: the issuing office and the issue date, right-aligned (a draft has no date). Kept
+    # on one page with the last lines of the text (GB/T 9704 7.3.5): the date never stands alone
+    # on a page, nor the office and date without the text they sign.
+    doc.paragraphs[-1].paragraph_format.keep_with_next = True
+    add_text(doc, "", BODY_FONT, BODY_SIZE, indent=False).paragraph_format.keep_with_next = True
     for line in (content["office"], content["date_label"] or "（待签发）"):
         signed = add_text(doc, line, BODY_FONT, BODY_SIZE, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
         signed.paragraph_format.right_indent = BODY_SIZE * 2
+        if line == content["office"]:
+            signed.paragraph_format.keep_with_next = True
     page_number_footer(doc, section)
     for annex in content.get("annexes", []):
         annex_section = add_paragraph_break_section(doc, annex["landscape"])

@@ -144,3 +144,14 @@ def test_report_built_while_english_is_active_is_still_in_chinese(seeded, plan):
     text = str(report.content)
     assert "百分点" in text
     assert not re.search(r"behind schedule|below target|cumulative growth|in a row", text)
+
+
+def test_word_signature_stays_on_the_page_of_the_last_lines_of_the_text(seeded, plan):
+    # The office and the date were left alone on a page of their own (a 月通报's page 7).
+    report, docx_path, _ = built(plan, seeded)
+    paragraphs = Document(docx_path).paragraphs
+    office = max(i for i, p in enumerate(paragraphs) if p.text == report.content["office"])
+    last_line = next(b["text"] for b in reversed(report.content["blocks"]) if b["t"] == "p")
+    assert paragraphs[office - 2].text == last_line and paragraphs[office - 1].text == ""
+    assert paragraphs[office + 1].text == "（待签发）"
+    assert [p.paragraph_format.keep_with_next for p in paragraphs[office - 2 : office + 2]] == [True, True, True, None]
