@@ -401,9 +401,9 @@ def auto_issue(period):
     if on > timezone.localdate():
         return
     issued = set(
-        DispatchReport.objects.filter(
-            plan_id=period.plan_id, period_id=period.id, issued_on__isnull=False
-        ).values_list("kind", "battle_id")
+        DispatchReport.objects.filter(plan_id=period.plan_id, period_id=period.id, issued_on__isnull=False).values_list(
+            "kind", "battle_id"
+        )
     )
     for report_id, kind, battle_id in DispatchReport.objects.filter(
         plan_id=period.plan_id,

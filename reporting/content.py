@@ -244,9 +244,17 @@ def header(facts, kind, battle_id, issue_number):
     }
 
 
+def day_label(day):
+    """A date as an official document writes it (2023年3月13日), never 2023-03-13; `day` is a date
+    or its ISO string (as the facts store it)."""
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day)
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def issue(content, issued_on):
     """The content as issued on `issued_on`: dated, with the 印发 date of the 版记."""
-    label = f"{issued_on.year}年{issued_on.month}月{issued_on.day}日"
+    label = day_label(issued_on)
     return {
         **content,
         "date": issued_on.isoformat(),
@@ -610,10 +618,12 @@ def problem_rows(problems, battles, facts):
         if p["closed_on"] is None:
             state = f"未销号，已持续{p['open_ten_days']}旬"
         else:
-            state = f"{p['closed_on']}销号"
+            state = f"{day_label(p['closed_on'])}销号"
         if p["raised_ten_day"] in ten_days:
             state = "本期新提出，" + state
-        rows.append([i, short.get(p["battle_id"], ""), p["task"], p["text"], p["owner"], p["raised_on"], state])
+        rows.append(
+            [i, short.get(p["battle_id"], ""), p["task"], p["text"], p["owner"], day_label(p["raised_on"]), state]
+        )
     return rows
 
 
@@ -1063,7 +1073,7 @@ def warning_slips(facts, battle_id, issue_number, issued_on, days=10):
         doc.p(f"{b['convener']}：")
         doc.p(
             f"截至{facts['period']['label']}，{b['name']}有{len(slips)}项指标和任务亮红灯（见下表）。"
-            f"请督促责任单位于{deadline.year}年{deadline.month}月{deadline.day}日前报送整改措施和进展。"
+            f"请督促责任单位于{day_label(deadline)}前报送整改措施和进展。"
         )
     else:
         doc.p("本期无亮红灯事项。")
@@ -1077,10 +1087,7 @@ def warning_slips(facts, battle_id, issue_number, issued_on, days=10):
             ("差距", "text"),
             ("整改时限", "text"),
         ],
-        [
-            [i, b["short_name"], item, dept, gap, deadline.isoformat()]
-            for i, (b, item, dept, gap) in enumerate(slips, 1)
-        ],
+        [[i, b["short_name"], item, dept, gap, day_label(deadline)] for i, (b, item, dept, gap) in enumerate(slips, 1)],
     )
     return {
         **header(facts, "warning_slip", battle_id, issue_number),

@@ -48,8 +48,8 @@ def test_monthly_circular_rankings_praise_criticism_and_problems(seeded, plan):
     assert "比例低于60.0%的市文化旅游广电体育局（0/1项）" in criticised
     # 促销资金不足 was closed by the 旬15 report; 景区配套不完善 (raised in 旬13) is still open.
     problems = table(content, "问题清单")["rows"]
-    assert [(p[3], p[4], p[6]) for p in problems] == [
-        ("景区配套不完善", "市文化旅游广电体育局", "本期新提出，未销号，已持续3旬")
+    assert [(p[3], p[4], p[5], p[6]) for p in problems] == [
+        ("景区配套不完善", "市文化旅游广电体育局", "2023年5月10日", "本期新提出，未销号，已持续3旬")
     ]
 
 
@@ -85,6 +85,8 @@ def test_warning_slips_name_each_red_item_for_the_convener(seeded, plan):
     items = [r[2] for r in rows]
     assert items == ["指标“地区生产总值增长”", "任务“（一）2.促进旅游消费恢复”"]
     assert rows[1][3] == "市文化旅游广电体育局"
+    # Issued Monday 5 June; ten days later is Thursday 15 June, written as a document writes it.
+    assert [r[5] for r in rows] == ["2023年6月15日", "2023年6月15日"]
     assert any(p.startswith("市政府常务副市长") for p in paragraphs(content))
     assert content["summary"]["slips"] == 2
 
