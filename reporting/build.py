@@ -38,7 +38,7 @@ from reporting.models import DispatchReport
 from reporting.render import write_docx, write_xlsx
 from reporting.status import plan_status, resolve_as_of
 from targets.models import Battle, Period, Plan, TaskForce
-from targets.periods import next_workday
+from targets.periods import first_due_ten_day, next_workday
 
 log = logging.getLogger(__name__)
 Kind = DispatchReport.Kind
@@ -465,13 +465,21 @@ def close_if_complete(plan_id, period_id):
 
 
 def due_periods(plan, now=None):
-    """Periods of `plan` whose end (Asia/Shanghai) plus report_delay_hours has passed."""
+    """Periods of `plan` whose end (Asia/Shanghai) plus report_delay_hours has passed, from the
+    first 旬 reports are owed for (`first_due_ten_day`): a period that ended before the plan was
+    published has no report to tell of, and a briefing dated before the plan was signed would be
+    issued by an office that did not exist yet."""
     now = now or timezone.now()
     local_now = timezone.localtime(now)
     # A period ending on day D ends at D+1 00:00 local time.
     cutoff = (local_now - dt.timedelta(hours=plan.report_delay_hours)).date() - dt.timedelta(days=1)
     kinds = sorted(set(DispatchReport.PERIOD_KIND.values()))
-    return Period.objects.filter(plan=plan, kind__in=kinds, end__lte=cutoff).order_by("end", "kind")
+    first_due = Period.objects.filter(plan=plan, kind=Period.Kind.TEN_DAY, number=first_due_ten_day(plan)).first()
+    if first_due is None:
+        return Period.objects.none()  # a plan with no periods yet owes nothing
+    return Period.objects.filter(plan=plan, kind__in=kinds, end__lte=cutoff, end__gte=first_due.start).order_by(
+        "end", "kind"
+    )
 
 
 def missing_reports(plan, now=None):

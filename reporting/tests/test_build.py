@@ -170,3 +170,22 @@ def test_an_issued_report_notifies_its_office_and_the_leaders(
     finally:
         fake.server.shutdown()
         fake.server.server_close()
+
+
+def test_no_report_is_due_for_periods_that_ended_before_the_plan_was_published(plan, monkeypatch):
+    from django.utils import timezone
+
+    # Published on 9 February 2023: reports are owed from 2月上旬 (旬 4). On 15 February January's
+    # 旬 and month have long closed, but nothing happened in them to report on.
+    plan.issued_on, plan.published_on = dt.date(2023, 1, 30), dt.date(2023, 2, 9)
+    plan.save()
+    now = dt.datetime(2023, 2, 15, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    catch_up_reports()
+    built = DispatchReport.objects.filter(plan=plan)
+    assert sorted({(r.kind, r.period.number) for r in built}) == [("ten_day_briefing", 4)]
+    # Its next step names the next 旬 due; a briefing built by hand for January names 2月上旬, the
+    # first one owed, not 1月下旬, which nobody reports.
+    assert "2023年2月中旬进展报告请于2月20日前报送" in str(built.first().content["blocks"])
+    january = build.build_report(plan.id, "ten_day_briefing", plan.periods.get(kind="ten_day", number=2).id)
+    assert "2023年2月上旬进展报告请于2月10日前报送" in str(january.content["blocks"])
