@@ -496,7 +496,7 @@ def add_table(doc, block, width, caption=True):
 
 
 FORMULA_START = ("=", "+", "-", "@")
-EXCEL_FORMATS = {"int": "0", "num": "#,##0.##", "pct": "0.0%", "points": "+0.0;-0.0;0.0"}
+EXCEL_FORMATS = {"int": "0", "pct": "0.0%", "points": "+0.0;-0.0;0.0"}
 
 
 def excel_value(value, fmt):
@@ -505,6 +505,11 @@ def excel_value(value, fmt):
         return None, None
     if fmt == "pct":
         return value / 100, EXCEL_FORMATS["pct"]
+    if fmt == "num" and isinstance(value, int | float):
+        # As many decimals as the figure has (as the Word cell prints it): "#,##0.##" showed
+        # 2000 as "2,000." with a stray point in Excel and LibreOffice.
+        places = max(0, -Decimal(str(value)).normalize().as_tuple().exponent)
+        return value, "#,##0" + ("." + "0" * places if places else "")
     if fmt in EXCEL_FORMATS and isinstance(value, int | float):
         return value, EXCEL_FORMATS[fmt]
     text = str(value)
@@ -553,14 +558,16 @@ def print_setup(sheet, header_rows="1:1"):
 
 
 def tables_of(content):
-    """The main text's tables, then each annex's (named "附件N title")."""
+    """The main text's tables, then each annex's (named "附件N title", or "附件N table name" for an
+    annex of several tables, so that each county ranking's sheet names its indicator)."""
     for block in content["blocks"]:
         if block["t"] == "table":
             yield block["name"], block
     for annex in content.get("annexes", []):
-        for block in annex["blocks"]:
-            if block["t"] == "table":
-                yield f"附件{annex['number']} {annex['title']}", block
+        tables = [block for block in annex["blocks"] if block["t"] == "table"]
+        for block in tables:
+            name = annex["title"] if len(tables) == 1 else block["name"]
+            yield f"附件{annex['number']} {name}", block
 
 
 def write_xlsx(content, path):
@@ -572,7 +579,7 @@ def write_xlsx(content, path):
         ["期号", content["issue_label"]],
         ["期间", content["period_label"]],
         ["出具单位", content["office"]],
-        ["日期", content["date"] or "草稿，待签发"],
+        ["日期", content.get("date_label") or "草稿，待签发"],
     ] + [["说明", note] for note in content.get("footnotes", [])]
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row, start=1):
