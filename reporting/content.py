@@ -865,8 +865,9 @@ def monthly_circular(facts, previous, battle_id, issue_number):
     doc.h2("通报表扬")
     doc.p(("对以下单位予以通报表扬：" + "、".join(praise) + "。") if praise else "本月无符合通报表扬条件的单位。")
     doc.h2("通报批评")
-    late = [c for c in criticism if c["on_time_pct"] is not None]
-    behind = [c for c in criticism if c["task_pct"] is not None]
+    # The worst first: a criticism names the unit furthest below the line before the others.
+    late = sorted((c for c in criticism if c["on_time_pct"] is not None), key=lambda c: c["on_time_pct"])
+    behind = sorted((c for c in criticism if c["task_pct"] is not None), key=lambda c: c["task_pct"])
     parts = []
     if late:
         parts.append(

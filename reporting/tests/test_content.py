@@ -1,5 +1,7 @@
 """The seeded May 2023 (see conftest.py) against figures computed by hand."""
 
+import datetime as dt
+
 from reporting.build import build_report
 from reporting.models import DispatchReport
 
@@ -166,3 +168,30 @@ def test_a_green_growth_indicator_is_praised_against_its_target_not_the_schedule
     assert "新认定高新技术企业（市科技局，超序时18.3个百分点）" in praised
     assert "地区生产总值增长（市发展改革委、市统计局，上半年累计增长8.3%，目标7.5%，高于目标0.8个百分点）" in praised
     assert "超序时0.8" not in praised
+
+
+def test_monthly_circular_criticises_the_unit_furthest_below_the_line_first(seeded, plan, departments):
+    from reporting.tests.conftest import at_noon
+    from tasks.models import ProgressReport, Task
+    from tasks.summaries import rebuild
+
+    # May: 市发展改革委 sends its 旬15 report of 1.1 on time (1 of 3 = 33.3%); 市文化旅游广电体育局's
+    # only report (旬13) came a day late (0 of 3 = 0.0%): 文旅 is named first, though 发 sorts first.
+    ten_day_15 = seeded["ten_day_15"]
+    ProgressReport.objects.create(
+        task=Task.objects.get(section__battle__number=1, number=1),
+        department=departments["dev"],
+        period=ten_day_15,
+        status="approved",
+        task_status="in_progress",
+        progress="推进",
+        submitted_at=at_noon(ten_day_15.end),
+        first_submitted_at=at_noon(ten_day_15.end),
+        reviewed_at=at_noon(ten_day_15.end),
+    )
+    late = at_noon(plan.periods.get(kind="ten_day", number=13).deadline + dt.timedelta(days=1))
+    ProgressReport.objects.filter(department=departments["culture"]).update(first_submitted_at=late)
+    rebuild()
+    content = build_report(plan.id, "monthly_circular", seeded["may"].id).content
+    criticised = next(p for p in paragraphs(content) if p.startswith("对以下单位予以通报批评"))
+    assert "本月按时报送率低于60.0%的市文化旅游广电体育局（0.0%）、市发展改革委（33.3%）" in criticised
