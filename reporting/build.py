@@ -128,10 +128,16 @@ def slip_needed(plan, period, battle):
 
 
 def previous_period(plan, period):
-    """The period before `period` in the same year (the last 旬, month or quarter), or None."""
+    """The period before `period` in the same year (the last 旬, month or quarter), or None — also
+    when it ended before the first 旬 reports were owed for: nothing was reported then, so a
+    change "since the last 旬" would count every lagging task and lit indicator as new."""
     if period.number <= 1:
         return None
-    return Period.objects.filter(plan=plan, kind=period.kind, number=period.number - 1).first()
+    before = Period.objects.filter(plan=plan, kind=period.kind, number=period.number - 1).first()
+    first_due = Period.objects.filter(plan=plan, kind=Period.Kind.TEN_DAY, number=first_due_ten_day(plan)).first()
+    if before is None or (first_due is not None and before.end < first_due.start):
+        return None
+    return before
 
 
 def scheduled_issue_date(plan, period):
