@@ -567,12 +567,24 @@ def not_on_time(doc, facts, battles, period_word, rep):
         doc.p(f"漏报{rep['missing']}份：{named or '均为集合主体'}。")
 
 
+def closes_the_year(facts):
+    """Whether the report's period ends the plan year (12月下旬, 12月, 四季度): there is no next
+    旬, month or quarter of the plan to speak of."""
+    return dt.date.fromisoformat(facts["period"]["end"]) == dt.date(facts["plan"]["year"], 12, 31)
+
+
 def next_steps(doc, facts, stats, period_word, extra=None):
     """五、下步要求, three or four points built from what this report found."""
     points = []
     g = stats["groups"]
     behind = len(g["lagging"]) + len(g["not_reported"])
-    if stats["lights"]["red"] or behind:
+    if (stats["lights"]["red"] or behind) and closes_the_year(facts):
+        # The plan's year is over: nothing is left to catch up on, the shortfall is explained.
+        points.append(
+            "做好未完成事项说明。年度目标未完成的指标和任务，牵头单位要逐项分析原因，"
+            "形成书面说明报专班办公室，作为年度考核的依据。"
+        )
+    elif stats["lights"]["red"] or behind:
         points.append(
             "抓好滞后事项追赶。红灯、黄灯指标和欠进度任务的牵头单位要逐项分析原因，"
             f"在下{period_word}报告中写明追赶措施和完成时限，各专班办公室跟踪督办。"
@@ -973,7 +985,7 @@ def quarterly_summary(facts, previous, battle_id, issue_number):
     new, closed, still_open = problems_paragraph(doc, facts, battles, "季度")
     doc.h1("未按时报送")
     not_on_time(doc, facts, battles, "季度", stats["reporting"])
-    doc.h1("下季度工作重点")
+    doc.h1("下步工作重点" if closes_the_year(facts) else "下季度工作重点")
     next_steps(doc, facts, stats, "季度")
     battle_rows = []
     for b in battles:
@@ -1026,7 +1038,7 @@ def quarterly_summary(facts, previous, battle_id, issue_number):
     raised_or_closed = [p for p in problems if p in new or p in closed]
     doc.annex("本季度问题提出和销号情况", PROBLEM_COLUMNS, problem_rows(raised_or_closed, battles, facts))
     doc.annex(
-        "下季度工作打算",
+        "下步工作打算" if closes_the_year(facts) else "下季度工作打算",
         [("任务", "text"), ("单位", "text"), ("下步打算", "text")],
         [[m["task"], m["department"], m["next_steps"].strip()] for m in focus.values()],
     )

@@ -195,3 +195,18 @@ def test_monthly_circular_criticises_the_unit_furthest_below_the_line_first(seed
     content = build_report(plan.id, "monthly_circular", seeded["may"].id).content
     criticised = next(p for p in paragraphs(content) if p.startswith("对以下单位予以通报批评"))
     assert "本月按时报送率低于60.0%的市文化旅游广电体育局（0.0%）、市发展改革委（33.3%）" in criticised
+
+
+def test_year_end_reports_ask_for_an_account_of_the_shortfall_not_for_next_quarters_catch_up(seeded, plan):
+    q4 = build_report(plan.id, "quarterly_summary", plan.periods.get(kind="quarter", number=4).id).content
+    text = str(q4["blocks"])
+    # The plan's year ends with the fourth quarter: there is no 下季度 to catch up in.
+    assert "下步工作重点" in text and "下季度" not in text
+    assert "年度目标未完成的指标和任务，牵头单位要逐项分析原因" in text
+    titles = [a["title"] for a in q4["annexes"]]
+    assert "下步工作打算" in titles and "下季度工作打算" not in titles
+    december = build_report(plan.id, "monthly_circular", plan.periods.get(kind="month", number=12).id).content
+    assert "在下月报告中" not in str(december["blocks"])
+    # Earlier in the year the next quarter's work is asked for.
+    q2 = str(build_report(plan.id, "quarterly_summary", seeded["q2"].id).content["blocks"])
+    assert "下季度工作重点" in q2 and "在下季度报告中写明追赶措施" in q2
