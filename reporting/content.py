@@ -207,6 +207,9 @@ class Doc:
         number = len(self.annexes) + 1
         blocks = [{"t": "p", "text": note}] if note else []
         self.table(title, columns, rows, into=blocks)
+        if not rows:
+            # An annex announced in the text is never a bare header row: it says it has nothing.
+            blocks.append({"t": "p", "text": "本期无相关事项。"})
         self.annexes.append({"number": number, "title": title, "landscape": landscape, "blocks": blocks})
         return f"附件{number}"
 

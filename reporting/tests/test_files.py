@@ -199,3 +199,18 @@ def test_workbook_figures_show_their_own_decimals_and_each_county_ranking_sheet_
         (117.33, "#,##0.00"),
     ]
     assert wb["说明"]["B5"].value == "2023年12月4日"
+
+
+def test_an_empty_annex_says_it_has_nothing_in_word_and_on_the_page(seeded, plan, leader, client):
+    from django.urls import reverse
+
+    # Battle 2 in 5月下旬: every report came on time and none raised a problem.
+    battle = plan.battles.get(number=2)
+    report = build_report(plan.id, "ten_day_briefing", seeded["ten_day_15"].id, battle.id)
+    late = next(a for a in report.content["annexes"] if a["title"] == "未按时报送情况")
+    assert late["blocks"][0]["rows"] == []
+    text = [p.text for p in Document(settings.REPORTS_ROOT / report.docx_path).paragraphs]
+    after = text.index("未按时报送情况") + 1
+    assert "本期无相关事项。" in text[after : after + 3]
+    client.force_login(leader)
+    assert "本期无相关事项。" in client.get(reverse("reporting:detail", args=[report.pk])).content.decode()
