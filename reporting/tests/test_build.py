@@ -192,8 +192,9 @@ def test_no_report_is_due_for_periods_that_ended_before_the_plan_was_published(p
 
 
 def test_the_first_briefing_after_publication_reports_no_change_since_the_unreported_ten_day(plan, departments):
+    from reporting.tests.conftest import progress_report
     from targets.models import Period
-    from tasks.models import ProgressReport, Task
+    from tasks.models import Task
     from tasks.summaries import rebuild
 
     # Published 9 February: 2月上旬 is the first 旬 owed. 1月下旬 owed nothing, so there is no
@@ -201,15 +202,12 @@ def test_the_first_briefing_after_publication_reports_no_change_since_the_unrepo
     plan.issued_on, plan.published_on = dt.date(2023, 1, 30), dt.date(2023, 2, 9)
     plan.save()
     first = Period.objects.get(plan=plan, kind="ten_day", number=4)
-    ProgressReport.objects.create(
-        task=Task.objects.get(section__battle__number=1, number=1),
-        department=departments["commerce"],
-        period=first,
+    progress_report(
+        Task.objects.get(section__battle__number=1, number=1),
+        departments["commerce"],
+        first,
         status="submitted",
         task_status="lagging",
-        progress="推进",
-        submitted_at=dt.datetime(2023, 2, 10, 12, tzinfo=ZoneInfo("Asia/Shanghai")),
-        first_submitted_at=dt.datetime(2023, 2, 10, 12, tzinfo=ZoneInfo("Asia/Shanghai")),
     )
     rebuild()
     text = str(build.build_report(plan.id, "ten_day_briefing", first.id).content["blocks"])

@@ -171,24 +171,13 @@ def test_a_green_growth_indicator_is_praised_against_its_target_not_the_schedule
 
 
 def test_monthly_circular_criticises_the_unit_furthest_below_the_line_first(seeded, plan, departments):
-    from reporting.tests.conftest import at_noon
+    from reporting.tests.conftest import at_noon, progress_report
     from tasks.models import ProgressReport, Task
     from tasks.summaries import rebuild
 
     # May: 市发展改革委 sends its 旬15 report of 1.1 on time (1 of 3 = 33.3%); 市文化旅游广电体育局's
     # only report (旬13) came a day late (0 of 3 = 0.0%): 文旅 is named first, though 发 sorts first.
-    ten_day_15 = seeded["ten_day_15"]
-    ProgressReport.objects.create(
-        task=Task.objects.get(section__battle__number=1, number=1),
-        department=departments["dev"],
-        period=ten_day_15,
-        status="approved",
-        task_status="in_progress",
-        progress="推进",
-        submitted_at=at_noon(ten_day_15.end),
-        first_submitted_at=at_noon(ten_day_15.end),
-        reviewed_at=at_noon(ten_day_15.end),
-    )
+    progress_report(Task.objects.get(section__battle__number=1, number=1), departments["dev"], seeded["ten_day_15"])
     late = at_noon(plan.periods.get(kind="ten_day", number=13).deadline + dt.timedelta(days=1))
     ProgressReport.objects.filter(department=departments["culture"]).update(first_submitted_at=late)
     rebuild()
