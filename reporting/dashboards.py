@@ -107,11 +107,16 @@ def department_battles(plan, department):
 
 
 def _department_battles(plan, department):
-    tasks = Responsibility.objects.filter(department=department, section__battle__plan=plan).values_list(
-        "section__battle_id", flat=True
+    # order_by(): a model's default ordering in a UNION's parts is refused by SQLite.
+    tasks = (
+        Responsibility.objects.filter(department=department, section__battle__plan=plan)
+        .order_by()
+        .values_list("section__battle_id", flat=True)
     )
-    targets = Target.departments.through.objects.filter(department=department, target__battle__plan=plan).values_list(
-        "target__battle_id", flat=True
+    targets = (
+        Target.departments.through.objects.filter(department=department, target__battle__plan=plan)
+        .order_by()
+        .values_list("target__battle_id", flat=True)
     )
     return set(tasks.union(targets))
 
