@@ -4,7 +4,8 @@
 - task-force office staff: the reports of the battles their department's office runs, and the
   whole-plan reports;
 - department staff: the whole-plan reports and the reports of the battles whose task force their
-  department is a member of (the reports are sent to the member units, 主送 各成员单位).
+  department is a member of (the reports are sent to the member units, 主送 各成员单位), once
+  issued: a draft, which may yet name them for criticism, is read by those who issue it.
 
 Generating ("generate now", regenerate): admins for everything; office staff for their battles.
 Anything else answers 404, so a forbidden report is indistinguishable from a missing one.
@@ -29,7 +30,13 @@ def reports_for_user(user):
         scope |= Q(battle_id__in=user.office_battle_ids())
     elif user.department_id is not None:
         scope |= Q(battle__task_force__members=user.department_id)
+        scope &= Q(issued_on__isnull=False)
     return reports.filter(scope).distinct()
+
+
+def sees_drafts(user):
+    """Leaders, admins and task-force offices read drafts; department staff only issued reports."""
+    return user.reads_everything or user.role == User.Role.OFFICE
 
 
 def dispatch_report_for_user(user, pk):

@@ -38,7 +38,7 @@ from reporting.models import DispatchReport
 from reporting.render import write_docx, write_xlsx
 from reporting.status import plan_status, resolve_as_of
 from targets.models import Battle, Period, Plan, TaskForce
-from targets.periods import next_workday
+from targets.periods import first_due_ten_day, next_workday
 
 log = logging.getLogger(__name__)
 Kind = DispatchReport.Kind
@@ -49,13 +49,29 @@ def scope_filter(plan_id, kind, period_id, battle_id):
     return {"plan_id": plan_id, "kind": kind, "period_id": period_id, "battle_id": battle_id}
 
 
-def issue_number_for(period):
+def issue_number_for(period, kind, battle_id):
     """第N期 is the period's number in the year (旬 1–36, month 1–12, quarter 1–4).
 
     It never depends on the order reports are built in (catch-up after downtime, "generate now"
     for an older period, two workers at once), so the same report always carries the same number.
+    A warning slip is issued only in the months with a red item, so numbering it by month would
+    leave gaps (第2期, 第5期 …): it is the count of the battle's slips this year up to its month.
     """
-    return period.number
+    if kind != Kind.WARNING_SLIP:
+        return period.number
+    earlier = (
+        DispatchReport.objects.filter(
+            plan_id=period.plan_id,
+            kind=kind,
+            battle_id=battle_id,
+            year=period.start.year,
+            period__number__lt=period.number,
+        )
+        .values("period_id")
+        .distinct()
+        .count()
+    )
+    return earlier + 1
 
 
 def claim(plan_id, kind, period, battle_id, *, regenerate=False, after_version=None, user_id=None):
@@ -80,7 +96,7 @@ def claim(plan_id, kind, period, battle_id, *, regenerate=False, after_version=N
                     DispatchReport.objects.filter(pk=current.pk).update(is_current=False)
                 else:
                     old = DispatchReport.objects.filter(**scope).order_by("-version").first()
-                    issue_number = old.issue_number if old else issue_number_for(period)
+                    issue_number = old.issue_number if old else issue_number_for(period, kind, battle_id)
                     version = old.version + 1 if old else 1
                 return DispatchReport.objects.create(
                     **scope,
@@ -112,10 +128,16 @@ def slip_needed(plan, period, battle):
 
 
 def previous_period(plan, period):
-    """The period before `period` in the same year (the last 旬, month or quarter), or None."""
+    """The period before `period` in the same year (the last 旬, month or quarter), or None — also
+    when it ended before the first 旬 reports were owed for: nothing was reported then, so a
+    change "since the last 旬" would count every lagging task and lit indicator as new."""
     if period.number <= 1:
         return None
-    return Period.objects.filter(plan=plan, kind=period.kind, number=period.number - 1).first()
+    before = Period.objects.filter(plan=plan, kind=period.kind, number=period.number - 1).first()
+    first_due = Period.objects.filter(plan=plan, kind=Period.Kind.TEN_DAY, number=first_due_ten_day(plan)).first()
+    if before is None or (first_due is not None and before.end < first_due.start):
+        return None
+    return before
 
 
 def scheduled_issue_date(plan, period):
@@ -367,18 +389,50 @@ def reports_to_build(period):
 
 def auto_issue(period):
     """With DISPATCH_AUTO_ISSUE, issue every ready draft of a closing period, dated the scheduled
-    issue day (reporting.build.scheduled_issue_date)."""
+    issue day (reporting.build.scheduled_issue_date), once that day has come: a period closing on
+    a weekend or a holiday waits, a draft, for the next working day (`drafts_due_for_issue` finds
+    it then), so that no report is issued, sent or listed as issued before its date. A draft
+    regenerated after its report was issued is left to the office, which issues it again."""
     if not settings.DISPATCH_AUTO_ISSUE:
         return
     on = scheduled_issue_date(period.plan, period)
-    for report_id in DispatchReport.objects.filter(
+    if on > timezone.localdate():
+        return
+    issued = set(
+        DispatchReport.objects.filter(plan_id=period.plan_id, period_id=period.id, issued_on__isnull=False).values_list(
+            "kind", "battle_id"
+        )
+    )
+    for report_id, kind, battle_id in DispatchReport.objects.filter(
         plan_id=period.plan_id,
         period_id=period.id,
         is_current=True,
         status=DispatchReport.Status.READY,
         issued_on__isnull=True,
-    ).values_list("id", flat=True):
-        issue_report(report_id, on=on)
+    ).values_list("id", "kind", "battle_id"):
+        if (kind, battle_id) not in issued:
+            issue_report(report_id, on=on)
+
+
+def drafts_due_for_issue(plan, now=None):
+    """Closed periods of `plan` whose drafts wait for their scheduled issue day, which has come
+    (the catch-up then issues them through `close_if_complete`)."""
+    if not settings.DISPATCH_AUTO_ISSUE:
+        return []
+    today = timezone.localdate(now or timezone.now())
+    drafts = DispatchReport.objects.filter(
+        plan=plan,
+        is_current=True,
+        status=DispatchReport.Status.READY,
+        issued_on__isnull=True,
+        period__closed_at__isnull=False,
+    ).values_list("period_id", "kind", "battle_id")
+    issued = set(
+        DispatchReport.objects.filter(plan=plan, issued_on__isnull=False).values_list("period_id", "kind", "battle_id")
+    )
+    waiting = {period_id for period_id, kind, battle_id in drafts if (period_id, kind, battle_id) not in issued}
+    periods = Period.objects.filter(pk__in=waiting).order_by("end", "kind")
+    return [p for p in periods if scheduled_issue_date(plan, p) <= today]
 
 
 def mark_closed(period):
@@ -409,13 +463,21 @@ def close_if_complete(plan_id, period_id):
 
 
 def due_periods(plan, now=None):
-    """Periods of `plan` whose end (Asia/Shanghai) plus report_delay_hours has passed."""
+    """Periods of `plan` whose end (Asia/Shanghai) plus report_delay_hours has passed, from the
+    first 旬 reports are owed for (`first_due_ten_day`): a period that ended before the plan was
+    published has no report to tell of, and a briefing dated before the plan was signed would be
+    issued by an office that did not exist yet."""
     now = now or timezone.now()
     local_now = timezone.localtime(now)
     # A period ending on day D ends at D+1 00:00 local time.
     cutoff = (local_now - dt.timedelta(hours=plan.report_delay_hours)).date() - dt.timedelta(days=1)
     kinds = sorted(set(DispatchReport.PERIOD_KIND.values()))
-    return Period.objects.filter(plan=plan, kind__in=kinds, end__lte=cutoff).order_by("end", "kind")
+    first_due = Period.objects.filter(plan=plan, kind=Period.Kind.TEN_DAY, number=first_due_ten_day(plan)).first()
+    if first_due is None:
+        return Period.objects.none()  # a plan with no periods yet owes nothing
+    return Period.objects.filter(plan=plan, kind__in=kinds, end__lte=cutoff, end__gte=first_due.start).order_by(
+        "end", "kind"
+    )
 
 
 def missing_reports(plan, now=None):

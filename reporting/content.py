@@ -207,6 +207,9 @@ class Doc:
         number = len(self.annexes) + 1
         blocks = [{"t": "p", "text": note}] if note else []
         self.table(title, columns, rows, into=blocks)
+        if not rows:
+            # An annex announced in the text is never a bare header row: it says it has nothing.
+            blocks.append({"t": "p", "text": "本期无相关事项。"})
         self.annexes.append({"number": number, "title": title, "landscape": landscape, "blocks": blocks})
         return f"附件{number}"
 
@@ -244,9 +247,17 @@ def header(facts, kind, battle_id, issue_number):
     }
 
 
+def day_label(day):
+    """A date as an official document writes it (2023年3月13日), never 2023-03-13; `day` is a date
+    or its ISO string (as the facts store it)."""
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day)
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def issue(content, issued_on):
     """The content as issued on `issued_on`: dated, with the 印发 date of the 版记."""
-    label = f"{issued_on.year}年{issued_on.month}月{issued_on.day}日"
+    label = day_label(issued_on)
     return {
         **content,
         "date": issued_on.isoformat(),
@@ -454,11 +465,20 @@ def highlights(doc, facts, battles, period_word):
     if targets:
         doc.p(
             "指标完成较好的有："
-            + "；".join(f"{t['name']}（{t['lead']}，超序时{p1(t['gap'])}个百分点）" for t in targets[:3])
+            + "；".join(f"{t['name']}（{t['lead']}，{ahead_of_target(t)}）" for t in targets[:3])
             + "。"
         )
     if not (done or ahead or targets):
         doc.p(f"本{period_word}暂无提前完成或超序时推进的事项。")
+
+
+def ahead_of_target(target):
+    """How far a green indicator is ahead, in its own terms: a cumulative one against 序时进度, a
+    growth rate, share, level or decrease against its target, as the engine's reason says it
+    (their 差值 is never a lead over the schedule)."""
+    if target["schedule_pct"] is not None:
+        return f"超序时{p1(target['gap'])}个百分点"
+    return plain(target["reason"])
 
 
 def laggards(doc, facts, battles, per_battle_heading, yellow_targets_named=True):
@@ -550,12 +570,24 @@ def not_on_time(doc, facts, battles, period_word, rep):
         doc.p(f"漏报{rep['missing']}份：{named or '均为集合主体'}。")
 
 
+def closes_the_year(facts):
+    """Whether the report's period ends the plan year (12月下旬, 12月, 四季度): there is no next
+    旬, month or quarter of the plan to speak of."""
+    return dt.date.fromisoformat(facts["period"]["end"]) == dt.date(facts["plan"]["year"], 12, 31)
+
+
 def next_steps(doc, facts, stats, period_word, extra=None):
     """五、下步要求, three or four points built from what this report found."""
     points = []
     g = stats["groups"]
     behind = len(g["lagging"]) + len(g["not_reported"])
-    if stats["lights"]["red"] or behind:
+    if (stats["lights"]["red"] or behind) and closes_the_year(facts):
+        # The plan's year is over: nothing is left to catch up on, the shortfall is explained.
+        points.append(
+            "做好未完成事项说明。年度目标未完成的指标和任务，牵头单位要逐项分析原因，"
+            "形成书面说明报专班办公室，作为年度考核的依据。"
+        )
+    elif stats["lights"]["red"] or behind:
         points.append(
             "抓好滞后事项追赶。红灯、黄灯指标和欠进度任务的牵头单位要逐项分析原因，"
             f"在下{period_word}报告中写明追赶措施和完成时限，各专班办公室跟踪督办。"
@@ -601,10 +633,12 @@ def problem_rows(problems, battles, facts):
         if p["closed_on"] is None:
             state = f"未销号，已持续{p['open_ten_days']}旬"
         else:
-            state = f"{p['closed_on']}销号"
+            state = f"{day_label(p['closed_on'])}销号"
         if p["raised_ten_day"] in ten_days:
             state = "本期新提出，" + state
-        rows.append([i, short.get(p["battle_id"], ""), p["task"], p["text"], p["owner"], p["raised_on"], state])
+        rows.append(
+            [i, short.get(p["battle_id"], ""), p["task"], p["text"], p["owner"], day_label(p["raised_on"]), state]
+        )
     return rows
 
 
@@ -846,8 +880,9 @@ def monthly_circular(facts, previous, battle_id, issue_number):
     doc.h2("通报表扬")
     doc.p(("对以下单位予以通报表扬：" + "、".join(praise) + "。") if praise else "本月无符合通报表扬条件的单位。")
     doc.h2("通报批评")
-    late = [c for c in criticism if c["on_time_pct"] is not None]
-    behind = [c for c in criticism if c["task_pct"] is not None]
+    # The worst first: a criticism names the unit furthest below the line before the others.
+    late = sorted((c for c in criticism if c["on_time_pct"] is not None), key=lambda c: c["on_time_pct"])
+    behind = sorted((c for c in criticism if c["task_pct"] is not None), key=lambda c: c["task_pct"])
     parts = []
     if late:
         parts.append(
@@ -953,7 +988,7 @@ def quarterly_summary(facts, previous, battle_id, issue_number):
     new, closed, still_open = problems_paragraph(doc, facts, battles, "季度")
     doc.h1("未按时报送")
     not_on_time(doc, facts, battles, "季度", stats["reporting"])
-    doc.h1("下季度工作重点")
+    doc.h1("下步工作重点" if closes_the_year(facts) else "下季度工作重点")
     next_steps(doc, facts, stats, "季度")
     battle_rows = []
     for b in battles:
@@ -1006,7 +1041,7 @@ def quarterly_summary(facts, previous, battle_id, issue_number):
     raised_or_closed = [p for p in problems if p in new or p in closed]
     doc.annex("本季度问题提出和销号情况", PROBLEM_COLUMNS, problem_rows(raised_or_closed, battles, facts))
     doc.annex(
-        "下季度工作打算",
+        "下步工作打算" if closes_the_year(facts) else "下季度工作打算",
         [("任务", "text"), ("单位", "text"), ("下步打算", "text")],
         [[m["task"], m["department"], m["next_steps"].strip()] for m in focus.values()],
     )
@@ -1054,7 +1089,7 @@ def warning_slips(facts, battle_id, issue_number, issued_on, days=10):
         doc.p(f"{b['convener']}：")
         doc.p(
             f"截至{facts['period']['label']}，{b['name']}有{len(slips)}项指标和任务亮红灯（见下表）。"
-            f"请督促责任单位于{deadline.year}年{deadline.month}月{deadline.day}日前报送整改措施和进展。"
+            f"请督促责任单位于{day_label(deadline)}前报送整改措施和进展。"
         )
     else:
         doc.p("本期无亮红灯事项。")
@@ -1068,10 +1103,7 @@ def warning_slips(facts, battle_id, issue_number, issued_on, days=10):
             ("差距", "text"),
             ("整改时限", "text"),
         ],
-        [
-            [i, b["short_name"], item, dept, gap, deadline.isoformat()]
-            for i, (b, item, dept, gap) in enumerate(slips, 1)
-        ],
+        [[i, b["short_name"], item, dept, gap, day_label(deadline)] for i, (b, item, dept, gap) in enumerate(slips, 1)],
     )
     return {
         **header(facts, "warning_slip", battle_id, issue_number),

@@ -168,9 +168,12 @@ def collect(plan, period, summary=False):
         ]
         return facts
     facts["period"]["ten_days"] = [p.number for p in in_period]
-    following = Period.objects.filter(
-        plan=plan, kind=Period.Kind.TEN_DAY, start=period.end + dt.timedelta(days=1)
-    ).first()
+    # The next 旬 reports are owed for: none is owed before the plan's publication.
+    following = (
+        Period.objects.filter(plan=plan, kind=Period.Kind.TEN_DAY, start__gt=period.end, number__gte=first_due)
+        .order_by("start")
+        .first()
+    )
     facts["period"]["next_label"] = str(following) if following else ""
     facts["period"]["next_deadline"] = following.deadline.isoformat() if following else None
     facts["period"]["last_ten_day"] = max((p.number for p in ten_days), default=0)

@@ -339,11 +339,16 @@ def write_docx(content, path):
     title.paragraph_format.line_spacing = Pt(35)
     add_text(doc, f"（{content['period_label']}）", H2_FONT, BODY_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     add_blocks(doc, content["blocks"], body_width(section))
-    # Signature: the issuing office and the issue date, right-aligned (a draft has no date).
-    add_text(doc, "", BODY_FONT, BODY_SIZE, indent=False)
+    # Signature: the issuing office and the issue date, right-aligned (a draft has no date). Kept
+    # on one page with the last lines of the text (GB/T 9704 7.3.5): the date never stands alone
+    # on a page, nor the office and date without the text they sign.
+    doc.paragraphs[-1].paragraph_format.keep_with_next = True
+    add_text(doc, "", BODY_FONT, BODY_SIZE, indent=False).paragraph_format.keep_with_next = True
     for line in (content["office"], content["date_label"] or "（待签发）"):
         signed = add_text(doc, line, BODY_FONT, BODY_SIZE, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
         signed.paragraph_format.right_indent = BODY_SIZE * 2
+        if line == content["office"]:
+            signed.paragraph_format.keep_with_next = True
     page_number_footer(doc, section)
     for annex in content.get("annexes", []):
         annex_section = add_paragraph_break_section(doc, annex["landscape"])
@@ -491,7 +496,7 @@ def add_table(doc, block, width, caption=True):
 
 
 FORMULA_START = ("=", "+", "-", "@")
-EXCEL_FORMATS = {"int": "0", "num": "#,##0.##", "pct": "0.0%", "points": "+0.0;-0.0;0.0"}
+EXCEL_FORMATS = {"int": "0", "pct": "0.0%", "points": "+0.0;-0.0;0.0"}
 
 
 def excel_value(value, fmt):
@@ -500,6 +505,11 @@ def excel_value(value, fmt):
         return None, None
     if fmt == "pct":
         return value / 100, EXCEL_FORMATS["pct"]
+    if fmt == "num" and isinstance(value, int | float):
+        # As many decimals as the figure has (as the Word cell prints it): "#,##0.##" showed
+        # 2000 as "2,000." with a stray point in Excel and LibreOffice.
+        places = max(0, -Decimal(str(value)).normalize().as_tuple().exponent)
+        return value, "#,##0" + ("." + "0" * places if places else "")
     if fmt in EXCEL_FORMATS and isinstance(value, int | float):
         return value, EXCEL_FORMATS[fmt]
     text = str(value)
@@ -548,14 +558,16 @@ def print_setup(sheet, header_rows="1:1"):
 
 
 def tables_of(content):
-    """The main text's tables, then each annex's (named "附件N title")."""
+    """The main text's tables, then each annex's (named "附件N title", or "附件N table name" for an
+    annex of several tables, so that each county ranking's sheet names its indicator)."""
     for block in content["blocks"]:
         if block["t"] == "table":
             yield block["name"], block
     for annex in content.get("annexes", []):
-        for block in annex["blocks"]:
-            if block["t"] == "table":
-                yield f"附件{annex['number']} {annex['title']}", block
+        tables = [block for block in annex["blocks"] if block["t"] == "table"]
+        for block in tables:
+            name = annex["title"] if len(tables) == 1 else block["name"]
+            yield f"附件{annex['number']} {name}", block
 
 
 def write_xlsx(content, path):
@@ -567,7 +579,7 @@ def write_xlsx(content, path):
         ["期号", content["issue_label"]],
         ["期间", content["period_label"]],
         ["出具单位", content["office"]],
-        ["日期", content["date"] or "草稿，待签发"],
+        ["日期", content.get("date_label") or "草稿，待签发"],
     ] + [["说明", note] for note in content.get("footnotes", [])]
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row, start=1):

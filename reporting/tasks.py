@@ -80,6 +80,9 @@ def catch_up_reports():
             ]
             chain(*jobs, finish_period.si(plan.id, period.id)).apply_async()
             queued += len(jobs) + 1
+        for period in build.drafts_due_for_issue(plan, now):
+            finish_period.delay(plan.id, period.id)  # its issue day has come: issue the drafts
+            queued += 1
     if queued:
         log.info("catch_up_reports: queued %d jobs", queued)
     return queued
@@ -105,6 +108,8 @@ def catch_up_inline():
         for period in build.missing_reports(plan, now):
             build.close_period(plan.id, period.id)
             count += 1
+        for period in build.drafts_due_for_issue(plan, now):
+            build.close_if_complete(plan.id, period.id)
     return count
 
 

@@ -13,7 +13,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Notification
-from reporting.access import can_generate, dispatch_report_for_user, generatable_battles, reports_for_user
+from reporting.access import (
+    can_generate,
+    dispatch_report_for_user,
+    generatable_battles,
+    reports_for_user,
+    sees_drafts,
+)
 from reporting.build import NotIssuable, issue_report, slip_needed
 from reporting.models import BuildRequest, DispatchReport
 from sixbattles import broker, params
@@ -57,15 +63,30 @@ def index(request):
     return render(request, "reporting/index.html", {"plans": plans})
 
 
+def newest_versions(reports):
+    """One row per report: the newest version among `reports` (ordered newest version first), so
+    that department staff, who read issued versions only, see the last issued one while a
+    regenerated draft waits to be issued."""
+    seen, out = set(), []
+    for r in reports:
+        key = (r.kind, r.period_id, r.battle_id)
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
+
+
 @login_required
 def archive(request, plan_code):
     plan = get_object_or_404(Plan, code=plan_code)
     reports = (
         reports_for_user(request.user)
-        .filter(plan=plan, is_current=True)
+        .filter(plan=plan)
         .select_related("period", "battle")
-        .order_by("-period__end", "kind", "battle__number")
+        .order_by("-period__end", "kind", "battle__number", "-version")
     )
+    if sees_drafts(request.user):
+        reports = reports.filter(is_current=True)
     kind = params.query_choice(request, "kind", DispatchReport.Kind.values)
     if kind:
         reports = reports.filter(kind=kind)
@@ -83,7 +104,7 @@ def archive(request, plan_code):
         "reporting/archive.html",
         {
             "plan": plan,
-            "reports": list(reports[:500]),
+            "reports": newest_versions(reports[:500]),
             "kinds": DispatchReport.Kind.choices,
             "battles": battles,
             "selected": {"kind": kind, "battle": str(battle or ""), "period": str(period or "")},

@@ -31,6 +31,24 @@ def at_noon(day):
     return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
 
 
+def progress_report(task, department, period, *, submitted=None, status="approved", **fields):
+    """A progress report of `department` on `task` for `period`, first submitted (and, when
+    approved, reviewed) at `submitted` — noon of the period's last day unless given."""
+    submitted = submitted or at_noon(period.end)
+    return ProgressReport.objects.create(
+        task=task,
+        department=department,
+        period=period,
+        status=status,
+        progress=fields.pop("progress", "推进"),
+        task_status=fields.pop("task_status", "in_progress"),
+        submitted_at=submitted,
+        first_submitted_at=submitted,
+        reviewed_at=submitted if status == "approved" else None,
+        **fields,
+    )
+
+
 @pytest.fixture
 def seeded(plan, departments):
     d = departments

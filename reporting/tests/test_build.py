@@ -170,3 +170,49 @@ def test_an_issued_report_notifies_its_office_and_the_leaders(
     finally:
         fake.server.shutdown()
         fake.server.server_close()
+
+
+def test_no_report_is_due_for_periods_that_ended_before_the_plan_was_published(plan, monkeypatch):
+    from django.utils import timezone
+
+    # Published on 9 February 2023: reports are owed from 2月上旬 (旬 4). On 15 February January's
+    # 旬 and month have long closed, but nothing happened in them to report on.
+    plan.issued_on, plan.published_on = dt.date(2023, 1, 30), dt.date(2023, 2, 9)
+    plan.save()
+    now = dt.datetime(2023, 2, 15, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    catch_up_reports()
+    built = DispatchReport.objects.filter(plan=plan)
+    assert sorted({(r.kind, r.period.number) for r in built}) == [("ten_day_briefing", 4)]
+    # Its next step names the next 旬 due; a briefing built by hand for January names 2月上旬, the
+    # first one owed, not 1月下旬, which nobody reports.
+    assert "2023年2月中旬进展报告请于2月20日前报送" in str(built.first().content["blocks"])
+    january = build.build_report(plan.id, "ten_day_briefing", plan.periods.get(kind="ten_day", number=2).id)
+    assert "2023年2月上旬进展报告请于2月10日前报送" in str(january.content["blocks"])
+
+
+def test_the_first_briefing_after_publication_reports_no_change_since_the_unreported_ten_day(plan, departments):
+    from reporting.tests.conftest import progress_report
+    from targets.models import Period
+    from tasks.models import Task
+    from tasks.summaries import rebuild
+
+    # Published 9 February: 2月上旬 is the first 旬 owed. 1月下旬 owed nothing, so there is no
+    # "较上旬" to speak of (it read "欠进度和未按期报送合计较上旬上升23项").
+    plan.issued_on, plan.published_on = dt.date(2023, 1, 30), dt.date(2023, 2, 9)
+    plan.save()
+    first = Period.objects.get(plan=plan, kind="ten_day", number=4)
+    progress_report(
+        Task.objects.get(section__battle__number=1, number=1),
+        departments["commerce"],
+        first,
+        status="submitted",
+        task_status="lagging",
+    )
+    rebuild()
+    text = str(build.build_report(plan.id, "ten_day_briefing", first.id).content["blocks"])
+    assert "报送方面，2023年2月上旬应报进展报告" in text
+    assert "较上旬" not in text
+    # The next 旬 compares with this one again.
+    second = Period.objects.get(plan=plan, kind="ten_day", number=5)
+    assert "较上旬" in str(build.build_report(plan.id, "ten_day_briefing", second.id).content["blocks"])

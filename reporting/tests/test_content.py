@@ -1,5 +1,7 @@
 """The seeded May 2023 (see conftest.py) against figures computed by hand."""
 
+import datetime as dt
+
 from reporting.build import build_report
 from reporting.models import DispatchReport
 
@@ -48,8 +50,8 @@ def test_monthly_circular_rankings_praise_criticism_and_problems(seeded, plan):
     assert "比例低于60.0%的市文化旅游广电体育局（0/1项）" in criticised
     # 促销资金不足 was closed by the 旬15 report; 景区配套不完善 (raised in 旬13) is still open.
     problems = table(content, "问题清单")["rows"]
-    assert [(p[3], p[4], p[6]) for p in problems] == [
-        ("景区配套不完善", "市文化旅游广电体育局", "本期新提出，未销号，已持续3旬")
+    assert [(p[3], p[4], p[5], p[6]) for p in problems] == [
+        ("景区配套不完善", "市文化旅游广电体育局", "2023年5月10日", "本期新提出，未销号，已持续3旬")
     ]
 
 
@@ -85,6 +87,8 @@ def test_warning_slips_name_each_red_item_for_the_convener(seeded, plan):
     items = [r[2] for r in rows]
     assert items == ["指标“地区生产总值增长”", "任务“（一）2.促进旅游消费恢复”"]
     assert rows[1][3] == "市文化旅游广电体育局"
+    # Issued Monday 5 June; ten days later is Thursday 15 June, written as a document writes it.
+    assert [r[5] for r in rows] == ["2023年6月15日", "2023年6月15日"]
     assert any(p.startswith("市政府常务副市长") for p in paragraphs(content))
     assert content["summary"]["slips"] == 2
 
@@ -131,3 +135,67 @@ def test_the_warning_section_renders_on_the_web_page_and_in_word_and_excel(seede
     book = openpyxl.load_workbook(io.BytesIO(b"".join(excel.streaming_content)))
     cells = [str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
     assert "每月68.6亿元" in cells
+
+
+def test_warning_slips_are_numbered_one_after_another_in_the_year_without_gaps(seeded, plan):
+    # Battle 1 has red items from May on (GDP, the 旅游 task): its first slip is 第1期, not 第5期,
+    # and June's is the next one.
+    battle = plan.battles.get(number=1)
+    may = build_report(plan.id, "warning_slip", seeded["may"].id, battle.id)
+    june = build_report(plan.id, "warning_slip", plan.periods.get(kind="month", number=6).id, battle.id)
+    assert (may.issue_label, june.issue_label) == ("2023年第1期", "2023年第2期")
+    assert june.content["issue_label"] == "2023年第2期"
+    # The monthly circular of the same month keeps the month's number.
+    assert build_report(plan.id, "monthly_circular", seeded["may"].id).issue_label == "2023年第5期"
+
+
+def test_a_green_growth_indicator_is_praised_against_its_target_not_the_schedule(seeded, plan, departments):
+    from decimal import Decimal
+
+    from targets.models import Target, TargetReading
+
+    q2 = seeded["q2"]
+    TargetReading.objects.create(
+        target=Target.objects.get(code="1.01"),
+        period=q2,
+        department=departments["stats"],
+        cumulative_growth=Decimal("8.3"),
+    )
+    content = build_report(plan.id, "monthly_circular", plan.periods.get(kind="month", number=6).id).content
+    praised = next(p for p in paragraphs(content) if p.startswith("指标完成较好的有"))
+    # 高新技术企业: May's 90 of 150 = 60.0% against 5/12 = 41.7%: a lead over the schedule; GDP:
+    # 8.3% against 7.5%, 0.8 points above its target (a growth rate is never prorated).
+    assert "新认定高新技术企业（市科技局，超序时18.3个百分点）" in praised
+    assert "地区生产总值增长（市发展改革委、市统计局，上半年累计增长8.3%，目标7.5%，高于目标0.8个百分点）" in praised
+    assert "超序时0.8" not in praised
+
+
+def test_monthly_circular_criticises_the_unit_furthest_below_the_line_first(seeded, plan, departments):
+    from reporting.tests.conftest import at_noon, progress_report
+    from tasks.models import ProgressReport, Task
+    from tasks.summaries import rebuild
+
+    # May: 市发展改革委 sends its 旬15 report of 1.1 on time (1 of 3 = 33.3%); 市文化旅游广电体育局's
+    # only report (旬13) came a day late (0 of 3 = 0.0%): 文旅 is named first, though 发 sorts first.
+    progress_report(Task.objects.get(section__battle__number=1, number=1), departments["dev"], seeded["ten_day_15"])
+    late = at_noon(plan.periods.get(kind="ten_day", number=13).deadline + dt.timedelta(days=1))
+    ProgressReport.objects.filter(department=departments["culture"]).update(first_submitted_at=late)
+    rebuild()
+    content = build_report(plan.id, "monthly_circular", seeded["may"].id).content
+    criticised = next(p for p in paragraphs(content) if p.startswith("对以下单位予以通报批评"))
+    assert "本月按时报送率低于60.0%的市文化旅游广电体育局（0.0%）、市发展改革委（33.3%）" in criticised
+
+
+def test_year_end_reports_ask_for_an_account_of_the_shortfall_not_for_next_quarters_catch_up(seeded, plan):
+    q4 = build_report(plan.id, "quarterly_summary", plan.periods.get(kind="quarter", number=4).id).content
+    text = str(q4["blocks"])
+    # The plan's year ends with the fourth quarter: there is no 下季度 to catch up in.
+    assert "下步工作重点" in text and "下季度" not in text
+    assert "年度目标未完成的指标和任务，牵头单位要逐项分析原因" in text
+    titles = [a["title"] for a in q4["annexes"]]
+    assert "下步工作打算" in titles and "下季度工作打算" not in titles
+    december = build_report(plan.id, "monthly_circular", plan.periods.get(kind="month", number=12).id).content
+    assert "在下月报告中" not in str(december["blocks"])
+    # Earlier in the year the next quarter's work is asked for.
+    q2 = str(build_report(plan.id, "quarterly_summary", seeded["q2"].id).content["blocks"])
+    assert "下季度工作重点" in q2 and "在下季度报告中写明追赶措施" in q2

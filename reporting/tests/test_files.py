@@ -144,3 +144,73 @@ def test_report_built_while_english_is_active_is_still_in_chinese(seeded, plan):
     text = str(report.content)
     assert "百分点" in text
     assert not re.search(r"behind schedule|below target|cumulative growth|in a row", text)
+
+
+def test_word_signature_stays_on_the_page_of_the_last_lines_of_the_text(seeded, plan):
+    # The office and the date were left alone on a page of their own (a 月通报's page 7).
+    report, docx_path, _ = built(plan, seeded)
+    paragraphs = Document(docx_path).paragraphs
+    office = max(i for i, p in enumerate(paragraphs) if p.text == report.content["office"])
+    last_line = next(b["text"] for b in reversed(report.content["blocks"]) if b["t"] == "p")
+    assert paragraphs[office - 2].text == last_line and paragraphs[office - 1].text == ""
+    assert paragraphs[office + 1].text == "（待签发）"
+    assert [p.paragraph_format.keep_with_next for p in paragraphs[office - 2 : office + 2]] == [True, True, True, None]
+
+
+def test_workbook_figures_show_their_own_decimals_and_each_county_ranking_sheet_names_its_indicator(tmp_path):
+    from reporting.render import write_xlsx
+
+    def ranking(name, values):
+        return {
+            "t": "table",
+            "name": f"县市区排名：{name}",
+            "columns": ["排名", "县市区", "累计"],
+            "formats": ["int", "text", "num"],
+            "rows": [[i, "鹤城区", v] for i, v in enumerate(values, 1)],
+        }
+
+    content = {
+        "title": "t",
+        "issue_label": "2023年第11期",
+        "period_label": "2023年11月",
+        "office": "办",
+        "date": "2023-12-04",
+        "date_label": "2023年12月4日",
+        "footnotes": [],
+        "blocks": [],
+        "annexes": [
+            {
+                "number": 7,
+                "title": "县市区指标排名",
+                "landscape": True,
+                "blocks": [ranking("地区生产总值增长", [7.5, 2000]), ranking("社会消费品零售总额", [117.33])],
+            }
+        ],
+    }
+    path = tmp_path / "x.xlsx"
+    write_xlsx(content, path)
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["说明", "附件7 县市区排名：地区生产总值增长", "附件7 县市区排名：社会消费品零售总额"]
+    gdp, retail = wb.worksheets[1], wb.worksheets[2]
+    # 2000 was "2,000." under "#,##0.##": a whole figure has no decimal point.
+    assert [(c.value, c.number_format) for c in (gdp["C2"], gdp["C3"], retail["C2"])] == [
+        (7.5, "#,##0.0"),
+        (2000, "#,##0"),
+        (117.33, "#,##0.00"),
+    ]
+    assert wb["说明"]["B5"].value == "2023年12月4日"
+
+
+def test_an_empty_annex_says_it_has_nothing_in_word_and_on_the_page(seeded, plan, leader, client):
+    from django.urls import reverse
+
+    # Battle 2 in 5月下旬: every report came on time and none raised a problem.
+    battle = plan.battles.get(number=2)
+    report = build_report(plan.id, "ten_day_briefing", seeded["ten_day_15"].id, battle.id)
+    late = next(a for a in report.content["annexes"] if a["title"] == "未按时报送情况")
+    assert late["blocks"][0]["rows"] == []
+    text = [p.text for p in Document(settings.REPORTS_ROOT / report.docx_path).paragraphs]
+    after = text.index("未按时报送情况") + 1
+    assert "本期无相关事项。" in text[after : after + 3]
+    client.force_login(leader)
+    assert "本期无相关事项。" in client.get(reverse("reporting:detail", args=[report.pk])).content.decode()

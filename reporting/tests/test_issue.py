@@ -139,3 +139,32 @@ def test_issuing_renders_the_word_and_excel_files_outside_the_transaction(
     assert report.issued_on == timezone.localdate() and "（草稿，待签发）" not in word_text(report)
     assert in_transaction == [False, False]
     assert not list(settings.REPORTS_ROOT.rglob(".tmp-*"))
+
+
+def test_a_period_closing_on_a_weekend_is_issued_and_announced_on_its_issue_day_not_before(
+    client, leader, seeded, plan, monkeypatch
+):
+    from reporting.tasks import catch_up_reports
+
+    # May 2023 closes 48 hours after its end: Saturday 3 June. Its reports are dated Monday 5 June,
+    # so on Saturday they are built as drafts: not issued, not sent, not listed as issued.
+    saturday = dt.datetime(2023, 6, 3, 10, 5, tzinfo=timezone.get_current_timezone())
+    monkeypatch.setattr(timezone, "now", lambda: saturday)
+    catch_up_reports()
+    may = DispatchReport.objects.filter(period=seeded["may"], is_current=True)
+    assert may.exists() and not may.filter(issued_on__isnull=False).exists()
+    assert not Notification.objects.filter(kind="report_issued").exists()
+    client.force_login(leader)
+    circular = may.get(kind="monthly_circular", battle=None)
+    assert "草稿：尚未签发" in client.get(reverse("reporting:detail", args=[circular.pk])).content.decode()
+
+    # Monday's hourly run issues them, dated that day, and tells the units they are sent to.
+    monday = dt.datetime(2023, 6, 5, 9, 5, tzinfo=timezone.get_current_timezone())
+    monkeypatch.setattr(timezone, "now", lambda: monday)
+    catch_up_reports()
+    assert not may.filter(issued_on__isnull=True).exists()
+    assert set(may.values_list("issued_on", flat=True)) == {dt.date(2023, 6, 5)}
+    assert Notification.objects.filter(kind="report_issued", user=leader).exists()
+    client.force_login(leader)  # two days on, Saturday's session has expired
+    page = client.get(reverse("reporting:detail", args=[circular.pk])).content.decode()
+    assert "草稿：尚未签发" not in page and "2023年6月5日" in page

@@ -45,7 +45,7 @@ def test_briefing_counts_new_and_closed_problems_of_its_own_ten_days(seeded, pla
     assert content["summary"]["open_problems"] == 1
     rows = table(content, "问题清单（本旬销号和未销号）")["rows"]
     assert [r[3] for r in rows] == ["促销资金不足", "景区配套不完善"]
-    assert rows[0][6] == "2023-05-31销号" and rows[1][6] == "未销号，已持续3旬"
+    assert rows[0][6] == "2023年5月31日销号" and rows[1][6] == "未销号，已持续3旬"
 
 
 def test_late_reports_are_counted_apart_from_missing_ones(seeded, plan, departments):

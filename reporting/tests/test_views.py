@@ -200,3 +200,25 @@ def test_generating_a_warning_slip_for_a_battle_with_nothing_red_says_so_and_bui
     assert response.redirect_chain[-1][0] == reverse("reporting:archive", args=[plan.code])
     assert "没有亮红灯的指标或任务，不出具提示单" in response.content.decode()
     assert not DispatchReport.objects.filter(kind="warning_slip").exists()
+
+
+def test_staff_read_issued_reports_only_and_keep_the_issued_version_while_a_new_draft_waits(
+    client, staff_science, office_dev, leader, may_reports, seeded, plan
+):
+    url = reverse("reporting:archive", args=[plan.code])
+    issued = may_reports[("monthly_circular", None)]
+    # A draft of 5月下旬 (built, not issued): staff neither see it listed nor open it.
+    draft = build_report(plan.id, "ten_day_briefing", seeded["ten_day_15"].id)
+    assert draft.issued_on is None
+    regenerated = build_report(plan.id, "monthly_circular", seeded["may"].id, regenerate=True)
+    assert regenerated.version == 2 and regenerated.issued_on is None
+    login(client, staff_science)
+    shown = {r.pk for r in client.get(url).context["reports"]}
+    assert issued.pk in shown and regenerated.pk not in shown and draft.pk not in shown
+    for pk in (draft.pk, regenerated.pk):
+        assert client.get(reverse("reporting:detail", args=[pk])).status_code == 404
+    # Those who issue drafts still read them, in place of the version before.
+    for user in (leader, office_dev):
+        login(client, user)
+        shown = {r.pk for r in client.get(url).context["reports"]}
+        assert {draft.pk, regenerated.pk} <= shown and issued.pk not in shown
