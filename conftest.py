@@ -323,6 +323,15 @@ def computed_dashboard(client, url, data=None):
 
 
 @pytest.fixture(autouse=True)
+def _broker_not_paused():
+    """Each test starts with the broker's pause forgotten (sixbattles/broker.py): one test's broker
+    failure would otherwise keep the next tests' jobs from being sent for 30 seconds."""
+    from sixbattles import broker
+
+    broker.reset()
+
+
+@pytest.fixture(autouse=True)
 def site_language():
     """Every test starts in the site's language (zh-hans): a request through LocaleMiddleware leaves
     its language active in the thread, and the schedule engine's reasons go through gettext."""

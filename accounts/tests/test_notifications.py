@@ -141,7 +141,7 @@ def test_with_the_broker_down_the_return_is_done_and_the_in_app_notification_kep
     def broker_down(*args, **kwargs):
         raise ConnectionRefusedError("broker down")
 
-    monkeypatch.setattr(delivery.push_to_robot, "delay", broker_down)
+    monkeypatch.setattr(delivery.push_to_robot, "apply_async", broker_down)
     report = submitted(plan, staff_commerce.department)
     client.force_login(office_dev)
     with django_capture_on_commit_callbacks(execute=True):
