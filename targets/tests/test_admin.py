@@ -387,3 +387,15 @@ def test_export_with_every_column_unticked_asks_in_chinese_for_a_column(client, 
     html = response.content.decode()
     assert "请至少勾选“单位”的一列再导出。" in html
     assert "Select at least" not in html and "DepartmentResource" not in html
+
+
+def test_admin_header_and_titles_follow_the_readers_language(client, plan, plan_admin, settings):
+    client.force_login(plan_admin)
+    chinese = client.get(reverse("admin:index")).content.decode()
+    assert "<title>管理 | 六仗调度系统</title>" in chinese
+    assert "怀化市打好发展“六仗”调度系统" in chinese
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(reverse("admin:index")).content.decode()
+    assert "<title>Administration | Six battles tracker</title>" in english
+    assert "Huaihua six battles for development tracker" in english
+    assert "调度系统" not in english
