@@ -166,6 +166,30 @@ def test_user_admin_refuses_a_staff_account_without_a_department_in_chinese(clie
     assert User.objects.get(username="nodept").department is None
 
 
+def test_user_admin_refuses_an_office_account_of_a_department_that_hosts_no_office(client, plan, plan_admin):
+    from accounts.models import User
+
+    client.force_login(plan_admin)
+    data = {
+        "username": "notanoffice",
+        "password1": "Long-enough-pass-123",
+        "password2": "Long-enough-pass-123",
+        "usable_password": "true",
+        "role": "office",
+        "department": str(Department.objects.get(name="市商务局").pk),
+    }
+    response = client.post(reverse("admin:accounts_user_add"), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "“市商务局”不是任何工作专班的办公室所在单位" in page
+    assert "市发展改革委、市科技局" in page  # the departments that host an office, offered instead
+    assert not User.objects.filter(username="notanoffice").exists()
+    office = Department.objects.get(name="市发展改革委")
+    response = client.post(reverse("admin:accounts_user_add"), {**data, "department": str(office.pk)})
+    assert response.status_code == 302
+    assert User.objects.get(username="notanoffice").office_battle_ids()
+
+
 # --- import ---
 
 
