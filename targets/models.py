@@ -449,9 +449,25 @@ class TargetReading(models.Model):
         from django.core.exceptions import ValidationError
 
         from targets.numbers import fmt
-        from targets.readings import VALUE_BOUNDS
+        from targets.readings import VALUE_BOUNDS, reading_period_kind
 
         errors = {}
+        # Where the entry page puts a reading: a period of the target's own plan and of the kind its
+        # frequency is read in, a county only for a target broken down by county. Elsewhere no page
+        # would show it, or a dashboard would sum it with the wrong months.
+        if self.target_id and self.period_id:
+            target, period = self.target, self.period
+            if period.plan_id != Battle.objects.filter(pk=target.battle_id).values_list("plan_id", flat=True).first():
+                errors["period"] = _("报送期不属于该指标所在的方案。")
+            elif period.kind != reading_period_kind(target.frequency):
+                errors["period"] = _("该指标按“%(kind)s”报送，报送期应为%(kind)s。") % {
+                    "kind": Period.Kind(reading_period_kind(target.frequency)).label
+                }
+        if self.target_id and self.area_id:
+            if not self.target.by_area:
+                errors["area"] = _("该指标不分县市区，县市区应留空（全市数据）。")
+            elif self.area.kind != Department.Kind.COUNTY:
+                errors["area"] = _("“%(area)s”不是县市区。") % {"area": self.area}
         for name, (low, high) in VALUE_BOUNDS.items():
             value = getattr(self, name)
             if value is None:

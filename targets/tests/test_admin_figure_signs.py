@@ -1,6 +1,7 @@
-"""A negative figure is refused wherever an admin enters one that cannot be negative: a target's or
-a task metric's value (only a growth rate may be below zero) and a reading's period and cumulative
-values (a growth or decrease is the year-on-year change, which may be negative down to -100%)."""
+"""What an admin enters is kept to what it can be. A negative figure is refused where it cannot be
+negative: a target's or a task metric's value (only a growth rate may be below zero) and a reading's
+period and cumulative values (a growth or decrease is the year-on-year change, which may be negative
+down to -100%). A reading sits on a period and area its target is read for."""
 
 from decimal import Decimal
 
@@ -147,3 +148,61 @@ def test_admin_keeps_a_readings_figures_within_what_they_can_be(
     else:
         assert response.status_code == 302
         assert getattr(reading, field) == Decimal(value)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"period": ("month", 3)}, "该指标按“季”报送，报送期应为季。"),
+        ({"area": "commerce"}, "“市商务局”不是县市区。"),
+        ({"target": "2.01", "area": "hecheng"}, "该指标不分县市区，县市区应留空（全市数据）。"),
+        ({"area": "hecheng"}, None),
+    ],
+)
+def test_admin_keeps_a_reading_on_a_period_and_area_its_target_is_read_for(
+    client, plan, plan_admin, departments, change, message
+):
+    reading = TargetReading.objects.create(
+        target=Target.objects.get(battle__plan=plan, code="1.01"),
+        period=plan.periods.get(kind="quarter", number=1),
+        department=departments["stats"],
+        cumulative_growth=Decimal("7.2"),
+    )
+    client.force_login(plan_admin)
+    url = reverse("admin:targets_targetreading_change", args=[reading.pk])
+    data = change_form_data(client, url)
+    if "period" in change:
+        data["period"] = str(plan.periods.get(kind=change["period"][0], number=change["period"][1]).pk)
+    if "area" in change:
+        data["area"] = str(departments[change["area"]].pk)
+    if "target" in change:
+        data["target"] = str(Target.objects.get(battle__plan=plan, code=change["target"]).pk)
+        data["period"] = str(plan.periods.get(kind="month", number=3).pk)
+    response = client.post(url, data)
+    if message:
+        assert response.status_code == 200
+        assert message in response.content.decode()
+        assert TargetReading.objects.get(pk=reading.pk).area_id is None
+    else:
+        assert response.status_code == 302
+        assert TargetReading.objects.get(pk=reading.pk).area == departments["hecheng"]
+
+
+def test_admin_refuses_a_reading_on_a_period_of_another_plan(client, plan, plan_admin, departments):
+    from conftest import build_periods
+    from targets.models import Plan
+
+    other = Plan.objects.create(code="other-2024", title="另一方案", year=2024)
+    build_periods(other)
+    reading = TargetReading.objects.create(
+        target=Target.objects.get(battle__plan=plan, code="1.01"),
+        period=plan.periods.get(kind="quarter", number=1),
+        department=departments["stats"],
+        cumulative_growth=Decimal("7.2"),
+    )
+    client.force_login(plan_admin)
+    url = reverse("admin:targets_targetreading_change", args=[reading.pk])
+    data = {**change_form_data(client, url), "period": str(other.periods.get(kind="quarter", number=1).pk)}
+    response = client.post(url, data)
+    assert "报送期不属于该指标所在的方案。" in response.content.decode()
+    assert TargetReading.objects.get(pk=reading.pk).period.plan == plan
