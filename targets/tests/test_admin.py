@@ -145,18 +145,24 @@ def test_user_admin_edits_department_and_role(client, plan, plan_admin, departme
     assert "所属单位" in html and "角色" in html
 
 
+def new_user_form(username, role, department):
+    """The admin's add-user form as filled in."""
+    password = "Long-enough-pass-123"
+    return {
+        "username": username,
+        "password1": password,
+        "password2": password,
+        "usable_password": "true",
+        "role": role,
+        "department": department,
+    }
+
+
 def test_user_admin_refuses_a_staff_account_without_a_department_in_chinese(client, plan, plan_admin):
     from accounts.models import User
 
     client.force_login(plan_admin)
-    data = {
-        "username": "nodept",
-        "password1": "Long-enough-pass-123",
-        "password2": "Long-enough-pass-123",
-        "usable_password": "true",
-        "role": "staff",
-        "department": "",
-    }
+    data = new_user_form("nodept", "staff", "")
     response = client.post(reverse("admin:accounts_user_add"), data)
     assert response.status_code == 200
     assert "部门填报员和专班办公室账号须选择所属单位。" in response.content.decode()
@@ -170,14 +176,7 @@ def test_user_admin_refuses_an_office_account_of_a_department_that_hosts_no_offi
     from accounts.models import User
 
     client.force_login(plan_admin)
-    data = {
-        "username": "notanoffice",
-        "password1": "Long-enough-pass-123",
-        "password2": "Long-enough-pass-123",
-        "usable_password": "true",
-        "role": "office",
-        "department": str(Department.objects.get(name="市商务局").pk),
-    }
+    data = new_user_form("notanoffice", "office", str(Department.objects.get(name="市商务局").pk))
     response = client.post(reverse("admin:accounts_user_add"), data)
     assert response.status_code == 200
     page = response.content.decode()

@@ -33,6 +33,17 @@ def change_form_data(client, url):
     return data
 
 
+def gdp_reading(plan, departments, **figures):
+    """市统计局's first-quarter reading of the growth target 1.01, city-wide."""
+    return TargetReading.objects.create(
+        target=Target.objects.get(battle__plan=plan, code="1.01"),
+        period=plan.periods.get(kind="quarter", number=1),
+        department=departments["stats"],
+        cumulative_growth=Decimal("7.2"),
+        **figures,
+    )
+
+
 @pytest.mark.parametrize(
     "code, kind, value, refused",
     [
@@ -129,14 +140,7 @@ def test_plan_file_takes_a_negative_growth_target(tmp_path, db):
 def test_admin_keeps_a_readings_figures_within_what_they_can_be(
     client, plan, plan_admin, departments, field, value, message
 ):
-    target = Target.objects.get(battle__plan=plan, code="1.01")
-    reading = TargetReading.objects.create(
-        target=target,
-        period=plan.periods.get(kind="quarter", number=1),
-        department=departments["stats"],
-        cumulative_growth=Decimal("7.2"),
-        cumulative_value=Decimal("450"),
-    )
+    reading = gdp_reading(plan, departments, cumulative_value=Decimal("450"))
     client.force_login(plan_admin)
     url = reverse("admin:targets_targetreading_change", args=[reading.pk])
     response = client.post(url, {**change_form_data(client, url), field: value})
@@ -162,12 +166,7 @@ def test_admin_keeps_a_readings_figures_within_what_they_can_be(
 def test_admin_keeps_a_reading_on_a_period_and_area_its_target_is_read_for(
     client, plan, plan_admin, departments, change, message
 ):
-    reading = TargetReading.objects.create(
-        target=Target.objects.get(battle__plan=plan, code="1.01"),
-        period=plan.periods.get(kind="quarter", number=1),
-        department=departments["stats"],
-        cumulative_growth=Decimal("7.2"),
-    )
+    reading = gdp_reading(plan, departments)
     client.force_login(plan_admin)
     url = reverse("admin:targets_targetreading_change", args=[reading.pk])
     data = change_form_data(client, url)
@@ -194,12 +193,7 @@ def test_admin_refuses_a_reading_on_a_period_of_another_plan(client, plan, plan_
 
     other = Plan.objects.create(code="other-2024", title="另一方案", year=2024)
     build_periods(other)
-    reading = TargetReading.objects.create(
-        target=Target.objects.get(battle__plan=plan, code="1.01"),
-        period=plan.periods.get(kind="quarter", number=1),
-        department=departments["stats"],
-        cumulative_growth=Decimal("7.2"),
-    )
+    reading = gdp_reading(plan, departments)
     client.force_login(plan_admin)
     url = reverse("admin:targets_targetreading_change", args=[reading.pk])
     data = {**change_form_data(client, url), "period": str(other.periods.get(kind="quarter", number=1).pk)}
