@@ -2,6 +2,7 @@ import unicodedata
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
@@ -35,9 +36,26 @@ class User(AbstractUser):
         super().clean()
         # Staff and offices see only their department's work: without one the account sees nothing.
         if not self.is_superuser and self.role in (self.Role.STAFF, self.Role.OFFICE) and self.department_id is None:
-            from django.core.exceptions import ValidationError
-
             raise ValidationError({"department": _("部门填报员和专班办公室账号须选择所属单位。")})
+        if self.role == self.Role.OFFICE and self.department_id is not None:
+            # An office reads and reviews the battles whose task force its department hosts: any
+            # other department gives an account that sees nothing and reviews nothing.
+            from targets.models import Department
+
+            hosts = Department.objects.filter(task_force_offices__isnull=False).distinct().order_by("order", "name")
+            if not hosts.filter(pk=self.department_id).exists():
+                raise ValidationError(
+                    {
+                        "department": _(
+                            "“%(department)s”不是任何工作专班的办公室所在单位，专班办公室账号将看不到任何一仗。"
+                            "请选择专班办公室所在单位：%(hosts)s。"
+                        )
+                        % {
+                            "department": self.department,
+                            "hosts": _("、").join(d.name for d in hosts) or _("（尚未载入方案）"),
+                        }
+                    }
+                )
 
     def __str__(self):
         full = self.get_full_name()

@@ -6,10 +6,19 @@ import os
 import sys
 from pathlib import Path
 
-from celery import Celery, bootsteps
+from celery import Celery, bootsteps, platforms
 from celery.signals import beat_init
+from django.utils.translation import gettext_lazy
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sixbattles.settings")
+
+# What Celery prints when the beat's pid file names a process still running (scripts/serve.sh runs
+# exactly one beat): in the operators' language, not Celery's English. Lazy: formatted when printed,
+# once Django's settings (LANGUAGE_CODE) are loaded. {0} is the pid file, {1} the running beat's pid.
+platforms.PIDLOCKED = gettext_lazy(
+    "错误：定时调度进程（celery beat）已在运行（进程号 {1}，pid 文件 {0}），不再启动第二个："
+    "两个定时调度会把每项定时任务发送两次。如确需重启，请先停止进程 {1}。"
+)
 
 app = Celery("sixbattles")
 app.config_from_object("django.conf:settings", namespace="CELERY")

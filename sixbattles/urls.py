@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 
 from sixbattles.health import healthz
 
@@ -20,6 +21,7 @@ urlpatterns = [
 
 handler400 = "sixbattles.params.bad_request"
 
-admin.site.site_header = "怀化市打好发展“六仗”调度系统"
-admin.site.site_title = "六仗调度系统"
-admin.site.index_title = "管理"
+# Lazy: the admin shows them in the reader's language, like every other string of the site.
+admin.site.site_header = gettext_lazy("怀化市打好发展“六仗”调度系统")
+admin.site.site_title = gettext_lazy("六仗调度系统")
+admin.site.index_title = gettext_lazy("管理")

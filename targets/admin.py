@@ -7,7 +7,13 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from targets.models import Battle, Department, DepartmentAlias, Period, Plan, Target, TargetReading, TaskForce
 from targets.resources import DepartmentResource, TargetResource
-from targets.spreadsheets import FORMATS, SpreadsheetExportForm, SpreadsheetImportForm, read_failure_message
+from targets.spreadsheets import (
+    FORMATS,
+    SpreadsheetExportForm,
+    SpreadsheetImportForm,
+    as_utf8_csv,
+    read_failure_message,
+)
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -37,6 +43,12 @@ class SpreadsheetAdmin(ImportExportModelAdmin, HistoryAdmin):
 
     def add_data_read_fail_error_to_form(self, form, e):
         form.add_error("import_file", read_failure_message(e))
+
+    def write_to_tmp_storage(self, import_file, input_format):
+        # Both the preview and the confirmed import read this copy, as UTF-8.
+        if not input_format.is_binary():
+            import_file = as_utf8_csv(import_file)
+        return super().write_to_tmp_storage(import_file, input_format)
 
     def import_action(self, request, **kwargs):
         # An error of the whole file (not of a row) is shown on the form in Chinese, in place of

@@ -2,17 +2,13 @@
 
 import re
 import unicodedata
-from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from targets.models import Target
-from targets.readings import value_fields_for
+from targets.readings import VALUE_BOUNDS, value_fields_for
 
-VALUE_LIMIT = Decimal("10000000000000")  # written out: the message quotes it (not "1E+13")
-GROWTH_MIN = Decimal("-100")
-GROWTH_MAX = Decimal("1000")
 NOTE_MAX = 2000
 
 
@@ -106,8 +102,6 @@ class ReadingForm(forms.Form):
             kwargs["initial"].update(data_source=current.data_source, note=current.note)
             kwargs["initial"]["version"] = current.version
         super().__init__(*args, **kwargs)
-        # Only a decrease can meaningfully be reported as a negative figure.
-        minimum = -VALUE_LIMIT if target.kind == Target.Kind.DECREASE else Decimal("0")
         # A growth rate's figures beside the rate are amounts in their own unit (亿元, not %).
         amount_unit = target.amount_unit if target.kind == Target.Kind.GROWTH_RATE else target.unit
         in_percent = amount_unit in ("%", "％")
@@ -117,16 +111,16 @@ class ReadingForm(forms.Form):
                 _("本期值"),
                 decimal_places=4,
                 max_digits=18,
-                min_value=minimum,
-                max_value=VALUE_LIMIT,
+                min_value=VALUE_BOUNDS["period_value"][0],
+                max_value=VALUE_BOUNDS["period_value"][1],
                 accepts_percent=in_percent,
             ),
             "cumulative_value": number_field(
                 _("累计值"),
                 decimal_places=4,
                 max_digits=18,
-                min_value=minimum,
-                max_value=VALUE_LIMIT,
+                min_value=VALUE_BOUNDS["cumulative_value"][0],
+                max_value=VALUE_BOUNDS["cumulative_value"][1],
                 accepts_percent=in_percent,
             ),
             "cumulative_growth": number_field(
@@ -134,8 +128,8 @@ class ReadingForm(forms.Form):
                 accepts_percent=True,
                 decimal_places=2,
                 max_digits=9,
-                min_value=GROWTH_MIN,
-                max_value=GROWTH_MAX,
+                min_value=VALUE_BOUNDS["cumulative_growth"][0],
+                max_value=VALUE_BOUNDS["cumulative_growth"][1],
                 help_text=_("按可比价计算的累计增速，如 7.5 表示增长 7.5%。"),
             ),
         }
@@ -178,7 +172,7 @@ class ReadingForm(forms.Form):
                 # An area row left empty: nothing to save (a colleague's figures saved meanwhile stay).
                 self.skipped = True
             return cleaned
-        if self.target.kind == Target.Kind.GROWTH_RATE and cleaned.get("cumulative_growth") is None:
+        if "cumulative_growth" in self.value_field_names and cleaned.get("cumulative_growth") is None:
             self.add_error("cumulative_growth", _("请填写累计同比增速。"))
         elif not self.value_field_names and not cleaned.get("note"):
             self.add_error("note", _("定性指标请在说明中填写完成情况。"))

@@ -268,6 +268,28 @@ class Frequency(models.TextChoices):
 
 # Kinds whose target may have no figure: judged from task reports, or "持续下降" (any fall).
 FIGURELESS_KINDS = {IndicatorKind.QUALITATIVE, IndicatorKind.DECREASE}
+# Kinds whose target figure may be below zero: a growth rate (a planned fall is 增长 -3%). Any other
+# figure is an amount, a level or share, a limit, a count of occurrences or the size of a required
+# fall (减少30% is 30), which a negative number cannot be.
+SIGNED_VALUE_KINDS = {IndicatorKind.GROWTH_RATE}
+
+
+def target_value_error(kind, value):
+    """Why `value` cannot be the target figure of an indicator (target or task metric) of `kind`,
+    in Chinese; None when it can. Shared by the admin, the spreadsheet import and the plan file."""
+    if not kind or kind not in IndicatorKind.values:
+        return None
+    label = IndicatorKind(kind).label
+    if value is None:
+        if kind not in FIGURELESS_KINDS:
+            # Judged against a figure: without one the target would stay grey all year unnoticed.
+            return _("%(kind)s指标须有目标值（只有定性指标和未写降幅的下降指标可以为空）") % {"kind": label}
+        return None
+    if value < 0 and kind not in SIGNED_VALUE_KINDS:
+        return _("%(kind)s指标的目标值不能为负数（只有增速指标可以为负；下降指标填降幅，如减少30%%填 30）") % {
+            "kind": label
+        }
+    return None
 
 
 class Target(models.Model):
@@ -332,11 +354,9 @@ class Target(models.Model):
             profile_errors = [_("只有累计量和约数指标可以设序时进度曲线")]
         if profile_errors:
             errors["profile"] = profile_errors
-        if self.value is None and self.kind and self.kind not in FIGURELESS_KINDS:
-            # Judged against a figure: without one the target would stay grey all year unnoticed.
-            errors["value"] = _("%(kind)s指标须有目标值（只有定性指标和未写降幅的下降指标可以为空）") % {
-                "kind": self.get_kind_display()
-            }
+        value_error = target_value_error(self.kind, self.value)
+        if value_error:
+            errors["value"] = value_error
         if errors:
             raise ValidationError(errors)
 
@@ -428,3 +448,43 @@ class TargetReading(models.Model):
 
     def __str__(self):
         return f"{self.target.name} {self.period}"
+
+    def clean(self):
+        """The bounds the department's form keeps (targets.readings.VALUE_BOUNDS), for the admin."""
+        from django.core.exceptions import ValidationError
+
+        from targets.numbers import fmt
+        from targets.readings import VALUE_BOUNDS, reading_period_kind
+
+        errors = {}
+        # Where the entry page puts a reading: a period of the target's own plan and of the kind its
+        # frequency is read in, a county only for a target broken down by county. Elsewhere no page
+        # would show it, or a dashboard would sum it with the wrong months.
+        if self.target_id and self.period_id:
+            target, period = self.target, self.period
+            if period.plan_id != Battle.objects.filter(pk=target.battle_id).values_list("plan_id", flat=True).first():
+                errors["period"] = _("报送期不属于该指标所在的方案。")
+            elif period.kind != reading_period_kind(target.frequency):
+                errors["period"] = _("该指标按“%(kind)s”报送，报送期应为%(kind)s。") % {
+                    "kind": Period.Kind(reading_period_kind(target.frequency)).label
+                }
+        if self.target_id and self.area_id:
+            if not self.target.by_area:
+                errors["area"] = _("该指标不分县市区，县市区应留空（全市数据）。")
+            elif self.area.kind != Department.Kind.COUNTY:
+                errors["area"] = _("“%(area)s”不是县市区。") % {"area": self.area}
+        for name, (low, high) in VALUE_BOUNDS.items():
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if value < low:
+                if low == 0:
+                    errors[name] = _(
+                        "不能为负数：本期值和累计值是数量、水平或比率；同比下降请填在累计同比增速中（负数）。"
+                    )
+                else:
+                    errors[name] = _("不能小于 %(limit_value)s。") % {"limit_value": fmt(low)}
+            elif value > high:
+                errors[name] = _("不能大于 %(limit_value)s。") % {"limit_value": fmt(high)}
+        if errors:
+            raise ValidationError(errors)

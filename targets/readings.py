@@ -1,5 +1,7 @@
 """Entering target readings: which period a target is reported for, and the one atomic write."""
 
+from decimal import Decimal
+
 from django.db import IntegrityError, transaction
 
 from targets.changes import figures_changed
@@ -16,6 +18,19 @@ PERIOD_KIND_FOR_FREQUENCY = {
 
 VALUE_FIELDS = ("period_value", "cumulative_value", "cumulative_growth", "data_source", "note")
 
+VALUE_LIMIT = Decimal("10000000000000")  # written out: the messages quote it (not "1E+13")
+GROWTH_MIN = Decimal("-100")
+GROWTH_MAX = Decimal("1000")
+# What each figure of a reading may be, whoever enters it (the department's form, the admin). A
+# growth or a decrease is judged from the year-on-year change, which is negative when the figure
+# fell (no lower than -100%); the period and cumulative values are amounts, levels, rates or counts
+# of occurrences, never below zero.
+VALUE_BOUNDS = {
+    "period_value": (Decimal(0), VALUE_LIMIT),
+    "cumulative_value": (Decimal(0), VALUE_LIMIT),
+    "cumulative_growth": (GROWTH_MIN, GROWTH_MAX),
+}
+
 
 def reading_period_kind(frequency):
     return PERIOD_KIND_FOR_FREQUENCY.get(frequency, Period.Kind.MONTH)
@@ -25,6 +40,9 @@ def value_fields_for(target):
     """The figures a department enters for `target`, by its kind."""
     if target.kind == Target.Kind.GROWTH_RATE:
         return ("cumulative_growth", "cumulative_value")
+    if target.kind == Target.Kind.DECREASE:
+        # Judged from the year-on-year change alone (targets/schedule.py): 减少30% is met at -30.
+        return ("cumulative_growth",)
     if target.kind == Target.Kind.QUALITATIVE:
         return ()
     return ("period_value", "cumulative_value")

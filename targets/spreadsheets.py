@@ -6,6 +6,7 @@
   apostrophe again, so a file exported and re-imported unchanged is unchanged.
 - Import: such a cell without the apostrophe is refused, row by row, with a Chinese message
   (targets.resources.RowErrorsMixin); formulas in an XLSX file are read as their values.
+- A CSV file saved by Excel in GBK is read as well as a UTF-8 one (as_utf8_csv).
 - Limits (settings): the uploaded file's size (SPREADSHEET_IMPORT_MAX_BYTES), the size an XLSX
   file expands to (SPREADSHEET_IMPORT_MAX_EXPANDED_BYTES: it is a zip) and the number of rows
   (SPREADSHEET_IMPORT_MAX_ROWS), checked before the rows are read into memory.
@@ -111,6 +112,31 @@ class XLSX(base_formats.XLSX):
 FORMATS = [XLSX, CSV]
 
 
+class _Upload:
+    """An upload's bytes in place of the upload, for import-export's write_to_tmp_storage."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def chunks(self):
+        yield self.data
+
+
+def as_utf8_csv(upload):
+    """A CSV upload as UTF-8: Excel on Chinese Windows saves "CSV (逗号分隔)" in GBK, while the
+    package reads UTF-8 only. UTF-8 (with or without BOM) is kept as is; anything else is read as
+    GB18030 (a superset of GBK) when it decodes as such, or left for the reader to refuse."""
+    data = b"".join(upload.chunks())
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            data = data.decode("gb18030").encode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return _Upload(data)
+
+
 class SpreadsheetImportForm(ImportForm):
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
@@ -138,6 +164,6 @@ def read_failure_message(error):
     """The Chinese message for a file that could not be read (import-export's own is English)."""
     if isinstance(error, SpreadsheetRefused):
         return str(error)
-    return _("无法读取该文件（%(error)s）。请确认所选格式与文件一致（XLSX 或 UTF-8 编码的 CSV），且第一行是列名。") % {
-        "error": type(error).__name__
-    }
+    return _(
+        "无法读取该文件（%(error)s）。请确认所选格式与文件一致（XLSX，或 UTF-8、GBK 编码的 CSV），且第一行是列名。"
+    ) % {"error": type(error).__name__}

@@ -1,13 +1,14 @@
 """The work plans' task tree and the progress departments report against it."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from targets.models import Battle, Comparator, Department, IndicatorKind, Period
+from targets.models import Battle, Comparator, Department, IndicatorKind, Period, target_value_error
 from targets.numbers import fmt
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
@@ -148,6 +149,13 @@ class TaskMetric(models.Model):
 
     def __str__(self):
         return f"{self.name} {'' if self.value is None else fmt(self.value)}{self.unit}"
+
+    def clean(self):
+        # A metric without a figure is the plan file's to refuse; here only the figure's sign.
+        if self.value is not None:
+            value_error = target_value_error(self.kind, self.value)
+            if value_error:
+                raise ValidationError({"value": value_error})
 
 
 class ProgressReport(models.Model):

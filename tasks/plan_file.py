@@ -26,9 +26,9 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.db.models.signals import m2m_changed
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from targets.models import (
-    FIGURELESS_KINDS,
     Battle,
     Comparator,
     Department,
@@ -37,6 +37,7 @@ from targets.models import (
     Plan,
     Target,
     TaskForce,
+    target_value_error,
 )
 from targets.schedule import kind_from_words
 from tasks import summaries
@@ -330,6 +331,42 @@ def _type_name(value):
     return f"“{value}”"
 
 
+# PyYAML states its problems in English; the ones a hand edit of a plan file runs into, in Chinese
+# with the likely cause. Any other is shown as PyYAML words it, after a Chinese lead.
+YAML_PROBLEMS = [
+    (
+        "mapping values are not allowed here",
+        gettext_noop("此处不能出现“键: 值”：多半是缩进不对，或文字中有未加引号的冒号"),
+    ),
+    ("could not find expected ':'", gettext_noop("缺少“键: 值”的冒号（冒号后须有空格），或上一行的引号未闭合")),
+    ("'\\t' that cannot start any token", gettext_noop("含有制表符（Tab）：YAML 只能用空格缩进")),
+    ("that cannot start any token", gettext_noop("此处的字符不能作为开头：以 @、` 等符号开头的文字请加引号")),
+    ("expected <block end>", gettext_noop("缩进不一致：同一层的各项应左对齐")),
+    ("expected ',' or ']'", gettext_noop("方括号 [ ] 中的列表未闭合，或各项之间缺少逗号")),
+    ("expected ',' or '}'", gettext_noop("花括号 { } 未闭合，或各项之间缺少逗号")),
+    ("found unexpected end of stream", gettext_noop("文件意外结束：有引号或括号未闭合")),
+    ("found undefined alias", gettext_noop("引用了未定义的锚点（*名称）")),
+    (
+        "could not determine a constructor",
+        gettext_noop("不支持的标签（!!…）：规划文件只能含文字、数字、日期、列表和映射"),
+    ),
+    (
+        "found unknown escape character",
+        gettext_noop("双引号文字中有无法识别的转义（\\…）：反斜杠请写两个，或改用单引号"),
+    ),
+    ("expected a single document", gettext_noop("文件中有多个文档（---）：一个规划文件只能有一个")),
+    ("special characters are not allowed", gettext_noop("含有不允许的控制字符")),
+]
+
+
+def _yaml_problem(exc):
+    problem = getattr(exc, "problem", None) or str(exc)
+    for words, explained in YAML_PROBLEMS:
+        if words in problem:
+            return _(explained)
+    return problem
+
+
 def parse_plan(text, filename="<plan>"):
     """Parse and validate a plan file's text; the normalized data or PlanFileError."""
     try:
@@ -337,7 +374,7 @@ def parse_plan(text, filename="<plan>"):
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = _("第 %(line)d 行第 %(column)d 列") % {"line": mark.line + 1, "column": mark.column + 1} if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = _yaml_problem(exc)
         raise PlanFileError(filename, [f"{filename} {where} " + _("YAML 格式错误：%s") % problem]) from None
     checker = _Checker(filename)
     data = _check_plan(checker, raw)
@@ -512,12 +549,11 @@ def _check_target(c, raw, where):
     where.label = _("指标 %(code)s %(name)s") % {"code": code, "name": _short(name)}
     kind = c.choice(raw, "kind", where, TARGET_KINDS, _("指标类型"))
     value = c.number(raw, "value", where, nullable=True)
-    if value is None and raw.get("value", 0) is None and kind and kind not in FIGURELESS_KINDS:
-        c.error(
-            where,
-            "value",
-            _("%(kind)s指标须有目标值（只有定性指标和未写降幅的下降指标可以为空）") % {"kind": Target.Kind(kind).label},
-        )
+    # A figure that failed to parse is reported already; judge only a given one or an explicit null.
+    if value is not None or raw.get("value", 0) is None:
+        value_error = target_value_error(kind, value)
+        if value_error:
+            c.error(where, "value", value_error)
     return {
         "code": code,
         "name": name,
@@ -589,26 +625,29 @@ def _check_metrics(c, raw, where):
         metric_raw = c.mapping(metric_raw, m_where)
         name = c.text(metric_raw, "name", m_where, required=True, limit=_limit(TaskMetric, "name"))
         m_where.label = _("量化指标 %s") % _short(name)
-        metrics.append(
-            {
-                "name": name,
-                "comparator": c.choice(metric_raw, "comparator", m_where, COMPARATORS, _("比较方式")),
-                "value": c.number(metric_raw, "value", m_where, nullable=False),
-                "unit": c.text(metric_raw, "unit", m_where, limit=_limit(TaskMetric, "unit")),
-                # Omitted (a hand-written or older file): the kind the words give (docs/plan-format.md).
-                "kind": c.choice(
-                    metric_raw,
-                    "kind",
-                    m_where,
-                    METRIC_KINDS,
-                    _("量化指标类型"),
-                    default=kind_from_words(
-                        metric_raw.get("comparator"), str(metric_raw.get("unit") or ""), str(name or "")
-                    ),
+        metric = {
+            "name": name,
+            "comparator": c.choice(metric_raw, "comparator", m_where, COMPARATORS, _("比较方式")),
+            "value": c.number(metric_raw, "value", m_where, nullable=False),
+            "unit": c.text(metric_raw, "unit", m_where, limit=_limit(TaskMetric, "unit")),
+            # Omitted (a hand-written or older file): the kind the words give (docs/plan-format.md).
+            "kind": c.choice(
+                metric_raw,
+                "kind",
+                m_where,
+                METRIC_KINDS,
+                _("量化指标类型"),
+                default=kind_from_words(
+                    metric_raw.get("comparator"), str(metric_raw.get("unit") or ""), str(name or "")
                 ),
-                "source": c.text(metric_raw, "source", m_where),
-            }
-        )
+            ),
+            "source": c.text(metric_raw, "source", m_where),
+        }
+        if metric["value"] is not None:
+            value_error = target_value_error(metric["kind"], metric["value"])
+            if value_error:
+                c.error(m_where, "value", value_error)
+        metrics.append(metric)
     return metrics
 
 

@@ -14,6 +14,7 @@ as lead, the task-force office, a guessed comparator, an abbreviated name matche
 reader is unsure of is a flag on the record; the review page lists flagged records first.
 """
 
+import codecs
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -1414,7 +1415,9 @@ def read_document(file, filename, registry=None, code=None):
     else:
         raw = file.read()
         text = None
-        for encoding in ("utf-8-sig", "gb18030"):
+        # Notepad's "Unicode" is UTF-16 with a byte-order mark; without one, UTF-8 or else GBK.
+        encodings = ("utf-16",) if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else ()
+        for encoding in (*encodings, "utf-8-sig", "gb18030"):
             try:
                 text = raw.decode(encoding)
                 break

@@ -145,18 +145,24 @@ def test_user_admin_edits_department_and_role(client, plan, plan_admin, departme
     assert "所属单位" in html and "角色" in html
 
 
+def new_user_form(username, role, department):
+    """The admin's add-user form as filled in."""
+    password = "Long-enough-pass-123"
+    return {
+        "username": username,
+        "password1": password,
+        "password2": password,
+        "usable_password": "true",
+        "role": role,
+        "department": department,
+    }
+
+
 def test_user_admin_refuses_a_staff_account_without_a_department_in_chinese(client, plan, plan_admin):
     from accounts.models import User
 
     client.force_login(plan_admin)
-    data = {
-        "username": "nodept",
-        "password1": "Long-enough-pass-123",
-        "password2": "Long-enough-pass-123",
-        "usable_password": "true",
-        "role": "staff",
-        "department": "",
-    }
+    data = new_user_form("nodept", "staff", "")
     response = client.post(reverse("admin:accounts_user_add"), data)
     assert response.status_code == 200
     assert "部门填报员和专班办公室账号须选择所属单位。" in response.content.decode()
@@ -164,6 +170,23 @@ def test_user_admin_refuses_a_staff_account_without_a_department_in_chinese(clie
     response = client.post(reverse("admin:accounts_user_add"), {**data, "role": "leader"})
     assert response.status_code == 302
     assert User.objects.get(username="nodept").department is None
+
+
+def test_user_admin_refuses_an_office_account_of_a_department_that_hosts_no_office(client, plan, plan_admin):
+    from accounts.models import User
+
+    client.force_login(plan_admin)
+    data = new_user_form("notanoffice", "office", str(Department.objects.get(name="市商务局").pk))
+    response = client.post(reverse("admin:accounts_user_add"), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "“市商务局”不是任何工作专班的办公室所在单位" in page
+    assert "市发展改革委、市科技局" in page  # the departments that host an office, offered instead
+    assert not User.objects.filter(username="notanoffice").exists()
+    office = Department.objects.get(name="市发展改革委")
+    response = client.post(reverse("admin:accounts_user_add"), {**data, "department": str(office.pk)})
+    assert response.status_code == 302
+    assert User.objects.get(username="notanoffice").office_battle_ids()
 
 
 # --- import ---
@@ -387,3 +410,15 @@ def test_export_with_every_column_unticked_asks_in_chinese_for_a_column(client, 
     html = response.content.decode()
     assert "请至少勾选“单位”的一列再导出。" in html
     assert "Select at least" not in html and "DepartmentResource" not in html
+
+
+def test_admin_header_and_titles_follow_the_readers_language(client, plan, plan_admin, settings):
+    client.force_login(plan_admin)
+    chinese = client.get(reverse("admin:index")).content.decode()
+    assert "<title>管理 | 六仗调度系统</title>" in chinese
+    assert "怀化市打好发展“六仗”调度系统" in chinese
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(reverse("admin:index")).content.decode()
+    assert "<title>Administration | Six battles tracker</title>" in english
+    assert "Huaihua six battles for development tracker" in english
+    assert "调度系统" not in english

@@ -461,3 +461,21 @@ def test_entry_page_shows_the_years_citywide_figures_and_the_previous_one(client
     assert "全年数据" in text and ">120<" in text and ">190<" in text
     assert "上期</span>" in text or "上期" in text
     assert "累计值 190" in text  # the previous period's figure beside the form
+
+
+def test_a_decrease_target_takes_the_year_on_year_change_and_is_judged_from_it(client, plan, staff_science):
+    # 森林火灾数量同比减少30%: the change is what the schedule engine judges, so it is what the form asks.
+    fires, april = target(plan, "2.01"), period(plan, "month", 4)
+    Target.objects.filter(pk=fires.pk).update(
+        kind=Target.Kind.DECREASE, comparator="decrease", value=Decimal("30"), unit="%", name="森林火灾数量同比减少"
+    )
+    login(client, staff_science)
+    url = entry_url(fires, april)
+    page = client.get(url).content.decode()
+    assert 'name="city-cumulative_growth"' in page and "下降填负数" in page
+    assert 'name="city-cumulative_value"' not in page
+    assert "请填写累计同比增速" in client.post(url, {"city-cumulative_growth": ""}).content.decode()
+    assert client.post(url, {"city-cumulative_growth": "-31.6"}).status_code == 302
+    assert TargetReading.objects.get(target=fires).cumulative_growth == Decimal("-31.6")
+    dashboard = client.get(reverse("dash:target", args=[fires.pk])).content.decode()
+    assert "同比下降 31.6%" in dashboard

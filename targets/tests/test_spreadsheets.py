@@ -132,7 +132,7 @@ def test_a_formula_cell_in_an_import_is_refused_with_a_chinese_message(client, p
     client.force_login(plan_admin)
     content = (
         TARGET_HEADER + "test-2023,1,1.09,外贸进出口,以上/不低于,100,亿元,累计量,每月,市商务局,=1+1\n"
-        "test-2023,1,1.10,降低能耗,达到,-5,%,下降,每季,市商务局,'=原文以等号开头\n"
+        "test-2023,1,1.10,单位能耗增长,达到,-5,%,增速,每季,市商务局,'=原文以等号开头\n"
     ).encode()
     checked = preview(client, "targets_target", content, "csv")
     html = checked.content.decode()
@@ -221,3 +221,22 @@ def test_figures_are_number_cells_in_the_excel_export(client, plan, plan_admin):
     retail = next(row for row in rows[1:] if row[header.index("编号")] == "1.02")
     assert gdp[header.index("目标值")] == 7.5 and retail[header.index("目标值")] == 780
     assert isinstance(gdp[header.index("排序")], int)
+
+
+def test_a_csv_saved_by_excel_in_gbk_is_previewed_and_imported_like_a_utf8_one(client, plan, plan_admin):
+    client.force_login(plan_admin)
+    content = "名称,类别,别名,排序\n市林业局,市直部门,林业局,5\n".encode("gbk")
+    response = preview(client, "targets_department", content, "csv")
+    assert "confirm_form" in response.context, response.content.decode()[:2000]
+    assert not Department.objects.filter(name="市林业局").exists()  # the preview wrote nothing
+    confirm(client, "targets_department", response)
+    forestry = Department.objects.get(name="市林业局")
+    assert [alias.name for alias in forestry.aliases.all()] == ["林业局"]
+
+
+def test_a_csv_with_the_header_row_only_is_refused_in_chinese(client, plan, plan_admin):
+    client.force_login(plan_admin)
+    response = preview(client, "targets_department", "名称,类别,别名,排序\n".encode(), "csv")
+    page = response.content.decode()
+    assert "文件中没有可导入的数据" in page
+    assert "No valid data" not in page

@@ -305,6 +305,16 @@ def test_pasted_text_reads_like_the_document(admin_client):
     assert pasted.filename == "粘贴的文本"
 
 
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-16", "utf-8-sig"])
+def test_a_text_file_saved_by_notepad_in_any_of_its_encodings_reads_like_the_document(admin_client, encoding):
+    # Notepad on Chinese Windows saves ANSI (GBK), "Unicode" (UTF-16 with a BOM) or UTF-8.
+    upload(admin_client, NEXT_YEAR.encode(encoding), name="2024年方案.txt")
+    upload(admin_client, as_docx(NEXT_YEAR))
+
+    text, word = PlanDraft.objects.order_by("id")
+    assert text.data == word.data
+
+
 @pytest.mark.parametrize(
     ("view", "data"),
     [
