@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the app as in production on one machine: DEBUG=0, migrations and collectstatic on start,
 # gunicorn serving the site and its static files (whitenoise: hashed, compressed names), one
-# Celery worker and exactly one beat. Stops all of them when it is stopped (Ctrl-C or SIGTERM).
+# Celery worker and exactly one beat. A worker or beat that ends (killed, or out of broker retries)
+# is started again while the site keeps serving; all stop when it is stopped (Ctrl-C or SIGTERM).
 #
 #   SECRET_KEY=… ALLOWED_HOSTS=host DATABASE_URL=postgres://… REDIS_URL=redis://… scripts/serve.sh
 #
@@ -14,6 +15,7 @@
 #   SERVE_SKIP_SETUP=1 do not run scripts/setup.sh (the virtualenv is already installed)
 #   LOG_DIR         where the worker's, beat's and gunicorn's logs go (default $DATA_DIR/logs)
 #   STOP_TIMEOUT    seconds given to each process to stop before it is killed (default 30)
+#   RESTART_DELAY   seconds before a worker that ended is started again (default 5; a beat 60)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "${SERVE_SKIP_SETUP:-0}" = 1 ] || scripts/setup.sh requirements.txt
@@ -54,16 +56,42 @@ stop_all() {
 }
 trap stop_all EXIT INT TERM
 
+# Runs a command again whenever it ends, DELAY seconds later, until this loop is stopped: a
+# worker killed (or wedged and killed) mid-build comes back and its catch-up rebuilds what was lost,
+# without taking the site down. On TERM the loop stops its command, killing it if it will not stop.
+keep_running() {
+  local delay=$1 log=$2
+  shift 2
+  (
+    child=0
+    stop_child() {
+      kill -TERM "$child" 2>/dev/null || true
+      for _ in $(seq $((${STOP_TIMEOUT:-30} - 2))); do kill -0 "$child" 2>/dev/null || exit 0; sleep 1; done
+      kill -KILL "$child" 2>/dev/null || true
+      exit 0
+    }
+    trap stop_child INT TERM
+    while true; do
+      "$@" >>"$log" 2>&1 &
+      child=$!
+      status=0
+      wait "$child" || status=$?
+      echo "$(date '+%F %T') 进程已退出（状态 $status），$delay 秒后重新启动：$* / exited with status $status, restarting" >>"$log"
+      sleep "$delay" &
+      wait $! || true
+    done
+  ) &
+  pids+=($!)
+}
+
 if [ "${SERVE_NO_WORKER:-0}" != 1 ]; then
   # The worker builds the dispatch reports; the beat (one only: two would send every job twice)
   # sends the hourly catch-up and the daily reminders from django-celery-beat's tables.
-  .venv/bin/celery -A sixbattles worker --loglevel=INFO --concurrency="${CELERY_CONCURRENCY:-1}" \
-    -n "sixbattles-${PORT:-8000}@%h" >>"$log_dir/worker.log" 2>&1 &
-  pids+=($!)
-  # A second beat on the same database (here or on another machine) exits with a message.
-  .venv/bin/celery -A sixbattles beat --loglevel=INFO \
-    >>"$log_dir/beat.log" 2>&1 &
-  pids+=($!)
+  keep_running "${RESTART_DELAY:-5}" "$log_dir/worker.log" .venv/bin/celery -A sixbattles worker --loglevel=INFO \
+    --concurrency="${CELERY_CONCURRENCY:-1}" -n "sixbattles-${PORT:-8000}@%h"
+  # A second beat on the same database (here or on another machine) is refused with a message and
+  # tried again: it takes over the schedule when the first one stops.
+  keep_running 60 "$log_dir/beat.log" .venv/bin/celery -A sixbattles beat --loglevel=INFO
 fi
 
 # --preload loads the app once, then forks: wsgi.py's gc.freeze() then covers every worker.
@@ -76,5 +104,5 @@ fi
   --access-logformat '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms' &
 pids+=($!)
 echo "生产模式已启动：http://${BIND:-127.0.0.1:${PORT:-8000}}/ （健康检查 /healthz，日志 $log_dir/）"
-# Whichever process ends first (a crash, a signal) stops the others.
+# gunicorn ending (a crash, a signal) stops the others; the worker and beat are restarted instead.
 wait -n

@@ -43,10 +43,11 @@ def wait_until_healthy(url, process, log_path, timeout=180):
     pytest.fail("scripts/serve.sh did not answer /healthz in time:\n" + log_path.read_text())
 
 
-@pytest.fixture
-def production_server(tmp_path):
+@pytest.fixture(scope="module")
+def production_server(tmp_path_factory):
     """scripts/serve.sh on a free port over a fresh SQLite database, with the 2023 plan and the demo
-    accounts; stopped (with its worker and beat) at the end."""
+    accounts; stopped (with its worker and beat) after this module's tests."""
+    tmp_path = tmp_path_factory.mktemp("serve")
     port = free_port()
     env = {
         key: value
@@ -64,6 +65,7 @@ def production_server(tmp_path):
         SESSION_COOKIE_SECURE="0",
         CSRF_COOKIE_SECURE="0",
         DISPATCH_CATCH_UP_ON_WORKER_START="0",
+        RESTART_DELAY="1",
     )
     log_path = tmp_path / "serve.log"
     with log_path.open("w") as log:
@@ -148,3 +150,33 @@ def test_the_production_mode_serves_styled_pages_and_answers_the_health_check(
     with urllib.request.urlopen(request, timeout=5) as response:
         assert response.headers["Content-Encoding"] == "gzip"
         assert "immutable" in response.headers["Cache-Control"]
+
+
+def worker_main_pid(port):
+    """The oldest process named for this server's worker (its pool's children come after it)."""
+    found = subprocess.run(["pgrep", "-o", "-f", f"sixbattles-{port}@"], capture_output=True, text=True)
+    return int(found.stdout) if found.returncode == 0 else None
+
+
+def test_a_killed_worker_is_started_again_while_the_site_keeps_serving(production_server):
+    base, tmp_path = production_server
+    port = int(base.rsplit(":", 1)[1])
+    worker_log = tmp_path / "data" / "logs" / "worker.log"
+    first = worker_main_pid(port)
+    assert first is not None
+    os.kill(first, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    restarted = None
+    while time.monotonic() < deadline:
+        assert get_json(f"{base}/healthz")[0] == 200  # the site never stops answering
+        restarted = worker_main_pid(port)
+        if restarted not in (None, first):
+            break
+        time.sleep(0.5)
+    assert restarted not in (None, first), worker_log.read_text()
+    assert "重新启动" in worker_log.read_text()
+    # The new worker comes up: it logs that it is ready, as the first one did.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and worker_log.read_text().count(" ready.") < 2:
+        time.sleep(0.5)
+    assert worker_log.read_text().count(" ready.") >= 2
