@@ -513,7 +513,9 @@ def _judge_cumulative(target, readings, as_of_month, rules, unit, tolerance, pro
             latest_value=value,
         )
     completion = value * HUNDRED / target
-    gap = completion - schedule
+    # The gap of the figures as printed (完成率 − 序时进度, one place each), as a reader recomputes
+    # the 差值 column: 99.96% against 100% prints 100.0 and 100.0, so it is on schedule, not yellow.
+    gap = q1(completion) - q1(schedule)
     light = rules.light_for_gap(gap + tolerance)
     if expected is not None:
         if gap >= 0:

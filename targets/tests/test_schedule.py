@@ -448,3 +448,13 @@ def test_a_gap_that_rounds_to_zero_from_below_prints_without_a_minus_sign():
     assert signed1(D("-0.04")) == "0.0"
     assert signed1(D("-0.05")) == "−0.1"
     assert signed1(D("0.05")) == "+0.1"
+
+
+def test_a_cumulative_figure_printed_equal_to_the_schedule_is_on_schedule_as_the_printed_figures_say():
+    # 序时进度 of June: 50%. 74.98 of 150 is 49.987% (prints 50.0): on schedule, not 0.01 points behind.
+    j = judge_target("cumulative", "reach", D(150), "monthly", [month(6, "74.98")], 6, RULES, "亿元")
+    assert j.light == GREEN and j.gap_points == D("0.0") and j.on_schedule
+    assert "完成率 50.0%，序时进度 50.0%，超过 0.0 个百分点" in j.reason
+    # 74.90 of 150 is 49.933% (prints 49.9): 0.1 points behind, as a reader recomputes the 差值.
+    j = judge_target("cumulative", "reach", D(150), "monthly", [month(6, "74.90")], 6, RULES, "亿元")
+    assert j.light == YELLOW and j.gap_points == D("-0.1") and "落后 0.1 个百分点" in j.reason
