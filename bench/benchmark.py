@@ -17,12 +17,16 @@ in-process with the Django test client as a leader, so that a burst of load from
 shared machine hits every page alike. It prints the median and 95th percentile per page, the
 page's p95 ÷ the account page's p95 and, with two databases, the second's p95 ÷ the first's.
 
-Each dashboard is timed three times per round: as served between writes ("kept": its judged body
+Each dashboard is timed four times per round: as served between writes ("kept": its judged body
 from the dashboards cache, reporting/dashboards.py page_body); as on the first view after a report
-("after a report": one battle's token renewed just before, as a submission or approval on one of
-its tasks renews it, battles 1 to 6 in turn, so the overview and the battle page judge that battle
-again and take the others' from the cache); and as computed from nothing ("computed": the cache
-emptied just before the request, as after a change to the plan itself).
+once the worker has judged its battle again ("after a report": one battle's token renewed, as a
+submission or approval on one of its tasks renews it, battles 1 to 6 in turn, then
+reporting.dashboards.warm run as the worker runs it after the report commits; its own time is the
+"worker:" row); as on a view after a report before the worker is done ("after a report, no
+worker": the overview and the battle page judge that battle in the request and take the others'
+from the cache); and as computed from nothing ("computed": the cache emptied just before the
+request, as after a change to the plan itself). The dashboards' cache is the production one: files
+in a temporary folder.
 """
 
 import argparse
@@ -30,6 +34,7 @@ import gc
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -41,28 +46,33 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.core.cache import caches  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections, transaction  # noqa: E402
 from django.db.utils import load_backend  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from bench.build import build  # noqa: E402
+from reporting import dashboards  # noqa: E402
 from sixbattles.settings import database_from_url  # noqa: E402
 from targets.changes import battle_figures_changed  # noqa: E402
 from targets.models import Battle, Department, Plan, Target  # noqa: E402
 from tasks.models import ProgressReport, Task  # noqa: E402
 
 SIZES = {"small": (1, 1), "large": (14, 5)}
-AS_OF = "?as_of=month-11"
+AS_OF = ""  # the period a leader lands on (the latest ended 旬 with reports: the whole year)
 DASHBOARDS = ("overview", "battle", "department", "target", "area", "task")
 COMPUTED = " (computed)"
 AFTER_REPORT = " (after a report)"
+BEFORE_WORKER = " (after a report, no worker)"
+WARM = "worker: judge again after a report"
 FLOOR = "sql floor"
 CHEAPEST = "account"
+VARIANTS = (AFTER_REPORT, BEFORE_WORKER, COMPUTED)
 
 
 def percentile(values, fraction):
@@ -99,8 +109,9 @@ class Database:
         }
         self.battles = list(Battle.objects.filter(plan=plan).order_by("number").values_list("pk", flat=True))
         self.reports_made = {}  # per page: each page sees a report in battles 1 to 6 in turn
-        variants = [d + v for v in (AFTER_REPORT, COMPUTED) for d in DASHBOARDS]
-        self.times = {name: [] for name in [*self.urls, *variants, FLOOR]}
+        self.plan_id = plan.pk
+        variants = [d + v for v in VARIANTS for d in DASHBOARDS]
+        self.times = {name: [] for name in [*self.urls, *variants, WARM, FLOOR]}
         self.queries = {}
 
     def use(self):
@@ -116,14 +127,20 @@ class Database:
             self.queries[name] = len(queries.captured_queries)
             if name in DASHBOARDS:
                 self.report_made(name)
+                dashboards.warm(self.plan_id)
                 with CaptureQueriesContext(connection) as queries:
                     self.client.get(url)
                 self.queries[name + AFTER_REPORT] = len(queries.captured_queries)
+                self.report_made(name)
+                with CaptureQueriesContext(connection) as queries:
+                    self.client.get(url)
+                self.queries[name + BEFORE_WORKER] = len(queries.captured_queries)
                 caches["dashboards"].clear()
                 with CaptureQueriesContext(connection) as queries:
                     self.client.get(url)
                 self.queries[name + COMPUTED] = len(queries.captured_queries)
         self.queries[FLOOR] = 1
+        self.queries[WARM] = 0
 
     def report_made(self, name):
         """What a submission or approval on a task of the next battle does to the tokens."""
@@ -140,8 +157,16 @@ class Database:
                 self.client.get(url)  # every battle kept
                 self.report_made(name)
                 started = time.perf_counter()
+                dashboards.warm(self.plan_id)  # what the worker does once the report commits
+                self.times[WARM].append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
                 response = self.client.get(url)
                 self.times[name + AFTER_REPORT].append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, (self.label, url, response.status_code)
+                self.report_made(name)  # a reader who comes before the worker is done judges the battle
+                started = time.perf_counter()
+                response = self.client.get(url)
+                self.times[name + BEFORE_WORKER].append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200, (self.label, url, response.status_code)
                 caches["dashboards"].clear()  # as after a change to the plan: the page is computed
                 started = time.perf_counter()
@@ -163,24 +188,24 @@ class Database:
 
 
 def report(databases, runs):
-    names = [*DASHBOARDS, *(d + v for v in (AFTER_REPORT, COMPUTED) for d in DASHBOARDS), CHEAPEST, FLOOR]
+    names = [*DASHBOARDS, *(d + v for v in VARIANTS for d in DASHBOARDS), CHEAPEST, FLOOR, WARM]
     for db in databases:
         cheapest = db.p95(CHEAPEST)
         print(f"\n{db.label}: {db.plans} plans, {db.reports} reports, {runs} requests per page")
-        print(f"{'page':<30}{'median ms':>10}{'p95 ms':>9}{'p95 ÷ account':>15}{'queries':>9}")
+        print(f"{'page':<36}{'median ms':>10}{'p95 ms':>9}{'p95 ÷ account':>15}{'queries':>9}")
         for name in names:
             times = db.times[name]
             print(
-                f"{name:<30}{statistics.median(times):>10.1f}{db.p95(name):>9.1f}"
+                f"{name:<36}{statistics.median(times):>10.1f}{db.p95(name):>9.1f}"
                 f"{db.p95(name) / cheapest:>15.2f}{db.queries[name]:>9}"
             )
     if len(databases) == 2:
         small, large = databases
-        print(f"\n{'page':<30}{f'p95 {large.label} ÷ {small.label}':>16}{'median ratio':>14}")
+        print(f"\n{'page':<36}{f'p95 {large.label} ÷ {small.label}':>16}{'median ratio':>14}")
         for name in names:
             ratio = large.p95(name) / small.p95(name)
             median = statistics.median(large.times[name]) / statistics.median(small.times[name])
-            print(f"{name:<30}{ratio:>16.2f}{median:>14.2f}")
+            print(f"{name:<36}{ratio:>16.2f}{median:>14.2f}")
 
 
 def create_database(settings_dict):
@@ -228,6 +253,13 @@ def main():
             f"in {time.perf_counter() - started:.0f}s"
         )
         return
+    # The dashboards' cache as in production: files, shared by the web processes and the worker.
+    dashboards_cache = {
+        **settings.CACHES["dashboards"],
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+    }
+    dashboards_cache["LOCATION"] = tempfile.mkdtemp(prefix="sb-bench-dashboards-")
+    override_settings(CACHES={**settings.CACHES, "dashboards": dashboards_cache}).enable()
     pairs = [item.partition("=") for item in args.databases] or [("db", "=", os.environ["DATABASE_URL"])]
     databases = [Database(label, url) for label, _, url in pairs]
     if any(db.wrapper.vendor != "postgresql" for db in databases):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from operator import attrgetter
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
@@ -23,7 +24,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -200,6 +201,11 @@ def page_body(name, plan, as_of, build, *vary, battle_ids=None):
     return mark_safe(body)  # rendered by our own template, escaped there
 
 
+def _battle_key(plan, as_of, battle_id):
+    parts = ("dash-battle", plan.pk, battle_id, plan.battle_token(battle_id), as_of.period.pk, get_language())
+    return ":".join(str(part) for part in parts)
+
+
 def kept_status(plan, as_of, battles):
     """`battles` judged as of `as_of` with their forecasts: (PlanStatus, PlanForecasts) as
     plan_status and plan_forecasts give them. Each battle's part is kept in the "dashboards" cache
@@ -208,13 +214,7 @@ def kept_status(plan, as_of, battles):
     with the rest: after a submission only its own battle is judged again. The battles not kept are
     judged together (a fixed number of queries, not one set per battle)."""
     cache = caches["dashboards"]
-    language = get_language()
-    keys = {
-        b.pk: ":".join(
-            str(part) for part in ("dash-battle", plan.pk, b.pk, plan.battle_token(b.pk), as_of.period.pk, language)
-        )
-        for b in battles
-    }
+    keys = {b.pk: _battle_key(plan, as_of, b.pk) for b in battles}
     parts = cache.get_many(list(keys.values()))
     missing = [b for b in battles if keys[b.pk] not in parts]
     if missing:
@@ -228,6 +228,16 @@ def kept_status(plan, as_of, battles):
         PlanStatus.of_battles(plan, as_of, Rules.from_plan(plan), list(statuses)),
         PlanForecasts.merged(forecasts),
     )
+
+
+def kept_battles_status(plan, as_of, battle_ids):
+    """The PlanStatus of `battle_ids`, in battle order, if every one is kept judged; else None (no query)."""
+    keys = [_battle_key(plan, as_of, pk) for pk in battle_ids]
+    parts = caches["dashboards"].get_many(keys)
+    if not keys or len(parts) < len(keys):
+        return None
+    statuses = sorted((status for status, _ in parts.values()), key=lambda b: b.battle.number)
+    return PlanStatus.of_battles(plan, as_of, Rules.from_plan(plan), statuses)
 
 
 @dataclass
@@ -383,32 +393,10 @@ def _missing_departments(parts):
     return sorted(rows, key=lambda r: (-(r.expected - r.reported), r.name))
 
 
-@login_required
-def home(request):
-    """The latest plan's overview (or the user's department page)."""
-    plan = Plan.objects.order_by("-year", "code").first()
-    if plan is None:
-        raise Http404
-    if request.user.reads_everything or _is_office(request.user):
-        return redirect("dash:overview", code=plan.code)
-    if request.user.department_id:
-        return redirect("dash:department", code=plan.code, pk=request.user.department_id)
-    raise Http404
-
-
-@login_required
-def overview(request, code):
-    if not (request.user.reads_everything or _is_office(request.user)) and request.user.department_id:
-        return redirect("dash:department", code=code, pk=request.user.department_id)
-    plan = plan_for_user(request.user, code)
-    as_of = _as_of(request, plan)
-    show_all = request.GET.get("all") == "1"
-    # Offices see the departments that have not reported; leaders and admins may open their pages.
-    link_departments = request.user.reads_everything
-    # An office reads every battle's figures here but opens only its own battles' pages (and their
-    # targets and tasks): other battles are named without a link, never a link that answers 404.
-    # None: every battle opens (leaders and admins).
-    open_battles = None if request.user.reads_everything else request.user.office_battle_ids()
+def overview_body(plan, as_of, show_all, link_departments, open_battles):
+    """The overview's judged body. `link_departments`: the departments still to report link to
+    their pages (leaders and admins); `open_battles`: the battles whose pages the reader opens
+    (None: every one; an office: its own)."""
 
     def build():
         battles = plan_battles(plan)
@@ -437,20 +425,11 @@ def overview(request, code):
         )
 
     opened = "all" if open_battles is None else ",".join(str(pk) for pk in sorted(open_battles))
-    body = page_body("overview", plan, as_of, build, show_all, link_departments, opened)
-    return render(request, "dashboards/overview.html", {"plan": plan, "body": body})
+    return page_body("overview", plan, as_of, build, show_all, link_departments, opened)
 
 
-@login_required
-def battle(request, code, number):
-    battle = battle_for_user(request.user, code, number)
-    plan = battle.plan
-    as_of = _as_of(request, plan)
-    # ?light=red (from the overview's red list): the task table shows only tasks with that light.
-    # An unknown light is a filter to ignore, not an error: the whole table is shown.
-    light = request.GET.get("light")
-    if light not in schedule.LIGHT_LABELS:
-        light = None
+def battle_body(plan, battle, as_of, light):
+    """A battle page's judged body; `light`: its task table shows only the tasks of that light."""
 
     def build():
         status, forecasts = kept_status(plan, as_of, [battle])
@@ -470,7 +449,71 @@ def battle(request, code, number):
             at_risk=at_risk_rows(forecasts.at_risk, as_of),
         )
 
-    body = page_body("battle", plan, as_of, build, light, battle_ids=[battle.pk])
+    return page_body("battle", plan, as_of, build, light, battle_ids=[battle.pk])
+
+
+def warm(plan_id):
+    """Judge and render again, as of the period pages open on and in the default language, what a
+    write left unkept of `plan`'s dashboards: each renewed battle's judged figures, its overview
+    parts (for readers who open its page and for those who do not), the leaders' overview and its
+    battle page. The worker runs it after each report (targets.changes.battles_renewed), so that
+    the reader who comes next finds them kept instead of judging the battle in the request (an
+    office's overview and a department's page are then put together from kept parts); what is
+    kept already costs a cache read. The cache is shared by the web processes and the worker
+    (settings.CACHES)."""
+    plan = Plan.objects.filter(pk=plan_id).first()
+    if plan is None:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        as_of = _default_as_of(plan)
+        battles = plan_battles(plan)
+        overview_body(plan, as_of, False, True, None)  # leaders: judges what is not kept
+        overview_parts(plan, as_of, battles, frozenset())  # the parts of battles an office does not open
+        for battle in battles:
+            battle_body(plan, battle, as_of, None)
+
+
+@login_required
+def home(request):
+    """The latest plan's overview (or the user's department page)."""
+    plan = Plan.objects.order_by("-year", "code").first()
+    if plan is None:
+        raise Http404
+    if request.user.reads_everything or _is_office(request.user):
+        return redirect("dash:overview", code=plan.code)
+    if request.user.department_id:
+        return redirect("dash:department", code=plan.code, pk=request.user.department_id)
+    raise Http404
+
+
+@login_required
+def overview(request, code):
+    if not (request.user.reads_everything or _is_office(request.user)) and request.user.department_id:
+        return redirect("dash:department", code=code, pk=request.user.department_id)
+    plan = plan_for_user(request.user, code)
+    as_of = _as_of(request, plan)
+    show_all = request.GET.get("all") == "1"
+    # Offices see the departments that have not reported; leaders and admins may open their pages.
+    link_departments = request.user.reads_everything
+    # An office reads every battle's figures here but opens only its own battles' pages (and their
+    # targets and tasks): other battles are named without a link, never a link that answers 404.
+    # None: every battle opens (leaders and admins).
+    open_battles = None if request.user.reads_everything else request.user.office_battle_ids()
+    body = overview_body(plan, as_of, show_all, link_departments, open_battles)
+    return render(request, "dashboards/overview.html", {"plan": plan, "body": body})
+
+
+@login_required
+def battle(request, code, number):
+    battle = battle_for_user(request.user, code, number)
+    plan = battle.plan
+    as_of = _as_of(request, plan)
+    # ?light=red (from the overview's red list): the task table shows only tasks with that light.
+    # An unknown light is a filter to ignore, not an error: the whole table is shown.
+    light = request.GET.get("light")
+    if light not in schedule.LIGHT_LABELS:
+        light = None
+    body = battle_body(plan, battle, as_of, light)
     return render(request, "dashboards/battle.html", {"plan": plan, "battle": battle, "body": body})
 
 
@@ -480,10 +523,15 @@ def department(request, code, pk):
     dept = department_for_user(request.user, pk)
     as_of = _as_of(request, plan)
 
-    def build():
-        return _context(plan, as_of, department=dept, d=department_status(plan, dept, as_of))
+    battle_ids = department_battles(plan, dept)
 
-    body = page_body("department", plan, as_of, build, dept.pk, battle_ids=department_battles(plan, dept))
+    def build():
+        # Its battles judged already (by the worker after a report, or by other pages): read from
+        # them; else only what the department needs is judged.
+        status = kept_battles_status(plan, as_of, battle_ids)
+        return _context(plan, as_of, department=dept, d=department_status(plan, dept, as_of, status=status))
+
+    body = page_body("department", plan, as_of, build, dept.pk, battle_ids=battle_ids)
     return render(request, "dashboards/department.html", {"plan": plan, "department": dept, "body": body})
 
 

@@ -658,13 +658,16 @@ def _department_judgements(plan, department, as_of):
 def department_status(plan, department, as_of, status=None):
     """A department's tasks (it leads or must report on) and targets across battles, and how many
     of its owed reports up to the as-of 旬 were first submitted by their deadline. Without `status`
-    (a PlanStatus already computed), only what the department needs is judged."""
+    (a PlanStatus of at least the department's battles, reporting.dashboards.department_battles),
+    only what the department needs is judged."""
     if status is None:
         tasks, targets, plan_task_ids = _department_judgements(plan, department, as_of)
     else:
         tasks = [t for b in status.battles for t in b.tasks]
         targets = [t for b in status.battles for t in b.targets]
-        plan_task_ids = list(status.tasks_by_id)
+        # Every task of the plan, as _department_judgements names them: its reports on a task
+        # it no longer answers for still count among those submitted on time.
+        plan_task_ids = list(Task.objects.filter(section__battle__plan=plan).values_list("pk", flat=True).order_by())
     tasks = [t for t in tasks if any(d.pk == department.pk for d in t.reporters + t.leads)]
     targets = [t for t in targets if any(d.pk == department.pk for d in t.departments)]
     first_due = first_due_ten_day(plan)

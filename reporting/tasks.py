@@ -10,10 +10,13 @@ import logging
 
 from celery import chain, shared_task
 from celery.signals import worker_ready
+from django.conf import settings
+from django.core.cache import caches
 from django.utils import timezone
 
-from reporting import build, reminders
+from reporting import build, dashboards, reminders
 from reporting.models import BuildRequest
+from sixbattles import broker
 from targets.models import Plan
 
 log = logging.getLogger(__name__)
@@ -126,3 +129,30 @@ def clean_up_on_start(sender, **_kwargs):
         build.clean_temp_files()
     except Exception:  # a full or read-only disk must not keep the worker from starting
         log.exception("could not clean temp files at worker start")
+
+
+@shared_task(name="reporting.warm_dashboards")
+def warm_dashboards(plan_id):
+    """Judge again what writes renewed of the plan's dashboards (reporting.dashboards.warm); run
+    twice, the second run finds everything kept. The writes that commit while it runs queue the
+    next one."""
+    caches["dashboards"].delete(_warm_queued_key(plan_id))
+    dashboards.warm(plan_id)
+
+
+def _warm_queued_key(plan_id):
+    return f"warm-queued:{plan_id}"
+
+
+def queue_warm_dashboards(sender, plan_ids, **kwargs):
+    """targets.changes.battles_renewed → a warming job per plan, unless one is queued and not yet
+    started (it will see this write): at the deadline a burst of reports queues a job at a time,
+    not one per report. Its loss (the broker down) costs the next reader the judging, nothing else."""
+    if not settings.DASHBOARDS_WARM:
+        return
+    cache = caches["dashboards"]
+    for plan_id in plan_ids:
+        # Expires in case a worker dies between taking the job and starting it.
+        if cache.add(_warm_queued_key(plan_id), True, timeout=60):
+            if not broker.publish(warm_dashboards, (plan_id,), optional=True):
+                cache.delete(_warm_queued_key(plan_id))

@@ -18,12 +18,15 @@ PAUSE_SECONDS = 30.0
 _down_until = 0.0  # time.monotonic() before which this process does not try the broker again
 
 
-def publish(task, args=(), kwargs=None):
+def publish(task, args=(), kwargs=None, optional=False):
     """Queue `task`; False when the broker did not take it (logged in one line, no traceback:
-    it is the broker's state, not a bug, and /healthz says so too)."""
+    it is the broker's state, not a bug, and /healthz says so too). `optional`: a job whose loss
+    costs only time (warming the dashboards), not logged while the broker is paused."""
     global _down_until
     if time.monotonic() < _down_until:
-        log.warning("broker unreachable: %s not queued (not tried for %d s after a failure)", task.name, PAUSE_SECONDS)
+        (log.debug if optional else log.warning)(
+            "broker unreachable: %s not queued (not tried for %d s after a failure)", task.name, PAUSE_SECONDS
+        )
         return False
     try:
         task.apply_async(args, kwargs or {})

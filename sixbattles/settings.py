@@ -333,16 +333,22 @@ DISPATCH_CRITICISM_ON_TIME_PCT = env_int("DISPATCH_CRITICISM_ON_TIME_PCT", 60)
 # the requests need (sessions, login throttling, the cache) lives there.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # Rendered dashboards, per process, keyed on their plan's figures token (targets/changes.py),
-    # so an entry is never stale: a write gives the plan a new token. In memory and not in Redis
-    # on purpose: a broker outage must not take the dashboards with it.
+    # Judged and rendered dashboards, keyed on their plan's figures and battle tokens
+    # (targets/changes.py), so an entry is never stale: a write gives its battles new tokens. In
+    # files under DATA_DIR, shared by the web processes and the worker, which judges again what a
+    # report renewed (DASHBOARDS_WARM) so that the next reader finds it kept. Not in Redis on
+    # purpose: a broker outage must not take the dashboards with it.
     "dashboards": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "dashboards",
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache" / "dashboards"),
         "TIMEOUT": 24 * 3600,
-        "OPTIONS": {"MAX_ENTRIES": 500, "CULL_FREQUENCY": 4},
+        # A plan keeps ~60 entries between writes (six battles' parts and pages, as-of variants);
+        # each write adds its battles' new ones, the old ones culled a quarter at a time.
+        "OPTIONS": {"MAX_ENTRIES": 1000, "CULL_FREQUENCY": 4},
     },
 }
+# After every report the worker judges its battle again for the dashboards (reporting.tasks.warm_dashboards).
+DASHBOARDS_WARM = True
 
 LOGGING = {
     "version": 1,

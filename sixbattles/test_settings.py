@@ -20,6 +20,17 @@ STORAGES = {
 # Nothing is collected in tests (the live server serves static/ through the finders); without a
 # STATIC_ROOT whitenoise does not warn about the missing folder.
 STATIC_ROOT = None
+# In memory: each test starts with none kept (conftest.py); the tests of the worker's warming
+# turn DASHBOARDS_WARM on, the rest judge in the request as a reader before the worker would.
+CACHES = {
+    **CACHES,  # noqa: F405
+    "dashboards": {
+        **CACHES["dashboards"],  # noqa: F405
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "dashboards",
+    },
+}
+DASHBOARDS_WARM = False
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 AXES_ENABLED = True

@@ -21,9 +21,17 @@ deadlocking on each other's rows.
 """
 
 import uuid
+from functools import partial
 
+from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import Signal
+
+# Sent once a transaction that renewed battle tokens commits, with `plan_ids`: the plans of those
+# battles. The dashboards judge those battles again in the worker (reporting/apps.py connects it),
+# so that the next reader finds them kept. A receiver must not write.
+battles_renewed = Signal()
 
 
 def new_token():
@@ -65,6 +73,7 @@ def battle_figures_changed(battles):
         battle_tokens.update({str(b): new_token() for b, p in plan_of.items() if p == plan_id})
         Plan.objects.filter(pk=plan_id).update(figures_token=figures, battle_tokens=battle_tokens)
     Plan.objects.filter(predecessor_id__in=plan_ids).exclude(pk__in=plan_ids).update(figures_token=figures)
+    transaction.on_commit(partial(battles_renewed.send, sender=Plan, plan_ids=plan_ids), robust=True)
 
 
 def watch(model, plans_of, *, deletes=True, only_fields=None):

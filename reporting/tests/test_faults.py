@@ -77,8 +77,7 @@ def real_broker(monkeypatch):
         monkeypatch.setattr(celery_app, "_pool", None)
         monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
 
-    yield use
-    broker.reset()  # a failure remembered here must not skip the next test's publishes
+    return use
 
 
 def generate(client, plan, period, battle="all", regenerate=False):
@@ -326,3 +325,27 @@ def test_an_approval_telling_many_people_with_a_frozen_broker_waits_one_timeout_
     # One line per job not queued, and no traceback: the broker's state is not a bug.
     refused = [r for r in caplog.records if "not queued" in r.getMessage()]
     assert len(refused) == 6 and not any(r.exc_info for r in refused)
+
+
+def test_with_the_broker_down_a_report_is_taken_and_the_next_reader_judges_its_battle(
+    client, plan, leader, staff_science, settings, real_broker, django_capture_on_commit_callbacks, caplog
+):
+    """The worker's warming of the dashboards is lost with the broker: it costs the report nothing
+    and the next reader the judging; after the first failure it is not even logged."""
+    from reporting.tests.test_dashboard_cache import AS_OF, submit
+    from tasks.tests.helpers import task, ten_day
+
+    settings.DASHBOARDS_WARM = True
+    url = reverse("dash:overview", args=[plan.code])
+    client.force_login(leader)
+    client.get(url, AS_OF)
+    real_broker(f"redis://127.0.0.1:{closed_port()}/0")
+    for n in (14, 15):
+        with django_capture_on_commit_callbacks(execute=True):
+            report = submit(client, staff_science, task(2, 1, 1), ten_day(plan, n))
+        assert report.status == "submitted"
+    warnings = [r for r in caplog.records if "warm_dashboards" in r.getMessage()]
+    assert len(warnings) == 1  # the first failure; the second is skipped during the pause, quietly
+    client.force_login(leader)
+    response = client.get(url, AS_OF)
+    assert [t.name for t in response.templates].count("dashboards/_overview_card.html") == 1  # battle 2's
