@@ -11,6 +11,7 @@ and their rules for readings entry and report review are not the dashboards' rul
 """
 
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -35,8 +36,10 @@ from reporting.status import (
     MISSING_SHOWN,
     BadAsOf,
     PlanStatus,
+    Rate,
     area_ranking,
-    department_status,
+    department_share,
+    on_time_rate,
     plan_battles,
     plan_status,
     resolve_as_of,
@@ -230,16 +233,6 @@ def kept_status(plan, as_of, battles):
     )
 
 
-def kept_battles_status(plan, as_of, battle_ids):
-    """The PlanStatus of `battle_ids`, in battle order, if every one is kept judged; else None (no query)."""
-    keys = [_battle_key(plan, as_of, pk) for pk in battle_ids]
-    parts = caches["dashboards"].get_many(keys)
-    if not keys or len(parts) < len(keys):
-        return None
-    statuses = sorted((status for status, _ in parts.values()), key=lambda b: b.battle.number)
-    return PlanStatus.of_battles(plan, as_of, Rules.from_plan(plan), statuses)
-
-
 @dataclass
 class AtRiskRow:
     """One 年末预警 row as the table shows it (reporting.forecasts.RiskItem, rendered to text)."""
@@ -379,6 +372,68 @@ def _overview_part(plan, as_of, b, group, forecast_counts, at_risk, opened):
     )
 
 
+@dataclass
+class DepartmentPart:
+    """A department's share of one battle (status.department_share), its table rows rendered: kept
+    in the "dashboards" cache under the battle's token, so that after a report its page renders
+    that one battle's rows and reads the others' back."""
+
+    number: int  # the battle's, to order the parts
+    target_rows: str  # the 序号 cells left as SEQ, numbered across battles by _numbered
+    task_rows: str
+    owed: int
+    reported: int
+
+
+@dataclass
+class DepartmentPage:
+    on_time: Rate
+    current: Rate
+    target_rows: str
+    task_rows: str
+
+
+SEQ = "<!--seq-->"
+
+
+def _numbered(rows):
+    """Number the target rows put together from several battles' parts: 1, 2, 3 … in order."""
+    numbers = iter(range(1, rows.count(SEQ) + 1))
+    return re.sub(re.escape(SEQ), lambda _: str(next(numbers)), rows)
+
+
+def _department_key(plan, as_of, battle_id, department_id):
+    parts = ("dash-department-battle", plan.pk, battle_id, plan.battle_token(battle_id), as_of.period.pk)
+    return ":".join(str(part) for part in (*parts, get_language(), department_id))
+
+
+def _department_part(battle_status, department, as_of):
+    share = department_share(battle_status, department)
+    context = {"as_of": as_of, "targets": share.targets, "tasks": share.tasks, "seq": True}
+    return DepartmentPart(
+        battle_status.battle.number,
+        render_to_string("dashboards/_indicator_rows.html", context) if share.targets else "",
+        render_to_string("dashboards/_task_rows.html", context) if share.tasks else "",
+        share.owed,
+        share.reported,
+    )
+
+
+def department_parts(plan, as_of, department, battle_ids):
+    """`department`'s DepartmentParts of `battle_ids`, in battle order; the battles not kept are
+    judged together (kept_status), with the overview's and battle pages' judgement."""
+    cache = caches["dashboards"]
+    keys = {pk: _department_key(plan, as_of, pk, department.pk) for pk in battle_ids}
+    parts = cache.get_many(list(keys.values()))
+    missing = [pk for pk in battle_ids if keys[pk] not in parts]
+    if missing:
+        status, _ = kept_status(plan, as_of, [b for b in plan_battles(plan) if b.pk in missing])
+        made = {keys[b.battle.pk]: _department_part(b, department, as_of) for b in status.battles}
+        cache.set_many(made)
+        parts.update(made)
+    return sorted((parts[keys[pk]] for pk in battle_ids), key=attrgetter("number"))
+
+
 def _missing_departments(parts):
     """The departments with reports still owed for the as-of 旬 across the parts' battles, most
     missing first (as PlanStatus.missing_departments)."""
@@ -455,22 +510,37 @@ def battle_body(plan, battle, as_of, light):
 def warm(plan_id):
     """Judge and render again, as of the period pages open on and in the default language, what a
     write left unkept of `plan`'s dashboards: each renewed battle's judged figures, its overview
-    parts (for readers who open its page and for those who do not), the leaders' overview and its
-    battle page. The worker runs it after each report (targets.changes.battles_renewed), so that
-    the reader who comes next finds them kept instead of judging the battle in the request (an
-    office's overview and a department's page are then put together from kept parts); what is
-    kept already costs a cache read. The cache is shared by the web processes and the worker
-    (settings.CACHES)."""
+    parts (for readers who open its page and for those who do not), the leaders' overview, its
+    battle page and its part of each department's page. The worker runs it after each report
+    (targets.changes.battles_renewed), so that the reader who comes next finds them kept instead of
+    judging the battle in the request (an office's overview and a department's page are then put
+    together from kept parts); what is kept already costs a cache read. The cache is shared by
+    the web processes and the worker (settings.CACHES)."""
     plan = Plan.objects.filter(pk=plan_id).first()
     if plan is None:
         return
     with translation.override(settings.LANGUAGE_CODE):
         as_of = _default_as_of(plan)
         battles = plan_battles(plan)
+        cache = caches["dashboards"]
+        renewed = [b for b in battles if not cache.has_key(_battle_key(plan, as_of, b.pk))]
         overview_body(plan, as_of, False, True, None)  # leaders: judges what is not kept
         overview_parts(plan, as_of, battles, frozenset())  # the parts of battles an office does not open
         for battle in battles:
             battle_body(plan, battle, as_of, None)
+        if renewed:
+            # Each renewed battle's part of the page of every department that leads or reports on
+            # one of its tasks or answers for one of its targets.
+            status, _ = kept_status(plan, as_of, renewed)
+            for b in status.battles:
+                departments = {d.pk: d for t in b.tasks for d in t.reporters + t.leads}
+                departments.update((d.pk, d) for t in b.targets for d in t.departments)
+                cache.set_many(
+                    {
+                        _department_key(plan, as_of, b.battle.pk, d.pk): _department_part(b, d, as_of)
+                        for d in departments.values()
+                    }
+                )
 
 
 @login_required
@@ -522,14 +592,18 @@ def department(request, code, pk):
     plan = get_object_or_404(Plan, code=code)
     dept = department_for_user(request.user, pk)
     as_of = _as_of(request, plan)
-
     battle_ids = department_battles(plan, dept)
 
     def build():
-        # Its battles judged already (by the worker after a report, or by other pages): read from
-        # them; else only what the department needs is judged.
-        status = kept_battles_status(plan, as_of, battle_ids)
-        return _context(plan, as_of, department=dept, d=department_status(plan, dept, as_of, status=status))
+        parts = department_parts(plan, as_of, dept, battle_ids)
+        owed = sum(part.owed for part in parts)
+        page = DepartmentPage(
+            on_time=on_time_rate(plan, dept, as_of, owed),
+            current=Rate(expected=owed, reported=sum(part.reported for part in parts)),
+            target_rows=mark_safe(_numbered("".join(part.target_rows for part in parts))),  # our own templates
+            task_rows=mark_safe("".join(part.task_rows for part in parts)),
+        )
+        return _context(plan, as_of, department=dept, d=page)
 
     body = page_body("department", plan, as_of, build, dept.pk, battle_ids=battle_ids)
     return render(request, "dashboards/department.html", {"plan": plan, "department": dept, "body": body})

@@ -10,7 +10,7 @@ Public API (stable; the dispatch reports use it too):
 - ``plan_status(plan, as_of)`` → ``PlanStatus``: ``battles`` (``BattleStatus`` each with
   ``targets``/``tasks``/``light_counts``/``task_counts``/``reporting``/``review_queue``/
   ``departments``), ``red_list``, ``missing_departments``, ``targets_by_id``, ``tasks_by_id``.
-- ``department_status(plan, department, as_of)`` → ``DepartmentStatus``.
+- ``department_share(battle_status, department)``, ``on_time_rate(…)``: a department's page, battle by battle.
 - ``target_series(target, as_of)`` → ``TargetSeries`` (points with value and schedule, history).
 - ``area_ranking(target, as_of)`` → list of ``AreaRow`` ranked best first.
 - ``task_history(task, as_of, user)`` → ``TaskHistory`` (the reports `user` may read, metric progress);
@@ -603,93 +603,43 @@ def task_status(task, as_of):
 
 
 @dataclass
-class DepartmentStatus:
-    department: Department
-    targets: list
+class DepartmentShare:
+    """A department's share of one judged battle: the tasks it leads or must report on, the targets
+    it answers for, and of the tasks it must report on how many it reported for the as-of 旬."""
+
     tasks: list
-    on_time: Rate
-    current: Rate
+    targets: list
+    owed: int
+    reported: int
 
 
-def _department_judgements(plan, department, as_of):
-    """The department's tasks and targets judged exactly as plan_status judges them, reading only
-    the tasks it leads or must report on, the targets it is responsible for, and — for those
-    targets that are qualitative — the tasks their departments lead in their battle (their lights
-    judge the target). A fixed number of queries; returns (tasks, targets, the plan's task ids)."""
-    rules = Rules.from_plan(plan)
-    targets = list(_targets_query().filter(battle__plan=plan, departments=department))
-    # (battle id, department id) whose lead tasks judge one of these qualitative targets.
-    judging = {(t.battle_id, d.pk) for t in targets if t.kind == "qualitative" for d in t.departments.all()}
-    wanted = {department.pk} | {d for _, d in judging}
-    # Every task of the plan with its section and battle (small: ids only), to find the candidates
-    # below in Python and to name the plan's tasks for the on-time count.
-    plan_tasks = list(Task.objects.filter(section__battle__plan=plan).values_list("pk", "section_id").order_by())
-    candidate_tasks, candidate_sections = set(), set()
-    for task_id, section_id in (
-        Responsibility.objects.filter(section_id__in={s for _, s in plan_tasks}, department_id__in=wanted)
-        .values_list("task_id", "section_id")
-        .order_by()
-    ):
-        if task_id:
-            candidate_tasks.add(task_id)
-        else:
-            candidate_sections.add(section_id)
-    ids = [pk for pk, section_id in plan_tasks if pk in candidate_tasks or section_id in candidate_sections]
-    tasks = list(_tasks_query().filter(pk__in=ids))
-    resp_of = _effective_responsibilities(
-        tasks,
-        _responsibilities(Q(task_id__in=ids) | Q(section_id__in={t.section_id for t in tasks}, task__isnull=True)),
-    )
-
-    def needed(task):
-        # A task's own responsibilities replace its section's, so a candidate may not be needed.
-        return any(
-            (r.department_id == department.pk and r.role in REPORTING_ROLES)
-            or (r.role == "lead" and (task.section.battle_id, r.department_id) in judging)
-            for r in resp_of[task.pk]
-        )
-
-    tasks = [t for t in tasks if needed(t)]
-    task_statuses = _task_statuses(tasks, resp_of, as_of, first_due_ten_day(plan), rules)
-    target_statuses = _target_statuses(targets, as_of, rules, _lead_lights(task_statuses))
-    return task_statuses, target_statuses, [pk for pk, _ in plan_tasks]
-
-
-def department_status(plan, department, as_of, status=None):
-    """A department's tasks (it leads or must report on) and targets across battles, and how many
-    of its owed reports up to the as-of 旬 were first submitted by their deadline. Without `status`
-    (a PlanStatus of at least the department's battles, reporting.dashboards.department_battles),
-    only what the department needs is judged."""
-    if status is None:
-        tasks, targets, plan_task_ids = _department_judgements(plan, department, as_of)
-    else:
-        tasks = [t for b in status.battles for t in b.tasks]
-        targets = [t for b in status.battles for t in b.targets]
-        # Every task of the plan, as _department_judgements names them: its reports on a task
-        # it no longer answers for still count among those submitted on time.
-        plan_task_ids = list(Task.objects.filter(section__battle__plan=plan).values_list("pk", flat=True).order_by())
-    tasks = [t for t in tasks if any(d.pk == department.pk for d in t.reporters + t.leads)]
-    targets = [t for t in targets if any(d.pk == department.pk for d in t.departments)]
-    first_due = first_due_ten_day(plan)
+def department_share(battle_status, department):
+    tasks = [t for t in battle_status.tasks if any(d.pk == department.pk for d in t.reporters + t.leads)]
+    targets = [t for t in battle_status.targets if any(d.pk == department.pk for d in t.departments)]
     owed = [t for t in tasks if any(d.pk == department.pk for d in t.reporters)]
-    on_time = Rate(expected=len(owed) * max(as_of.ten_day - first_due + 1, 0))
+    reported = sum(1 for t in owed if t.current.get(department.pk) in REPORTED)
+    return DepartmentShare(tasks, targets, len(owed), reported)
+
+
+def on_time_rate(plan, department, as_of, owed):
+    """Of the `owed` tasks' reports due from the department up to the as-of 旬, how many were first
+    submitted by their deadline (two queries)."""
+    first_due = first_due_ten_day(plan)
+    rate = Rate(expected=owed * max(as_of.ten_day - first_due + 1, 0))
     due_ids = [p.pk for p in as_of.periods if p.kind == "ten_day" and first_due <= p.number <= as_of.ten_day]
-    # The plan's tasks and 旬 by id, with the department: all three columns of the unique
-    # (task, department, period) index, so PostgreSQL probes it for this department's rows of this
-    # plan (given the 旬 alone it scanned the whole plan's rows). The database counts those first
-    # submitted on or before the deadline, as a date in Asia/Shanghai.
-    on_time.reported = ProgressReport.objects.filter(
+    # Every task of the plan (its reports on a task it no longer answers for count too) and the
+    # due 旬 by id, with the department: all three columns of the unique (task, department, period)
+    # index, so PostgreSQL probes it for this department's rows of this plan (given the 旬 alone
+    # it scanned the whole plan's rows). The database counts those first submitted on or before
+    # the deadline, as a date in Asia/Shanghai.
+    plan_task_ids = list(Task.objects.filter(section__battle__plan=plan).values_list("pk", flat=True).order_by())
+    rate.reported = ProgressReport.objects.filter(
         task_id__in=plan_task_ids,
         department=department,
         period_id__in=due_ids,
         first_submitted_at__date__lte=F("period__deadline"),
     ).count()
-    current = Rate()
-    for t in owed:
-        current.expected += 1
-        if t.current.get(department.pk) in REPORTED:
-            current.reported += 1
-    return DepartmentStatus(department, targets, tasks, on_time, current)
+    return rate
 
 
 @dataclass

@@ -388,10 +388,15 @@ def test_target_page_shows_changes_to_definition_and_departments_in_fixed_querie
     assert "社会消费品零售总额4" in html
 
 
-def test_department_page_path_judges_exactly_as_the_whole_plan(plan, departments):
-    from django.core.management import call_command
+def test_each_departments_page_shows_its_tasks_and_targets_as_their_battles_pages_judge_them(
+    client, plan, departments, leader
+):
+    """A department's page is put together battle by battle (each battle's rows kept apart): its
+    rows are its tasks and targets in the plan's order, lit as the battle pages light them, its
+    targets numbered 1, 2, 3 … across battles, and its 本期报送 counts its own reports."""
+    import re
 
-    from reporting.status import department_status
+    from django.core.management import call_command
 
     call_command("seed_demo", plan.code, "--until", "2023-06-30", "--seed", "26")
     # A qualitative target of commerce's is judged from the lead tasks of all its departments:
@@ -403,20 +408,27 @@ def test_department_page_path_judges_exactly_as_the_whole_plan(plan, departments
     as_of = resolve_as_of(plan, "month-6")
     whole = plan_status(plan, as_of)
     assert len({t.judgement.light for t in whole.tasks_by_id.values()}) > 1
-    assert qualitative.pk in whole.targets_by_id
+    client.force_login(leader)
+    lit = {}
+    for number in sorted({b.battle.number for b in whole.battles}):
+        html = client.get(reverse("dash:battle", args=[plan.code, number]), {"as_of": "month-6"}).content.decode()
+        lit.update(re.findall(r'<tr (data-(?:task|target)="\d+") data-light="(\w+)"', html))
     compared = 0
     for dept in Department.objects.filter(responsibilities__section__battle__plan=plan).distinct():
-        own = department_status(plan, dept, as_of)
-        full = department_status(plan, dept, as_of, status=whole)
-        assert [t.task.pk for t in own.tasks] == [t.task.pk for t in full.tasks], dept
-        assert [t.judgement for t in own.tasks] == [t.judgement for t in full.tasks], dept
-        assert [(t.current, [d.pk for d in t.reporters]) for t in own.tasks] == [
-            (t.current, [d.pk for d in t.reporters]) for t in full.tasks
-        ]
-        assert [t.target.pk for t in own.targets] == [t.target.pk for t in full.targets], dept
-        assert [t.judgement for t in own.targets] == [t.judgement for t in full.targets], dept
-        assert (own.on_time, own.current) == (full.on_time, full.current), dept
-        compared += len(own.tasks) + len(own.targets)
+        html = client.get(reverse("dash:department", args=[plan.code, dept.pk]), {"as_of": "month-6"}).content.decode()
+        rows = re.findall(r'<tr (data-(?:task|target)="\d+") data-light="(\w+)"', html)
+        tasks = [t for t in whole.tasks_by_id.values() if dept in t.reporters + t.leads]
+        targets = [t for t in whole.targets_by_id.values() if dept in t.departments]
+        assert [row for row, _ in rows] == [f'data-target="{t.target.pk}"' for t in targets] + [
+            f'data-task="{t.task.pk}"' for t in tasks
+        ], dept
+        assert all(lit[row] == light for row, light in rows), dept
+        numbers = re.findall(r'<tr data-target="\d+" data-light="\w+">\s*<td>(\d+)</td>', html)
+        assert numbers == [str(n) for n in range(1, len(targets) + 1)], dept
+        owed = [t for t in tasks if dept in t.reporters]
+        reported = sum(1 for t in owed if t.current.get(dept.pk) in ("submitted", "approved"))
+        assert f"{reported}/{len(owed)}</div>" in html, dept
+        compared += len(rows)
     assert compared and whole.targets_by_id[qualitative.pk].judgement.light != "grey"
 
 

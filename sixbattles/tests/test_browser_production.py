@@ -152,6 +152,39 @@ def test_the_production_mode_serves_styled_pages_and_answers_the_health_check(
         assert "immutable" in response.headers["Cache-Control"]
 
 
+def test_after_a_report_submitted_in_the_browser_the_worker_judges_its_battle_again(
+    production_server, browser, screenshot_dir
+):
+    """The worker and the web processes share the dashboards' cache (files under DATA_DIR): the
+    report's battle is judged again by the worker, with no dashboard requested, for the next reader."""
+    base, tmp_path = production_server
+    worker_log = tmp_path / "data" / "logs" / "worker.log"
+    cache_dir = tmp_path / "data" / "cache" / "dashboards"
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/login/")
+        page.fill("#id_username", "shangwuju")
+        page.fill("#id_password", "demo12345")
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/login/" not in url)
+        page.goto(f"{base}/?as_of=2023-05-15")
+        page.locator("#todo-due .todo-item").first.get_by_role("link", name="填报").click()
+        page.fill("#id_progress", "开展消费季活动3场。")
+        before = {p.name for p in cache_dir.glob("*")}
+        page.get_by_role("button", name="提交").click()
+        page.wait_for_selector("text=报告已提交")
+        page.screenshot(path=str(screenshot_dir / "production-03-submitted.png"), full_page=True)
+    finally:
+        context.close()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "reporting.warm_dashboards" not in worker_log.read_text():
+        time.sleep(0.5)
+    log = worker_log.read_text()
+    assert re.search(r"Task reporting\.warm_dashboards\[[^]]+\] succeeded", log), log
+    assert {p.name for p in cache_dir.glob("*")} - before  # judged and kept by the worker
+
+
 def worker_main_pid(port):
     """The oldest process named for this server's worker (its pool's children come after it)."""
     found = subprocess.run(["pgrep", "-o", "-f", f"sixbattles-{port}@"], capture_output=True, text=True)
