@@ -181,7 +181,7 @@ def as_of_form(plan, as_of):
     return mark_safe(html)  # rendered by our own template, escaped there
 
 
-def page_body(name, plan, as_of, build, *vary, battle_ids=None):
+def page_body(name, plan, as_of, build, *vary, battle_ids=None, readings_only=False, task=None):
     """The judged part of a dashboard page (`dashboards/_<name>_body.html` rendered with `build()`'s
     context), kept in the "dashboards" cache under the plan's figures token, the as-of period, the
     language and `vary`. Every write that changes the plan's figures gives it a new token in its
@@ -190,8 +190,15 @@ def page_body(name, plan, as_of, build, *vary, battle_ids=None):
 
     A page that shows the figures of some battles alone (a battle, a target or a task of it, a
     department's page) names them: it is kept under those battles' tokens instead, which a report
-    in another battle leaves as they are."""
-    if battle_ids is None:
+    in another battle leaves as they are. A page that reads no report at all (a target's, its
+    counties') is kept under the token of the plan's definitions and readings (battle_tokens["*"],
+    renewed by every change but a report's), which no report renews; a task's page under that
+    token and the task's own (Task.figures_token), which only its own reports renew."""
+    if readings_only or task is not None:
+        token = "d" + plan.battle_tokens.get("*", "")
+        if task is not None:
+            token += ":t" + task.figures_token
+    elif battle_ids is None:
         token = plan.figures_token
     else:
         token = "b" + ",".join(f"{pk}:{plan.battle_token(pk)}" for pk in sorted(battle_ids))
@@ -631,7 +638,7 @@ def target(request, pk):
             history=target_history(target),
         )
 
-    body = page_body("target", plan, as_of, build, target.pk, battle_open, battle_ids=[target.battle_id])
+    body = page_body("target", plan, as_of, build, target.pk, battle_open, readings_only=True)
     return render(request, "dashboards/target.html", {"plan": plan, "target": target, "body": body})
 
 
@@ -735,7 +742,7 @@ def area(request, pk):
     def build():
         return _context(plan, as_of, target=target, rows=area_ranking(target, as_of))
 
-    body = page_body("area", plan, as_of, build, target.pk, battle_ids=[target.battle_id])
+    body = page_body("area", plan, as_of, build, target.pk, readings_only=True)
     return render(request, "dashboards/area.html", {"plan": plan, "target": target, "body": body})
 
 
@@ -759,7 +766,7 @@ def task(request, pk):
             metric_forecasts=task_metric_forecasts(status, as_of),
         )
 
-    body = page_body("task", plan, as_of, build, task.pk, battle_open, battle_ids=[task.section.battle_id])
+    body = page_body("task", plan, as_of, build, task.pk, battle_open, task=task)
     every = request.GET.get("reports") == "all"
     reports = task_reports(request.user, task, plan, as_of, every)
     return render(
@@ -771,15 +778,15 @@ def task_reports(user, task, plan, as_of, every):
     """The task page's reports, rendered: those `user` may read (tasks.access.readable_reports, never
     another department's draft or returned report), the latest few 旬 unless `every` (a year of
     reports is the task's own page's to list). Kept in the "dashboards" cache under the task's
-    battle token, the as-of period, the language and the very reports the reader may read with
-    their version and last change (status.task_history_rows, one query): readers who may read the
-    same reports share it; any other reader, or a report written or reviewed (which renews the
-    battle token too), gives another key. A renamed reviewer or department renews every token."""
+    token and the plan's definitions token, the as-of period, the language and the very reports
+    the reader may read with their version and last change (status.task_history_rows, one query):
+    readers who may read the same reports share it; any other reader, or a report written or
+    reviewed (which renews the task's token too), gives another key. A renamed reviewer or
+    department renews every token."""
     last = None if every else REPORT_PERIODS_SHOWN
     rows = task_history_rows(task, as_of, user, last=last)
     readable = hashlib.sha256(repr(rows).encode()).hexdigest()
-    battle_id = task.section.battle_id
-    parts = ("dash-reports", plan.pk, task.pk, battle_id, plan.battle_token(battle_id), as_of.period.pk)
+    parts = ("dash-reports", plan.pk, task.pk, plan.battle_tokens.get("*", ""), task.figures_token, as_of.period.pk)
     key = ":".join(str(part) for part in (*parts, get_language(), every, readable))
     cache = caches["dashboards"]
     html = cache.get(key)

@@ -19,7 +19,7 @@ from accounts.notify import notify
 from targets.changes import battle_figures_changed
 from targets.models import Battle
 from tasks import access, summaries
-from tasks.models import Attachment, MetricValue, ProgressReport, ReportEvent
+from tasks.models import Attachment, MetricValue, ProgressReport, ReportEvent, Task
 
 CONTENT_FIELDS = ("progress", "task_status", "problems", "next_steps")
 
@@ -56,6 +56,7 @@ def _locked(report_id):
     renewed first, so that every writer takes the plan's row before any report or task row
     (targets/changes.py: lock order)."""
     battle_figures_changed(Battle.objects.filter(sections__tasks__reports=report_id).values("pk"))
+    summaries.task_figures_changed(Task.objects.filter(reports=report_id).values("pk"))
     return ProgressReport.objects.select_for_update().select_related("task__section").get(pk=report_id)
 
 
@@ -405,6 +406,7 @@ def approve_reports(report_ids, user):
     ids = sorted(set(report_ids))
     # The plans' rows before any report row (the lock order of targets/changes.py).
     battle_figures_changed(Battle.objects.filter(sections__tasks__reports__in=ids).values("pk"))
+    summaries.task_figures_changed(Task.objects.filter(reports__in=ids).values("pk"))
     # No join in this query: FOR UPDATE locks the report rows only, not their tasks.
     task_of = dict(
         ProgressReport.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", "task_id")

@@ -62,8 +62,12 @@ class Task(models.Model):
     text = models.TextField(_("任务内容"), blank=True)
     responsibility_note = models.TextField(_("责任分工原文"), blank=True)
     basis = models.CharField(_("责任依据"), max_length=20, choices=Basis.choices, default=Basis.TASK)
+    # Renewed by every write to the task's reports or summaries (tasks/summaries.py
+    # task_figures_changed), in the write's transaction: its dashboard page is kept under it
+    # (reporting/dashboards.py), so a report on another task of the battle leaves the page kept.
+    figures_token = models.CharField(max_length=32, blank=True, default="", editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["figures_token"])
 
     class Meta:
         verbose_name = _("任务")

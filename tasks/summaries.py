@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import Q, Sum
 
-from targets.changes import battle_figures_changed, figures_changed
+from targets.changes import battle_figures_changed, figures_changed, new_token
 from targets.models import Battle, Period
 from tasks.models import MetricValue, ProgressReport, Responsibility, Task, TaskPeriodSummary
 
@@ -43,6 +43,13 @@ def lead_department_ids(task):
     )
     own = [r for r in rows if r[0] == task.pk]
     return {dept for _, dept, role in (own or rows) if role == Responsibility.Role.LEAD}
+
+
+def task_figures_changed(tasks):
+    """New figures tokens for `tasks` (ids, or a queryset of them: ``values("pk")``): what their
+    dashboard pages show changed. Called after battle_figures_changed, whose plan row lock orders
+    the writers of a plan before they take any task row (targets/changes.py: lock order)."""
+    Task.objects.filter(pk__in=tasks).update(figures_token=new_token())
 
 
 def _lock_tasks(task_ids):
@@ -85,6 +92,7 @@ def refresh(task, period_ids, *, task_locked=False):
     if not task_locked:
         # A report action has renewed the battle's token already, before its first lock.
         battle_figures_changed(Battle.objects.filter(sections=task.section_id).values("pk"))
+        task_figures_changed([task.pk])
         _lock_tasks([task.pk])
     leads = lead_department_ids(task)
     by_period = defaultdict(list)
@@ -157,6 +165,7 @@ def rebuild(task_ids=None):
         figures_changed(None)
     else:
         battle_figures_changed(Battle.objects.filter(sections__tasks__in=task_ids).values("pk"))
+        task_figures_changed(task_ids)
     if task_ids is not None:
         _lock_tasks(task_ids)
         TaskPeriodSummary.objects.filter(task_id__in=task_ids).delete()

@@ -377,3 +377,51 @@ def test_a_department_given_a_task_in_another_battle_follows_that_battles_report
     submit(client, staff_science, t3, ten_day(plan, 14))
     client.force_login(leader)
     assert "d" in client.get(url, AS_OF).context  # battle 2's report is judged on its page too
+
+
+def test_a_report_leaves_the_target_and_county_pages_of_its_battle_kept(
+    client, plan, leader, staff_commerce, departments
+):
+    """A target's page and its counties' read readings only: a report in its battle leaves them
+    kept, a reading renews them."""
+    target = Target.objects.get(battle__plan=plan, code="1.01")
+    urls = [reverse("dash:target", args=[target.pk]), reverse("dash:area", args=[target.pk])]
+    client.force_login(leader)
+    first = [client.get(url, AS_OF).content.decode() for url in urls]
+    submit(client, staff_commerce, task(1, 1, 1), ten_day(plan, 14))
+    client.force_login(leader)
+    for url, before in zip(urls, first, strict=True):
+        response = client.get(url, AS_OF)
+        assert "series" not in response.context and "rows" not in response.context  # not judged again
+        assert MESSAGES.sub("", without_csrf(response.content.decode())) == MESSAGES.sub("", without_csrf(before))
+    TargetReading.objects.create(
+        target=target,
+        period=Period.objects.get(plan=plan, kind="quarter", number=1),
+        department=departments["stats"],
+        cumulative_growth=Decimal("8.1"),
+    )
+    client.force_login(leader)
+    assert "8.1" in client.get(urls[0], AS_OF).content.decode()
+
+
+def test_a_report_on_another_task_of_its_battle_leaves_a_tasks_page_kept(
+    client, plan, leader, staff_commerce, staff_culture
+):
+    """A task's page shows its own reports only: another task's report leaves it kept, its own
+    renews it at once."""
+    t1, t2 = task(1, 1, 1), task(1, 1, 2)
+    assert t1.section.battle_id == t2.section.battle_id
+    url = reverse("dash:task", args=[t1.pk])
+    client.force_login(leader)
+    before = client.get(url, AS_OF).content.decode()
+    client.force_login(staff_culture)
+    url2 = reverse("tasks:report_edit", args=[t2.pk, ten_day(plan, 14).pk])
+    assert client.post(url2, report_data(action="submit")).status_code == 302
+    client.force_login(leader)
+    response = client.get(url, AS_OF)
+    assert "t" not in response.context  # not judged again
+    assert MESSAGES.sub("", without_csrf(response.content.decode())) == MESSAGES.sub("", without_csrf(before))
+    submit(client, staff_commerce, t1, ten_day(plan, 14))
+    client.force_login(leader)
+    response = client.get(url, AS_OF)
+    assert "t" in response.context and "待审核" in response.content.decode()
