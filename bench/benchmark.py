@@ -19,8 +19,9 @@ page's p95 ÷ the account page's p95 and, with two databases, the second's p95 �
 
 Each dashboard is timed four times per round: as served between writes ("kept": its judged body
 from the dashboards cache, reporting/dashboards.py page_body); as on the first view after a report
-once the worker has judged its battle again ("after a report": one battle's token renewed, as a
-submission or approval on one of its tasks renews it, battles 1 to 6 in turn, then
+once the worker has judged its battle again ("after a report": one battle's token and one task's
+renewed, as a submission or approval on that task renews them, battles 1 to 6 in turn, the task
+never the measured task page's (its own report renews that page, which the worker leaves), then
 reporting.dashboards.warm run as the worker runs it after the report commits; its own time is the
 "worker:" row); as on a view after a report before the worker is done ("after a report, no
 worker": the overview and the battle page judge that battle in the request and take the others'
@@ -62,6 +63,7 @@ from sixbattles.settings import database_from_url  # noqa: E402
 from targets.changes import battle_figures_changed  # noqa: E402
 from targets.models import Battle, Department, Plan, Target  # noqa: E402
 from tasks.models import ProgressReport, Task  # noqa: E402
+from tasks.summaries import task_figures_changed  # noqa: E402
 
 SIZES = {"small": (1, 1), "large": (14, 5)}
 AS_OF = ""  # the period a leader lands on (the latest ended 旬 with reports: the whole year)
@@ -108,6 +110,14 @@ class Database:
             CHEAPEST: reverse("accounts:profile"),
         }
         self.battles = list(Battle.objects.filter(plan=plan).order_by("number").values_list("pk", flat=True))
+        # A report's task in each battle: another than the measured task page's.
+        self.report_tasks = [
+            Task.objects.filter(section__battle_id=pk)
+            .exclude(pk=task.pk)
+            .order_by("id")
+            .values_list("pk", flat=True)[0]
+            for pk in self.battles
+        ]
         self.reports_made = {}  # per page: each page sees a report in battles 1 to 6 in turn
         self.plan_id = plan.pk
         variants = [d + v for v in VARIANTS for d in DASHBOARDS]
@@ -147,6 +157,7 @@ class Database:
         made = self.reports_made.get(name, 0)
         with transaction.atomic():
             battle_figures_changed([self.battles[made % len(self.battles)]])
+            task_figures_changed([self.report_tasks[made % len(self.battles)]])
         self.reports_made[name] = made + 1
 
     def round(self):
