@@ -381,9 +381,10 @@ def _overview_part(plan, as_of, b, group, forecast_counts, at_risk, opened):
 
 @dataclass
 class DepartmentPart:
-    """A department's share of one battle (status.department_share), its table rows rendered: kept
-    in the "dashboards" cache under the battle's token, so that after a report its page renders
-    that one battle's rows and reads the others' back."""
+    """A department's share of one battle (status.department_share), its table rows rendered. Every
+    department's parts of a battle are kept together in the "dashboards" cache under the battle's
+    token (battle_department_parts), so that after a report a department's page renders nothing
+    and reads its parts back, the report's battle's rendered once for every department."""
 
     number: int  # the battle's, to order the parts
     target_rows: str  # the 序号 cells left as SEQ, numbered across battles by _numbered
@@ -409,36 +410,62 @@ def _numbered(rows):
     return re.sub(re.escape(SEQ), lambda _: str(next(numbers)), rows)
 
 
-def _department_key(plan, as_of, battle_id, department_id):
-    parts = ("dash-department-battle", plan.pk, battle_id, plan.battle_token(battle_id), as_of.period.pk)
-    return ":".join(str(part) for part in (*parts, get_language(), department_id))
+def _rows_by_id(html, kind):
+    """Rows rendered together (`_task_rows.html`, `_indicator_rows.html`), each starting with
+    `<tr data-<kind>="<id>"`, as id → that row's markup."""
+    starts = [(m.start(), int(m.group(1))) for m in re.finditer(rf'<tr data-{kind}="(\d+)"', html)]
+    ends = [start for start, _ in starts[1:]] + [len(html)]
+    return {pk: html[start:end] for (start, pk), end in zip(starts, ends, strict=True)}
 
 
-def _department_part(battle_status, department, as_of):
-    share = department_share(battle_status, department)
-    context = {"as_of": as_of, "targets": share.targets, "tasks": share.tasks, "seq": True}
-    return DepartmentPart(
-        battle_status.battle.number,
-        render_to_string("dashboards/_indicator_rows.html", context) if share.targets else "",
-        render_to_string("dashboards/_task_rows.html", context) if share.tasks else "",
-        share.owed,
-        share.reported,
-    )
+def _department_parts(battle_status, as_of):
+    """Department id → its DepartmentPart of one judged battle: the battle's rows rendered once
+    and picked per department."""
+    context = {"as_of": as_of, "targets": battle_status.targets, "tasks": battle_status.tasks, "seq": True}
+    target_rows = _rows_by_id(render_to_string("dashboards/_indicator_rows.html", context), "target")
+    task_rows = _rows_by_id(render_to_string("dashboards/_task_rows.html", context), "task")
+    departments = {d.pk: d for t in battle_status.tasks for d in t.reporters + t.leads}
+    departments.update((d.pk, d) for t in battle_status.targets for d in t.departments)
+    parts = {}
+    for department in departments.values():
+        share = department_share(battle_status, department)
+        parts[department.pk] = DepartmentPart(
+            battle_status.battle.number,
+            "".join(target_rows[t.target.pk] for t in share.targets),
+            "".join(task_rows[t.task.pk] for t in share.tasks),
+            share.owed,
+            share.reported,
+        )
+    return parts
 
 
-def department_parts(plan, as_of, department, battle_ids):
-    """`department`'s DepartmentParts of `battle_ids`, in battle order; the battles not kept are
-    judged together (kept_status), with the overview's and battle pages' judgement."""
+def battle_department_parts(plan, as_of, battle_ids):
+    """Battle id → {department id → DepartmentPart} of `battle_ids`, each battle's kept under its
+    token; the battles not kept are judged together (kept_status, shared with the overview and
+    the battle pages)."""
     cache = caches["dashboards"]
-    keys = {pk: _department_key(plan, as_of, pk, department.pk) for pk in battle_ids}
+    language = get_language()
+    keys = {
+        pk: ":".join(
+            str(part)
+            for part in ("dash-department-rows", plan.pk, pk, plan.battle_token(pk), as_of.period.pk, language)
+        )
+        for pk in battle_ids
+    }
     parts = cache.get_many(list(keys.values()))
     missing = [pk for pk in battle_ids if keys[pk] not in parts]
     if missing:
         status, _ = kept_status(plan, as_of, [b for b in plan_battles(plan) if b.pk in missing])
-        made = {keys[b.battle.pk]: _department_part(b, department, as_of) for b in status.battles}
+        made = {keys[b.battle.pk]: _department_parts(b, as_of) for b in status.battles}
         cache.set_many(made)
         parts.update(made)
-    return sorted((parts[keys[pk]] for pk in battle_ids), key=attrgetter("number"))
+    return {pk: parts[keys[pk]] for pk in battle_ids}
+
+
+def department_parts(plan, as_of, department, battle_ids):
+    """`department`'s DepartmentParts of `battle_ids` (those it has), in battle order."""
+    parts = battle_department_parts(plan, as_of, battle_ids).values()
+    return sorted((p[department.pk] for p in parts if department.pk in p), key=attrgetter("number"))
 
 
 def _missing_departments(parts):
@@ -535,19 +562,9 @@ def warm(plan_id):
         overview_parts(plan, as_of, battles, frozenset())  # the parts of battles an office does not open
         for battle in battles:
             battle_body(plan, battle, as_of, None)
-        if renewed:
-            # Each renewed battle's part of the page of every department that leads or reports on
-            # one of its tasks or answers for one of its targets.
-            status, _ = kept_status(plan, as_of, renewed)
-            for b in status.battles:
-                departments = {d.pk: d for t in b.tasks for d in t.reporters + t.leads}
-                departments.update((d.pk, d) for t in b.targets for d in t.departments)
-                cache.set_many(
-                    {
-                        _department_key(plan, as_of, b.battle.pk, d.pk): _department_part(b, d, as_of)
-                        for d in departments.values()
-                    }
-                )
+        # Each renewed battle's part of the page of every department that leads or reports on one
+        # of its tasks or answers for one of its targets.
+        battle_department_parts(plan, as_of, [b.pk for b in renewed])
 
 
 @login_required
