@@ -51,10 +51,11 @@ if [ "${RUSH_PROFILE:-1}" = 1 ]; then
   sed -n '/^server time/,$p' "$out/profile.txt"
 fi
 
-echo "== starting the production mode on 127.0.0.1:$port (web only: reports are not built at a deadline)"
-# The report worker is left out: at the deadline no report is due (they are built 48 h after a
-# period ends), and its start-up catch-up would build a year of reports during the measurement.
-SERVE_SKIP_SETUP=1 SERVE_NO_WORKER=1 PORT="$port" LOG_DIR="$out" \
+echo "== starting the production mode on 127.0.0.1:$port (web and the worker, no beat)"
+# The worker judges the dashboards again after each report (reporting.warm_dashboards). Its start-up
+# catch-up and the beat are left out: at the deadline no report is due (they are built 48 h after a
+# period ends), and the catch-up would build a year of reports during the measurement.
+SERVE_SKIP_SETUP=1 SERVE_NO_BEAT=1 DISPATCH_CATCH_UP_ON_WORKER_START=0 PORT="$port" LOG_DIR="$out" \
   WEB_CONCURRENCY="${RUSH_WEB_CONCURRENCY:-2}" WEB_THREADS="${RUSH_WEB_THREADS:-1}" \
   scripts/serve.sh >"$out/serve.log" 2>&1 &
 server=$!

@@ -12,6 +12,7 @@
 #   WEB_THREADS     threads per gunicorn worker (default 1)
 #   CELERY_CONCURRENCY report worker processes (default 1)
 #   SERVE_NO_WORKER=1  start no Celery worker and no beat (e.g. they run on another machine)
+#   SERVE_NO_BEAT=1    start the worker but no beat (the beat runs on another machine)
 #   SERVE_SKIP_SETUP=1 do not run scripts/setup.sh (the virtualenv is already installed)
 #   LOG_DIR         where the worker's, beat's and gunicorn's logs go (default $DATA_DIR/logs)
 #   STOP_TIMEOUT    seconds given to each process to stop before it is killed (default 30)
@@ -91,7 +92,9 @@ if [ "${SERVE_NO_WORKER:-0}" != 1 ]; then
     --concurrency="${CELERY_CONCURRENCY:-1}" -n "sixbattles-${PORT:-8000}@%h"
   # A second beat on the same database (here or on another machine) is refused with a message and
   # tried again: it takes over the schedule when the first one stops.
-  keep_running 60 "$log_dir/beat.log" .venv/bin/celery -A sixbattles beat --loglevel=INFO
+  if [ "${SERVE_NO_BEAT:-0}" != 1 ]; then
+    keep_running 60 "$log_dir/beat.log" .venv/bin/celery -A sixbattles beat --loglevel=INFO
+  fi
 fi
 
 # --preload loads the app once, then forks: wsgi.py's gc.freeze() then covers every worker.
