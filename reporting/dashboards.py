@@ -39,7 +39,7 @@ from reporting.status import (
     Rate,
     area_ranking,
     department_share,
-    on_time_rate,
+    on_time_counts,
     plan_battles,
     plan_status,
     resolve_as_of,
@@ -54,6 +54,7 @@ from targets import schedule
 from targets.access import target_for_user
 from targets.forecast import month_of
 from targets.models import Battle, Department, HistoricalTarget_departments, Period, Plan, Target
+from targets.periods import first_due_ten_day
 from targets.schedule import Rules
 from tasks.access import task_for_user
 from tasks.models import Responsibility
@@ -389,8 +390,9 @@ class DepartmentPart:
     number: int  # the battle's, to order the parts
     target_rows: str  # the 序号 cells left as SEQ, numbered across battles by _numbered
     task_rows: str
-    owed: int
-    reported: int
+    owed: int  # tasks it must report on
+    reported: int  # of those, reported for the as-of 旬
+    on_time: int  # its reports on those tasks due up to the as-of 旬 first submitted by the deadline
 
 
 @dataclass
@@ -418,9 +420,10 @@ def _rows_by_id(html, kind):
     return {pk: html[start:end] for (start, pk), end in zip(starts, ends, strict=True)}
 
 
-def _department_parts(battle_status, as_of):
+def _department_parts(battle_status, as_of, first_due):
     """Department id → its DepartmentPart of one judged battle: the battle's rows rendered once
-    and picked per department."""
+    and picked per department (one query: the on-time counts)."""
+    on_time = on_time_counts(battle_status, as_of, first_due)
     context = {"as_of": as_of, "targets": battle_status.targets, "tasks": battle_status.tasks, "seq": True}
     target_rows = _rows_by_id(render_to_string("dashboards/_indicator_rows.html", context), "target")
     task_rows = _rows_by_id(render_to_string("dashboards/_task_rows.html", context), "task")
@@ -435,6 +438,7 @@ def _department_parts(battle_status, as_of):
             "".join(task_rows[t.task.pk] for t in share.tasks),
             share.owed,
             share.reported,
+            on_time.get(department.pk, 0),
         )
     return parts
 
@@ -456,7 +460,8 @@ def battle_department_parts(plan, as_of, battle_ids):
     missing = [pk for pk in battle_ids if keys[pk] not in parts]
     if missing:
         status, _ = kept_status(plan, as_of, [b for b in plan_battles(plan) if b.pk in missing])
-        made = {keys[b.battle.pk]: _department_parts(b, as_of) for b in status.battles}
+        first_due = first_due_ten_day(plan)
+        made = {keys[b.battle.pk]: _department_parts(b, as_of, first_due) for b in status.battles}
         cache.set_many(made)
         parts.update(made)
     return {pk: parts[keys[pk]] for pk in battle_ids}
@@ -621,8 +626,9 @@ def department(request, code, pk):
     def build():
         parts = department_parts(plan, as_of, dept, battle_ids)
         owed = sum(part.owed for part in parts)
+        due = max(as_of.ten_day - first_due_ten_day(plan) + 1, 0)
         page = DepartmentPage(
-            on_time=on_time_rate(plan, dept, as_of, owed),
+            on_time=Rate(expected=owed * due, reported=sum(part.on_time for part in parts)),
             current=Rate(expected=owed, reported=sum(part.reported for part in parts)),
             target_rows=mark_safe(_numbered("".join(part.target_rows for part in parts))),  # our own templates
             task_rows=mark_safe("".join(part.task_rows for part in parts)),

@@ -10,7 +10,7 @@ Public API (stable; the dispatch reports use it too):
 - ``plan_status(plan, as_of)`` → ``PlanStatus``: ``battles`` (``BattleStatus`` each with
   ``targets``/``tasks``/``light_counts``/``task_counts``/``reporting``/``review_queue``/
   ``departments``), ``red_list``, ``missing_departments``, ``targets_by_id``, ``tasks_by_id``.
-- ``department_share(battle_status, department)``, ``on_time_rate(…)``: a department's page, battle by battle.
+- ``department_share(battle_status, department)``, ``on_time_counts(…)``: a department's page, battle by battle.
 - ``target_series(target, as_of)`` → ``TargetSeries`` (points with value and schedule, history).
 - ``area_ranking(target, as_of)`` → list of ``AreaRow`` ranked best first.
 - ``task_history(task, as_of, user)`` → ``TaskHistory`` (the reports `user` may read, metric progress);
@@ -621,25 +621,28 @@ def department_share(battle_status, department):
     return DepartmentShare(tasks, targets, len(owed), reported)
 
 
-def on_time_rate(plan, department, as_of, owed):
-    """Of the `owed` tasks' reports due from the department up to the as-of 旬, how many were first
-    submitted by their deadline (two queries)."""
-    first_due = first_due_ten_day(plan)
-    rate = Rate(expected=owed * max(as_of.ten_day - first_due + 1, 0))
+def on_time_counts(battle_status, as_of, first_due):
+    """Department id → how many of its reports due up to the as-of 旬 on the battle's tasks it must
+    report on were first submitted by their deadline, as a date in Asia/Shanghai (one query)."""
     due_ids = [p.pk for p in as_of.periods if p.kind == "ten_day" and first_due <= p.number <= as_of.ten_day]
-    # Every task of the plan (its reports on a task it no longer answers for count too) and the
-    # due 旬 by id, with the department: all three columns of the unique (task, department, period)
-    # index, so PostgreSQL probes it for this department's rows of this plan (given the 旬 alone
-    # it scanned the whole plan's rows). The database counts those first submitted on or before
-    # the deadline, as a date in Asia/Shanghai.
-    plan_task_ids = list(Task.objects.filter(section__battle__plan=plan).values_list("pk", flat=True).order_by())
-    rate.reported = ProgressReport.objects.filter(
-        task_id__in=plan_task_ids,
-        department=department,
-        period_id__in=due_ids,
-        first_submitted_at__date__lte=F("period__deadline"),
-    ).count()
-    return rate
+    owed = {(t.task.pk, d.pk) for t in battle_status.tasks for d in t.reporters}
+    if not owed or not due_ids:
+        return {}
+    # The tasks and 旬 by id: the leading columns of the unique (task, department, period) index.
+    rows = (
+        ProgressReport.objects.filter(
+            task_id__in={task_id for task_id, _ in owed},
+            period_id__in=due_ids,
+            first_submitted_at__date__lte=F("period__deadline"),
+        )
+        .order_by()
+        .values_list("task_id", "department_id")
+    )
+    counts = defaultdict(int)
+    for key in rows:
+        if key in owed:
+            counts[key[1]] += 1
+    return counts
 
 
 @dataclass

@@ -75,14 +75,15 @@ def test_after_a_report_a_departments_page_is_put_together_from_its_kept_battles
 ):
     url = reverse("dash:department", args=[plan.code, staff_commerce.department_id])
     client.force_login(staff_commerce)
-    with django_assert_num_queries(24):  # its battles' tasks and targets judged in the request
+    with django_assert_num_queries(23):  # its battles' tasks and targets judged in the request
         client.get(url)
 
     submitted_and_warmed(client, staff_commerce, task(1, 1, 1), ten_day(plan, 14), django_capture_on_commit_callbacks)
 
     client.force_login(staff_commerce)
-    # Its battles kept by the worker: only the plan's task ids and its on-time count are read.
-    with django_assert_num_queries(9):
+    # Its battles kept by the worker: nothing judged or counted (the session, the user, the plan,
+    # its periods, the unread count, the department and its battles).
+    with django_assert_num_queries(7):
         kept = client.get(url)
     assert "待审核" in kept.content.decode()
     assert shown(kept) == shown(computed(client, url))
