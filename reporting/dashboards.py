@@ -38,6 +38,7 @@ from reporting.status import (
     PlanStatus,
     Rate,
     area_ranking,
+    department_judgements,
     department_share,
     on_time_counts,
     plan_battles,
@@ -414,16 +415,16 @@ def _numbered(rows):
 
 def _rows_by_id(html, kind):
     """Rows rendered together (`_task_rows.html`, `_indicator_rows.html`), each starting with
-    `<tr data-<kind>="<id>"`, as id → that row's markup."""
+    `<tr data-<kind>="<id>"`, as id → that row's markup and a newline (in their order)."""
     starts = [(m.start(), int(m.group(1))) for m in re.finditer(rf'<tr data-{kind}="(\d+)"', html)]
-    ends = [start for start, _ in starts[1:]] + [len(html)]
-    return {pk: html[start:end] for (start, pk), end in zip(starts, ends, strict=True)}
+    ends = [start for start, _ in starts[1:]] + [len(html)] * bool(starts)
+    return {pk: html[start:end].rstrip() + "\n" for (start, pk), end in zip(starts, ends, strict=True)}
 
 
 def _department_parts(battle_status, as_of, first_due):
     """Department id → its DepartmentPart of one judged battle: the battle's rows rendered once
     and picked per department (one query: the on-time counts)."""
-    on_time = on_time_counts(battle_status, as_of, first_due)
+    on_time = on_time_counts(battle_status.tasks, as_of, first_due)
     context = {"as_of": as_of, "targets": battle_status.targets, "tasks": battle_status.tasks, "seq": True}
     target_rows = _rows_by_id(render_to_string("dashboards/_indicator_rows.html", context), "target")
     task_rows = _rows_by_id(render_to_string("dashboards/_task_rows.html", context), "task")
@@ -443,19 +444,23 @@ def _department_parts(battle_status, as_of, first_due):
     return parts
 
 
-def battle_department_parts(plan, as_of, battle_ids):
-    """Battle id → {department id → DepartmentPart} of `battle_ids`, each battle's kept under its
-    token; the battles not kept are judged together (kept_status, shared with the overview and
-    the battle pages)."""
-    cache = caches["dashboards"]
+def _department_rows_keys(plan, as_of, battle_ids):
     language = get_language()
-    keys = {
+    return {
         pk: ":".join(
             str(part)
             for part in ("dash-department-rows", plan.pk, pk, plan.battle_token(pk), as_of.period.pk, language)
         )
         for pk in battle_ids
     }
+
+
+def battle_department_parts(plan, as_of, battle_ids):
+    """Battle id → {department id → DepartmentPart} of `battle_ids`, each battle's kept under its
+    token; the battles not kept are judged together (kept_status, shared with the overview and
+    the battle pages)."""
+    cache = caches["dashboards"]
+    keys = _department_rows_keys(plan, as_of, battle_ids)
     parts = cache.get_many(list(keys.values()))
     missing = [pk for pk in battle_ids if keys[pk] not in parts]
     if missing:
@@ -468,9 +473,45 @@ def battle_department_parts(plan, as_of, battle_ids):
 
 
 def department_parts(plan, as_of, department, battle_ids):
-    """`department`'s DepartmentParts of `battle_ids` (those it has), in battle order."""
-    parts = battle_department_parts(plan, as_of, battle_ids).values()
-    return sorted((p[department.pk] for p in parts if department.pk in p), key=attrgetter("number"))
+    """`department`'s DepartmentParts of `battle_ids` in battle order, if every one of those battles'
+    is kept (the worker keeps them after a report); else None: judging whole battles in a reader's
+    request costs more than judging the department's own tasks (department_page)."""
+    keys = _department_rows_keys(plan, as_of, battle_ids)
+    parts = caches["dashboards"].get_many(list(keys.values()))
+    if len(parts) < len(keys):
+        return None
+    return sorted((p[department.pk] for p in parts.values() if department.pk in p), key=attrgetter("number"))
+
+
+def department_page(plan, as_of, department, battle_ids):
+    """A department's page: its tasks and targets across battles, its on-time and current rates,
+    from its battles' kept rows, or else judged from its own tasks and targets alone. Both ways
+    render the same rows."""
+    first_due = first_due_ten_day(plan)
+    due = max(as_of.ten_day - first_due + 1, 0)
+    parts = department_parts(plan, as_of, department, battle_ids)
+    if parts is None:
+        share = department_judgements(plan, department, as_of)
+        context = {"as_of": as_of, "targets": share.targets, "tasks": share.tasks, "seq": True}
+        target_rows = _rows_by_id(render_to_string("dashboards/_indicator_rows.html", context), "target")
+        task_rows = _rows_by_id(render_to_string("dashboards/_task_rows.html", context), "task")
+        parts = [
+            DepartmentPart(
+                0,
+                "".join(target_rows.values()),
+                "".join(task_rows.values()),
+                share.owed,
+                share.reported,
+                on_time_counts(share.tasks, as_of, first_due).get(department.pk, 0),
+            )
+        ]
+    owed = sum(part.owed for part in parts)
+    return DepartmentPage(
+        on_time=Rate(expected=owed * due, reported=sum(part.on_time for part in parts)),
+        current=Rate(expected=owed, reported=sum(part.reported for part in parts)),
+        target_rows=mark_safe(_numbered("".join(part.target_rows for part in parts))),  # our own templates
+        task_rows=mark_safe("".join(part.task_rows for part in parts)),
+    )
 
 
 def _missing_departments(parts):
@@ -624,16 +665,7 @@ def department(request, code, pk):
     battle_ids = department_battles(plan, dept)
 
     def build():
-        parts = department_parts(plan, as_of, dept, battle_ids)
-        owed = sum(part.owed for part in parts)
-        due = max(as_of.ten_day - first_due_ten_day(plan) + 1, 0)
-        page = DepartmentPage(
-            on_time=Rate(expected=owed * due, reported=sum(part.on_time for part in parts)),
-            current=Rate(expected=owed, reported=sum(part.reported for part in parts)),
-            target_rows=mark_safe(_numbered("".join(part.target_rows for part in parts))),  # our own templates
-            task_rows=mark_safe("".join(part.task_rows for part in parts)),
-        )
-        return _context(plan, as_of, department=dept, d=page)
+        return _context(plan, as_of, department=dept, d=department_page(plan, as_of, dept, battle_ids))
 
     body = page_body("department", plan, as_of, build, dept.pk, battle_ids=battle_ids)
     return render(request, "dashboards/department.html", {"plan": plan, "department": dept, "body": body})

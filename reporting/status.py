@@ -613,19 +613,74 @@ class DepartmentShare:
     reported: int
 
 
-def department_share(battle_status, department):
-    tasks = [t for t in battle_status.tasks if any(d.pk == department.pk for d in t.reporters + t.leads)]
-    targets = [t for t in battle_status.targets if any(d.pk == department.pk for d in t.departments)]
+def department_share(battle_status, department, tasks=None, targets=None):
+    """The department's share of one judged battle (or of `tasks` and `targets` judged by
+    department_judgements)."""
+    tasks = battle_status.tasks if tasks is None else tasks
+    targets = battle_status.targets if targets is None else targets
+    tasks = [t for t in tasks if any(d.pk == department.pk for d in t.reporters + t.leads)]
+    targets = [t for t in targets if any(d.pk == department.pk for d in t.departments)]
     owed = [t for t in tasks if any(d.pk == department.pk for d in t.reporters)]
     reported = sum(1 for t in owed if t.current.get(department.pk) in REPORTED)
     return DepartmentShare(tasks, targets, len(owed), reported)
 
 
-def on_time_counts(battle_status, as_of, first_due):
-    """Department id → how many of its reports due up to the as-of 旬 on the battle's tasks it must
+def _department_judgements(plan, department, as_of):
+    """The department's tasks and targets judged exactly as plan_status judges them, reading only
+    the tasks it leads or must report on, the targets it is responsible for, and — for those
+    targets that are qualitative — the tasks their departments lead in their battle (their lights
+    judge the target). A fixed number of queries; returns (tasks, targets)."""
+    rules = Rules.from_plan(plan)
+    targets = list(_targets_query().filter(battle__plan=plan, departments=department))
+    # (battle id, department id) whose lead tasks judge one of these qualitative targets.
+    judging = {(t.battle_id, d.pk) for t in targets if t.kind == "qualitative" for d in t.departments.all()}
+    wanted = {department.pk} | {d for _, d in judging}
+    # Every task of the plan with its section and battle (small: ids only), to find the candidates
+    # below in Python and to name the plan's tasks for the on-time count.
+    plan_tasks = list(Task.objects.filter(section__battle__plan=plan).values_list("pk", "section_id").order_by())
+    candidate_tasks, candidate_sections = set(), set()
+    for task_id, section_id in (
+        Responsibility.objects.filter(section_id__in={s for _, s in plan_tasks}, department_id__in=wanted)
+        .values_list("task_id", "section_id")
+        .order_by()
+    ):
+        if task_id:
+            candidate_tasks.add(task_id)
+        else:
+            candidate_sections.add(section_id)
+    ids = [pk for pk, section_id in plan_tasks if pk in candidate_tasks or section_id in candidate_sections]
+    tasks = list(_tasks_query().filter(pk__in=ids))
+    resp_of = _effective_responsibilities(
+        tasks,
+        _responsibilities(Q(task_id__in=ids) | Q(section_id__in={t.section_id for t in tasks}, task__isnull=True)),
+    )
+
+    def needed(task):
+        # A task's own responsibilities replace its section's, so a candidate may not be needed.
+        return any(
+            (r.department_id == department.pk and r.role in REPORTING_ROLES)
+            or (r.role == "lead" and (task.section.battle_id, r.department_id) in judging)
+            for r in resp_of[task.pk]
+        )
+
+    tasks = [t for t in tasks if needed(t)]
+    task_statuses = _task_statuses(tasks, resp_of, as_of, first_due_ten_day(plan), rules)
+    target_statuses = _target_statuses(targets, as_of, rules, _lead_lights(task_statuses))
+    return task_statuses, target_statuses
+
+
+def department_judgements(plan, department, as_of):
+    """The department's DepartmentShare of the whole plan, judged from only what it needs
+    (_department_judgements): its page when its battles are not kept judged."""
+    tasks, targets = _department_judgements(plan, department, as_of)
+    return department_share(None, department, tasks, targets)
+
+
+def on_time_counts(tasks, as_of, first_due):
+    """Department id → how many of its reports due up to the as-of 旬 on the judged `tasks` it must
     report on were first submitted by their deadline, as a date in Asia/Shanghai (one query)."""
     due_ids = [p.pk for p in as_of.periods if p.kind == "ten_day" and first_due <= p.number <= as_of.ten_day]
-    owed = {(t.task.pk, d.pk) for t in battle_status.tasks for d in t.reporters}
+    owed = {(t.task.pk, d.pk) for t in tasks for d in t.reporters}
     if not owed or not due_ids:
         return {}
     # The tasks and 旬 by id: the leading columns of the unique (task, department, period) index.

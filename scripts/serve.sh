@@ -88,7 +88,9 @@ keep_running() {
 if [ "${SERVE_NO_WORKER:-0}" != 1 ]; then
   # The worker builds the dispatch reports; the beat (one only: two would send every job twice)
   # sends the hourly catch-up and the daily reminders from django-celery-beat's tables.
-  keep_running "${RESTART_DELAY:-5}" "$log_dir/worker.log" .venv/bin/celery -A sixbattles worker --loglevel=INFO \
+  # At a lower priority (WORKER_NICE, default 10): what it does — the dispatch reports, judging the
+  # dashboards again after a report — can wait while the web workers answer people.
+  keep_running "${RESTART_DELAY:-5}" "$log_dir/worker.log" nice -n "${WORKER_NICE:-10}" .venv/bin/celery -A sixbattles worker --loglevel=INFO \
     --concurrency="${CELERY_CONCURRENCY:-1}" -n "sixbattles-${PORT:-8000}@%h"
   # A second beat on the same database (here or on another machine) is refused with a message and
   # tried again: it takes over the schedule when the first one stops.

@@ -75,7 +75,7 @@ def test_after_a_report_a_departments_page_is_put_together_from_its_kept_battles
 ):
     url = reverse("dash:department", args=[plan.code, staff_commerce.department_id])
     client.force_login(staff_commerce)
-    with django_assert_num_queries(23):  # its battles' tasks and targets judged in the request
+    with django_assert_num_queries(21):  # its own tasks and targets judged in the request
         client.get(url)
 
     submitted_and_warmed(client, staff_commerce, task(1, 1, 1), ten_day(plan, 14), django_capture_on_commit_callbacks)

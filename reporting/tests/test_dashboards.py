@@ -396,7 +396,12 @@ def test_each_departments_page_shows_its_tasks_and_targets_as_their_battles_page
     targets numbered 1, 2, 3 … across battles, and its 本期报送 counts its own reports."""
     import re
 
+    from django.core.cache import caches
     from django.core.management import call_command
+    from django.utils import translation
+
+    from reporting.dashboards import battle_department_parts
+    from targets.models import Plan
 
     call_command("seed_demo", plan.code, "--until", "2023-06-30", "--seed", "26")
     # A qualitative target of commerce's is judged from the lead tasks of all its departments:
@@ -415,7 +420,18 @@ def test_each_departments_page_shows_its_tasks_and_targets_as_their_battles_page
         lit.update(re.findall(r'<tr (data-(?:task|target)="\d+") data-light="(\w+)"', html))
     compared = 0
     for dept in Department.objects.filter(responsibilities__section__battle__plan=plan).distinct():
-        html = client.get(reverse("dash:department", args=[plan.code, dept.pk]), {"as_of": "month-6"}).content.decode()
+        url = reverse("dash:department", args=[plan.code, dept.pk])
+        # Judged from its own tasks and targets, then put together from its battles' kept rows (as
+        # after the worker's judging): the same page.
+        caches["dashboards"].clear()
+        html = client.get(url, {"as_of": "month-6"}).content.decode()
+        caches["dashboards"].clear()
+        with translation.override("zh-hans"):
+            battle_department_parts(Plan.objects.get(pk=plan.pk), as_of, [b.battle.pk for b in whole.battles])
+        response = client.get(url, {"as_of": "month-6"})
+        assert "dashboards/_indicator_rows.html" not in [t.name for t in response.templates]
+        csrf = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+        assert csrf.sub("", response.content.decode()) == csrf.sub("", html), dept
         rows = re.findall(r'<tr (data-(?:task|target)="\d+") data-light="(\w+)"', html)
         tasks = [t for t in whole.tasks_by_id.values() if dept in t.reporters + t.leads]
         targets = [t for t in whole.targets_by_id.values() if dept in t.departments]
