@@ -144,10 +144,6 @@ def _warm_queued_key(plan_id):
     return f"warm-queued:{plan_id}"
 
 
-# A warming job waits this long, so that the reports of the next second at a deadline join it.
-WARM_DELAY_SECONDS = 1
-
-
 def queue_warm_dashboards(sender, plan_ids, **kwargs):
     """targets.changes.battles_renewed → a warming job per plan, unless one is queued and not yet
     started (it will see this write): at the deadline a burst of reports queues a job at a time,
@@ -158,5 +154,5 @@ def queue_warm_dashboards(sender, plan_ids, **kwargs):
     for plan_id in plan_ids:
         # Expires in case a worker dies between taking the job and starting it.
         if cache.add(_warm_queued_key(plan_id), True, timeout=60):
-            if not broker.publish(warm_dashboards, (plan_id,), optional=True, countdown=WARM_DELAY_SECONDS):
+            if not broker.publish(warm_dashboards, (plan_id,), optional=True):
                 cache.delete(_warm_queued_key(plan_id))

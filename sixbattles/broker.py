@@ -18,11 +18,10 @@ PAUSE_SECONDS = 30.0
 _down_until = 0.0  # time.monotonic() before which this process does not try the broker again
 
 
-def publish(task, args=(), kwargs=None, optional=False, countdown=None):
+def publish(task, args=(), kwargs=None, optional=False):
     """Queue `task`; False when the broker did not take it (logged in one line, no traceback:
     it is the broker's state, not a bug, and /healthz says so too). `optional`: a job whose loss
-    costs only time (warming the dashboards), not logged while the broker is paused; `countdown`:
-    seconds before the worker runs it."""
+    costs only time (warming the dashboards), not logged while the broker is paused."""
     global _down_until
     if time.monotonic() < _down_until:
         (log.debug if optional else log.warning)(
@@ -30,7 +29,7 @@ def publish(task, args=(), kwargs=None, optional=False, countdown=None):
         )
         return False
     try:
-        task.apply_async(args, kwargs or {}, countdown=countdown)
+        task.apply_async(args, kwargs or {})
     except (KombuError, OSError) as exc:
         _down_until = time.monotonic() + PAUSE_SECONDS
         log.warning("broker unreachable: %s not queued (%s: %s)", task.name, type(exc).__name__, exc)
