@@ -11,6 +11,7 @@
 #   WEB_CONCURRENCY gunicorn worker processes (default 2: one per core of a 2-core machine)
 #   WEB_THREADS     threads per gunicorn worker (default 1)
 #   CELERY_CONCURRENCY report worker processes (default 1)
+#   WORKER_NICE     the worker's niceness (default 10: the web workers come first)
 #   SERVE_NO_WORKER=1  start no Celery worker and no beat (e.g. they run on another machine)
 #   SERVE_NO_BEAT=1    start the worker but no beat (the beat runs on another machine)
 #   SERVE_SKIP_SETUP=1 do not run scripts/setup.sh (the virtualenv is already installed)
