@@ -591,7 +591,7 @@ def warm(plan_id):
     """Judge and render again, as of the period pages open on and in the default language, what a
     write left unkept of `plan`'s dashboards: each renewed battle's judged figures, its overview
     parts (for readers who open its page and for those who do not), the leaders' overview, its
-    battle page and its part of each department's page. The worker runs it after each report
+    battle page and its rows of every department's page. The worker runs it after each report
     (targets.changes.battles_renewed), so that the reader who comes next finds them kept instead of
     judging the battle in the request (an office's overview and a department's page are then put
     together from kept parts); what is kept already costs a cache read. The cache is shared by
@@ -603,14 +603,15 @@ def warm(plan_id):
         as_of = _default_as_of(plan)
         battles = plan_battles(plan)
         cache = caches["dashboards"]
-        renewed = [b for b in battles if not cache.has_key(_battle_key(plan, as_of, b.pk))]
         overview_body(plan, as_of, False, True, None)  # leaders: judges what is not kept
         overview_parts(plan, as_of, battles, frozenset())  # the parts of battles an office does not open
         for battle in battles:
             battle_body(plan, battle, as_of, None)
-        # Each renewed battle's part of the page of every department that leads or reports on one
-        # of its tasks or answers for one of its targets.
-        battle_department_parts(plan, as_of, [b.pk for b in renewed])
+        # Each battle's rows of the page of every department that leads or reports on one of its
+        # tasks or answers for one of its targets, where not kept (the renewed battles', and any
+        # other's a department page has not needed yet: it needs all of its battles').
+        rows = _department_rows_keys(plan, as_of, [b.pk for b in battles])
+        battle_department_parts(plan, as_of, [pk for pk, key in rows.items() if not cache.has_key(key)])
 
 
 @login_required

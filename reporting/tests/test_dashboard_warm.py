@@ -89,6 +89,21 @@ def test_after_a_report_a_departments_page_is_put_together_from_its_kept_battles
     assert shown(kept) == shown(computed(client, url))
 
 
+def test_after_a_report_in_another_battle_a_departments_page_is_kept_too(
+    client, plan, staff_commerce, staff_science, warming, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    """市商务局 answers in battle 1 only: a report in battle 2 renews nothing of its page, yet the
+    worker keeps battle 1's rows too, which no department page had needed yet."""
+    url = reverse("dash:department", args=[plan.code, staff_commerce.department_id])
+    submitted_and_warmed(client, staff_science, task(2, 1, 1), ten_day(plan, 14), django_capture_on_commit_callbacks)
+    client.force_login(staff_commerce)
+    # As above, and which battles it answers in (its first view: kept with the definitions).
+    with django_assert_num_queries(8):
+        kept = client.get(url)
+    assert "dashboards/_indicator_rows.html" not in [t.name for t in kept.templates]  # no row rendered
+    assert shown(kept) == shown(computed(client, url))
+
+
 def test_without_warming_the_reader_after_a_report_judges_its_battle(
     client, plan, leader, staff_science, django_capture_on_commit_callbacks
 ):
