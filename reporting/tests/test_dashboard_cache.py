@@ -331,17 +331,25 @@ def test_a_change_to_the_plan_renews_every_battle(client, plan, leader, departme
     assert all(after[n] != tokens[n] for n in tokens)
 
 
+def assert_kept_through(client, reader, urls, write, judged):
+    """`urls` read by `reader`, then `write()`: each page is served as it was, none of the names
+    in `judged` (what a page's build puts in its context) computed again."""
+    client.force_login(reader)
+    first = [client.get(url, AS_OF).content.decode() for url in urls]
+    write()
+    client.force_login(reader)
+    for url, before in zip(urls, first, strict=True):
+        response = client.get(url, AS_OF)
+        assert not any(name in response.context for name in judged), url  # not judged again
+        assert MESSAGES.sub("", without_csrf(response.content.decode())) == MESSAGES.sub("", without_csrf(before))
+
+
 def test_a_report_in_one_battle_leaves_the_other_battles_pages_kept(client, plan, leader, staff_science):
     t1 = task(1, 1, 1)
     kept = [reverse("dash:battle", args=[plan.code, 1]), reverse("dash:task", args=[t1.pk])]
-    client.force_login(leader)
-    first = [client.get(url, AS_OF).content.decode() for url in kept]
-    submit(client, staff_science, task(2, 1, 1), ten_day(plan, 14))
-    client.force_login(leader)
-    for url, before in zip(kept, first, strict=True):
-        response = client.get(url, AS_OF)
-        assert "status" not in response.context and "t" not in response.context  # not judged again
-        assert MESSAGES.sub("", without_csrf(response.content.decode())) == MESSAGES.sub("", without_csrf(before))
+    assert_kept_through(
+        client, leader, kept, lambda: submit(client, staff_science, task(2, 1, 1), ten_day(plan, 14)), ("status", "t")
+    )
     assert "（1/2）" in page(client, leader, "battle", plan.code, 2)  # its own battle shows the report
 
 
@@ -386,14 +394,13 @@ def test_a_report_leaves_the_target_and_county_pages_of_its_battle_kept(
     kept, a reading renews them."""
     target = Target.objects.get(battle__plan=plan, code="1.01")
     urls = [reverse("dash:target", args=[target.pk]), reverse("dash:area", args=[target.pk])]
-    client.force_login(leader)
-    first = [client.get(url, AS_OF).content.decode() for url in urls]
-    submit(client, staff_commerce, task(1, 1, 1), ten_day(plan, 14))
-    client.force_login(leader)
-    for url, before in zip(urls, first, strict=True):
-        response = client.get(url, AS_OF)
-        assert "series" not in response.context and "rows" not in response.context  # not judged again
-        assert MESSAGES.sub("", without_csrf(response.content.decode())) == MESSAGES.sub("", without_csrf(before))
+    assert_kept_through(
+        client,
+        leader,
+        urls,
+        lambda: submit(client, staff_commerce, task(1, 1, 1), ten_day(plan, 14)),
+        ("series", "rows"),
+    )
     TargetReading.objects.create(
         target=target,
         period=Period.objects.get(plan=plan, kind="quarter", number=1),
@@ -412,15 +419,7 @@ def test_a_report_on_another_task_of_its_battle_leaves_a_tasks_page_kept(
     t1, t2 = task(1, 1, 1), task(1, 1, 2)
     assert t1.section.battle_id == t2.section.battle_id
     url = reverse("dash:task", args=[t1.pk])
-    client.force_login(leader)
-    before = client.get(url, AS_OF).content.decode()
-    client.force_login(staff_culture)
-    url2 = reverse("tasks:report_edit", args=[t2.pk, ten_day(plan, 14).pk])
-    assert client.post(url2, report_data(action="submit")).status_code == 302
-    client.force_login(leader)
-    response = client.get(url, AS_OF)
-    assert "t" not in response.context  # not judged again
-    assert MESSAGES.sub("", without_csrf(response.content.decode())) == MESSAGES.sub("", without_csrf(before))
+    assert_kept_through(client, leader, [url], lambda: submit(client, staff_culture, t2, ten_day(plan, 14)), ("t",))
     submit(client, staff_commerce, t1, ten_day(plan, 14))
     client.force_login(leader)
     response = client.get(url, AS_OF)
