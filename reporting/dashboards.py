@@ -421,20 +421,19 @@ def _rows_by_id(html, kind):
     return {pk: html[start:end].rstrip() + "\n" for (start, pk), end in zip(starts, ends, strict=True)}
 
 
-def _department_parts(battle_status, as_of, first_due):
-    """Department id → its DepartmentPart of one judged battle: the battle's rows rendered once
-    and picked per department (one query: the on-time counts)."""
-    on_time = on_time_counts(battle_status.tasks, as_of, first_due)
-    context = {"as_of": as_of, "targets": battle_status.targets, "tasks": battle_status.tasks, "seq": True}
+def _department_parts(tasks, targets, number, departments, as_of, first_due):
+    """Department id → its DepartmentPart of judged `tasks` and `targets` (battle `number`'s) for
+    each of `departments`: the rows rendered once and picked per department (one query: the
+    on-time counts)."""
+    on_time = on_time_counts(tasks, as_of, first_due)
+    context = {"as_of": as_of, "targets": targets, "tasks": tasks, "seq": True}
     target_rows = _rows_by_id(render_to_string("dashboards/_indicator_rows.html", context), "target")
     task_rows = _rows_by_id(render_to_string("dashboards/_task_rows.html", context), "task")
-    departments = {d.pk: d for t in battle_status.tasks for d in t.reporters + t.leads}
-    departments.update((d.pk, d) for t in battle_status.targets for d in t.departments)
     parts = {}
-    for department in departments.values():
-        share = department_share(battle_status, department)
+    for department in departments:
+        share = department_share(department, tasks, targets)
         parts[department.pk] = DepartmentPart(
-            battle_status.battle.number,
+            number,
             "".join(target_rows[t.target.pk] for t in share.targets),
             "".join(task_rows[t.task.pk] for t in share.tasks),
             share.owed,
@@ -442,6 +441,13 @@ def _department_parts(battle_status, as_of, first_due):
             on_time.get(department.pk, 0),
         )
     return parts
+
+
+def _battle_departments(battle_status):
+    """Every department that leads or reports on one of the battle's tasks or answers for one of its targets."""
+    departments = {d.pk: d for t in battle_status.tasks for d in t.reporters + t.leads}
+    departments.update((d.pk, d) for t in battle_status.targets for d in t.departments)
+    return departments.values()
 
 
 def _department_rows_keys(plan, as_of, battle_ids):
@@ -466,7 +472,12 @@ def battle_department_parts(plan, as_of, battle_ids):
     if missing:
         status, _ = kept_status(plan, as_of, [b for b in plan_battles(plan) if b.pk in missing])
         first_due = first_due_ten_day(plan)
-        made = {keys[b.battle.pk]: _department_parts(b, as_of, first_due) for b in status.battles}
+        made = {
+            keys[b.battle.pk]: _department_parts(
+                b.tasks, b.targets, b.battle.number, _battle_departments(b), as_of, first_due
+            )
+            for b in status.battles
+        }
         cache.set_many(made)
         parts.update(made)
     return {pk: parts[keys[pk]] for pk in battle_ids}
@@ -491,20 +502,8 @@ def department_page(plan, as_of, department, battle_ids):
     due = max(as_of.ten_day - first_due + 1, 0)
     parts = department_parts(plan, as_of, department, battle_ids)
     if parts is None:
-        share = department_judgements(plan, department, as_of)
-        context = {"as_of": as_of, "targets": share.targets, "tasks": share.tasks, "seq": True}
-        target_rows = _rows_by_id(render_to_string("dashboards/_indicator_rows.html", context), "target")
-        task_rows = _rows_by_id(render_to_string("dashboards/_task_rows.html", context), "task")
-        parts = [
-            DepartmentPart(
-                0,
-                "".join(target_rows.values()),
-                "".join(task_rows.values()),
-                share.owed,
-                share.reported,
-                on_time_counts(share.tasks, as_of, first_due).get(department.pk, 0),
-            )
-        ]
+        tasks, targets = department_judgements(plan, department, as_of)
+        parts = [_department_parts(tasks, targets, 0, [department], as_of, first_due)[department.pk]]
     owed = sum(part.owed for part in parts)
     return DepartmentPage(
         on_time=Rate(expected=owed * due, reported=sum(part.on_time for part in parts)),

@@ -10,7 +10,8 @@ Public API (stable; the dispatch reports use it too):
 - ``plan_status(plan, as_of)`` → ``PlanStatus``: ``battles`` (``BattleStatus`` each with
   ``targets``/``tasks``/``light_counts``/``task_counts``/``reporting``/``review_queue``/
   ``departments``), ``red_list``, ``missing_departments``, ``targets_by_id``, ``tasks_by_id``.
-- ``department_share(battle_status, department)``, ``on_time_counts(…)``: a department's page, battle by battle.
+- ``department_judgements(plan, department, as_of)``, ``department_share(department, tasks, targets)``,
+  ``on_time_counts(…)``: a department's page.
 - ``target_series(target, as_of)`` → ``TargetSeries`` (points with value and schedule, history).
 - ``area_ranking(target, as_of)`` → list of ``AreaRow`` ranked best first.
 - ``task_history(task, as_of, user)`` → ``TaskHistory`` (the reports `user` may read, metric progress);
@@ -615,11 +616,8 @@ class DepartmentShare:
     reported: int
 
 
-def department_share(battle_status, department, tasks=None, targets=None):
-    """The department's share of one judged battle (or of `tasks` and `targets` judged by
-    department_judgements)."""
-    tasks = battle_status.tasks if tasks is None else tasks
-    targets = battle_status.targets if targets is None else targets
+def department_share(department, tasks, targets):
+    """The department's share of judged `tasks` and `targets` (a battle's, or department_judgements')."""
     tasks = [t for t in tasks if any(d.pk == department.pk for d in t.reporters + t.leads)]
     targets = [t for t in targets if any(d.pk == department.pk for d in t.departments)]
     owed = [t for t in tasks if any(d.pk == department.pk for d in t.reporters)]
@@ -627,11 +625,12 @@ def department_share(battle_status, department, tasks=None, targets=None):
     return DepartmentShare(tasks, targets, len(owed), reported)
 
 
-def _department_judgements(plan, department, as_of):
+def department_judgements(plan, department, as_of):
     """The department's tasks and targets judged exactly as plan_status judges them, reading only
     the tasks it leads or must report on, the targets it is responsible for, and — for those
     targets that are qualitative — the tasks their departments lead in their battle (their lights
-    judge the target). A fixed number of queries; returns (tasks, targets)."""
+    judge the target): a department's page while its battles are not kept judged. A fixed number of
+    queries; returns (tasks, targets)."""
     rules = Rules.from_plan(plan)
     targets = list(_targets_query().filter(battle__plan=plan, departments=department))
     # (battle id, department id) whose lead tasks judge one of these qualitative targets.
@@ -669,13 +668,6 @@ def _department_judgements(plan, department, as_of):
     task_statuses = _task_statuses(tasks, resp_of, as_of, first_due_ten_day(plan), rules)
     target_statuses = _target_statuses(targets, as_of, rules, _lead_lights(task_statuses))
     return task_statuses, target_statuses
-
-
-def department_judgements(plan, department, as_of):
-    """The department's DepartmentShare of the whole plan, judged from only what it needs
-    (_department_judgements): its page when its battles are not kept judged."""
-    tasks, targets = _department_judgements(plan, department, as_of)
-    return department_share(None, department, tasks, targets)
 
 
 def on_time_counts(tasks, as_of, first_due):
